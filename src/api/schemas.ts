@@ -1,0 +1,23 @@
+// Request schemas of the REST API (zod), bounded by the published limits.
+import { z } from "zod";
+import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../engine/limits";
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+/** Tasker's TaskRequest (reference §8): which template to run, with what context, and who asked. */
+export const TaskRequestSchema = z.object({
+  name: text(MAX_NAME_LENGTH),
+  namespace: text(MAX_NAMESPACE_LENGTH),
+  version: text(MAX_VERSION_LENGTH),
+  context: z.record(z.string(), z.unknown()),
+  initiator: text(MAX_NAME_LENGTH),
+  source_system: text(MAX_NAME_LENGTH),
+  reason: text(1_000),
+  priority: z.number().int().min(-1_000).max(1_000).default(0),
+  tags: z.array(text(100)).max(50).default([]),
+  correlation_id: text(MAX_NAME_LENGTH).optional(),
+  parent_correlation_id: text(MAX_NAME_LENGTH).optional(),
+});
+export type TaskRequest = z.infer<typeof TaskRequestSchema>;
+
+export const CancelRequestSchema = z.object({ reason: text(1_000).optional() }).default({});

@@ -1,0 +1,20 @@
+// Published limits, shared by the request schemas, the template loader, the object and the tests.
+
+/** Largest HTTP request body the API accepts. */
+export const MAX_REQUEST_BYTES = 1_048_576;
+/** Largest serialised task `context`. */
+export const MAX_CONTEXT_BYTES = 262_144;
+/** Largest serialised result a single step may report. */
+export const MAX_RESULT_BYTES = 1_048_576;
+/** Most steps a template may declare. */
+export const MAX_TEMPLATE_STEPS = 1_000;
+/** Longest template, step or namespace name. */
+export const MAX_NAME_LENGTH = 255;
+/** Longest namespace name (it becomes part of a queue name). */
+export const MAX_NAMESPACE_LENGTH = 29;
+/** Longest template version string. */
+export const MAX_VERSION_LENGTH = 50;
+/** Rows written per INSERT so that no statement exceeds SQLite's 100 bound parameters. */
+export const SQL_PARAMS_PER_STATEMENT = 100;
+/** Messages per `sendBatch` call (the Queues limit). */
+export const MAX_QUEUE_BATCH = 100;

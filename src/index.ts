@@ -1,0 +1,13 @@
+// The orchestrator Worker: the HTTP API, the TaskObject class, and the embedded default handlers.
+import { app } from "./api/app";
+import { defaultRegistry } from "./handlers";
+import { createStepConsumer } from "./worker";
+
+export { TaskObject } from "./task-object/task-object";
+
+const consumeSteps = createStepConsumer(defaultRegistry);
+
+export default {
+  fetch: app.fetch,
+  queue: (batch, env, ctx) => consumeSteps(batch, env as unknown as Record<string, unknown>, ctx),
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,112 @@
+// Numbered schema migrations of a task object's SQLite database, applied once, in order.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "task, steps, edges, transition logs, timers, outbox",
+    sql: `
+      CREATE TABLE task (
+        task_uuid TEXT PRIMARY KEY,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        state TEXT NOT NULL,
+        context TEXT NOT NULL,
+        template TEXT NOT NULL,
+        initiator TEXT NOT NULL,
+        source_system TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        tags TEXT NOT NULL DEFAULT '[]',
+        correlation_id TEXT NOT NULL,
+        parent_correlation_id TEXT,
+        queue_binding TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        completed_at INTEGER
+      );
+      CREATE TABLE steps (
+        step_uuid TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        position INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        remaining_parents INTEGER NOT NULL,
+        dispatch_id TEXT,
+        next_retry_at INTEGER,
+        results TEXT,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_attempted_at INTEGER,
+        completed_at INTEGER
+      );
+      CREATE TABLE edges (
+        parent_uuid TEXT NOT NULL,
+        child_uuid TEXT NOT NULL,
+        PRIMARY KEY (parent_uuid, child_uuid)
+      ) WITHOUT ROWID;
+      CREATE INDEX edges_by_child ON edges (child_uuid, parent_uuid);
+      CREATE TABLE task_transitions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        event TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+      );
+      CREATE TABLE step_transitions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        step_uuid TEXT NOT NULL,
+        from_state TEXT,
+        to_state TEXT NOT NULL,
+        event TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL
+      );
+      CREATE INDEX step_transitions_by_step ON step_transitions (step_uuid, id);
+      CREATE TABLE timers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        due_at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        step_uuid TEXT,
+        dispatch_id TEXT
+      );
+      CREATE INDEX timers_by_due ON timers (due_at);
+      CREATE INDEX timers_by_step ON timers (step_uuid);
+      CREATE TABLE outbox (
+        dispatch_id TEXT NOT NULL,
+        step_uuid TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (dispatch_id, attempt)
+      );
+    `,
+  },
+];
+
+/** The table that records applied migrations (SQLite DOs reject `PRAGMA user_version`). */
+const LEDGER = "_migrations";
+
+export function isInitialised(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", LEDGER).toArray().length > 0;
+}
+
+/** Applies every migration newer than the ledger's last entry. Call inside a transaction. */
+export function migrate(sql: SqlStorage, now: number): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS ${LEDGER} (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`);
+  const applied = sql.exec<{ v: number | null }>(`SELECT MAX(version) AS v FROM ${LEDGER}`).one().v ?? 0;
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= applied) continue;
+    sql.exec(migration.sql);
+    sql.exec(`INSERT INTO ${LEDGER} (version, applied_at) VALUES (?, ?)`, migration.version, now);
+  }
+}

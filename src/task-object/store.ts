@@ -1,0 +1,390 @@
+// The task object's SQL: creating a task's rows, loading the engine's view, and writing its changes.
+import { SQL_PARAMS_PER_STATEMENT } from "../engine/limits";
+import { isTerminalTaskState, type StepState, type TaskState } from "../engine/states";
+import type { Changes, Dispatch, StepRuntime, TimerSpec } from "../engine/task-run";
+import type { StepDefinition, TaskTemplate } from "../templates/types";
+
+export interface NewTask {
+  task_uuid: string;
+  template: TaskTemplate;
+  context: Record<string, unknown>;
+  initiator: string;
+  source_system: string;
+  reason: string;
+  priority: number;
+  tags: string[];
+  correlation_id: string;
+  parent_correlation_id: string | null;
+  queue_binding: string;
+}
+
+export interface TaskRow {
+  task_uuid: string;
+  namespace: string;
+  name: string;
+  version: string;
+  state: TaskState;
+  context: string;
+  template: string;
+  initiator: string;
+  source_system: string;
+  reason: string;
+  priority: number;
+  tags: string;
+  correlation_id: string;
+  parent_correlation_id: string | null;
+  queue_binding: string;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface StepRow {
+  step_uuid: string;
+  name: string;
+  position: number;
+  type: string;
+  definition: string;
+  state: StepState;
+  attempts: number;
+  remaining_parents: number;
+  dispatch_id: string | null;
+  next_retry_at: number | null;
+  results: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  last_attempted_at: number | null;
+  completed_at: number | null;
+}
+
+export interface TimerRow {
+  id: number;
+  due_at: number;
+  kind: string;
+  step_uuid: string | null;
+  dispatch_id: string | null;
+}
+
+export interface OutboxRow {
+  dispatch_id: string;
+  step_uuid: string;
+  attempt: number;
+}
+
+/** Timer kind the object itself uses to re-send outbox rows a crash or a failed send left behind. */
+export const OUTBOX_FLUSH_TIMER = "outbox_flush";
+
+type SqlValue = string | number | null;
+
+/** Inserts rows in chunks so that no statement binds more than SQLite's 100 parameters. */
+function insertChunked(sql: SqlStorage, table: string, columns: string[], rows: SqlValue[][]): void {
+  const perStatement = Math.max(1, Math.floor(SQL_PARAMS_PER_STATEMENT / columns.length));
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const chunk = rows.slice(i, i + perStatement);
+    sql.exec(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`, ...chunk.flat());
+  }
+}
+
+function deleteChunked(sql: SqlStorage, table: string, column: string, values: string[]): void {
+  for (let i = 0; i < values.length; i += SQL_PARAMS_PER_STATEMENT) {
+    const chunk = values.slice(i, i + SQL_PARAMS_PER_STATEMENT);
+    sql.exec(`DELETE FROM ${table} WHERE ${column} IN (${chunk.map(() => "?").join(", ")})`, ...chunk);
+  }
+}
+
+export class TaskStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  task(): TaskRow | null {
+    return this.sql.exec<TaskRow & Record<string, SqlStorageValue>>("SELECT * FROM task LIMIT 1").toArray()[0] ?? null;
+  }
+
+  /** Writes the task, its steps and edges; step UUIDs are given so the engine and rows agree. */
+  insertTask(task: NewTask, stepUuids: Map<string, string>, now: number): void {
+    const { template } = task;
+    this.sql.exec(
+      `INSERT INTO task (task_uuid, namespace, name, version, state, context, template, initiator, source_system,
+        reason, priority, tags, correlation_id, parent_correlation_id, queue_binding, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      task.task_uuid,
+      template.namespace_name,
+      template.name,
+      template.version,
+      JSON.stringify(task.context),
+      JSON.stringify(template),
+      task.initiator,
+      task.source_system,
+      task.reason,
+      task.priority,
+      JSON.stringify(task.tags),
+      task.correlation_id,
+      task.parent_correlation_id,
+      task.queue_binding,
+      now,
+      now,
+    );
+    this.sql.exec(
+      "INSERT INTO task_transitions (from_state, to_state, event, metadata, recorded_at) VALUES (NULL, 'pending', 'create', '{}', ?)",
+      now,
+    );
+    const uuidOf = (name: string) => stepUuids.get(name) ?? "";
+    insertChunked(
+      this.sql,
+      "steps",
+      ["step_uuid", "name", "position", "type", "definition", "state", "remaining_parents", "created_at", "updated_at"],
+      template.steps.map((step, position) => [
+        uuidOf(step.name),
+        step.name,
+        position,
+        step.type,
+        JSON.stringify(step),
+        "pending",
+        step.dependencies.length,
+        now,
+        now,
+      ]),
+    );
+    insertChunked(
+      this.sql,
+      "step_transitions",
+      ["step_uuid", "from_state", "to_state", "event", "metadata", "recorded_at"],
+      template.steps.map((step) => [uuidOf(step.name), null, "pending", "create", "{}", now]),
+    );
+    insertChunked(
+      this.sql,
+      "edges",
+      ["parent_uuid", "child_uuid"],
+      template.steps.flatMap((step) => step.dependencies.map((parent) => [uuidOf(parent), uuidOf(step.name)])),
+    );
+  }
+
+  /** Builds the engine's view of every step: one pass over steps and one over edges. */
+  loadRuntime(): StepRuntime[] {
+    const steps = new Map<string, StepRuntime>();
+    for (const row of this.sql.exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps ORDER BY position")) {
+      const definition = JSON.parse(row.definition) as StepDefinition;
+      steps.set(row.step_uuid, {
+        uuid: row.step_uuid,
+        name: row.name,
+        state: row.state,
+        attempts: row.attempts,
+        retry: definition.retry,
+        timeoutMs: definition.timeout_seconds * 1000,
+        parents: [],
+        children: [],
+        remainingParents: row.remaining_parents,
+        dispatchId: row.dispatch_id,
+        nextRetryAt: row.next_retry_at,
+      });
+    }
+    for (const edge of this.sql.exec<{ parent_uuid: string; child_uuid: string }>("SELECT parent_uuid, child_uuid FROM edges")) {
+      steps.get(edge.parent_uuid)?.children.push(edge.child_uuid);
+      steps.get(edge.child_uuid)?.parents.push(edge.parent_uuid);
+    }
+    return [...steps.values()];
+  }
+
+  /** Writes one engine operation's changes. Must run inside `transactionSync`. */
+  applyChanges(changes: Changes, steps: Map<string, StepRuntime>, taskState: TaskState, now: number): void {
+    if (changes.taskTransitions.length > 0) {
+      this.sql.exec(
+        "UPDATE task SET state = ?, updated_at = ?, completed_at = ? WHERE 1",
+        taskState,
+        now,
+        isTerminalTaskState(taskState) ? now : null,
+      );
+      insertChunked(
+        this.sql,
+        "task_transitions",
+        ["from_state", "to_state", "event", "metadata", "recorded_at"],
+        changes.taskTransitions.map((t) => [t.from, t.to, t.event, JSON.stringify(t.metadata), t.at]),
+      );
+    }
+    insertChunked(
+      this.sql,
+      "step_transitions",
+      ["step_uuid", "from_state", "to_state", "event", "metadata", "recorded_at"],
+      changes.stepTransitions.map((t) => [t.stepUuid, t.from, t.to, t.event, JSON.stringify(t.metadata), t.at]),
+    );
+    const started = new Set(changes.stepTransitions.filter((t) => t.to === "in_progress").map((t) => t.stepUuid));
+    for (const uuid of changes.touchedSteps) {
+      const step = steps.get(uuid);
+      if (!step) continue;
+      const finished = step.state === "complete" || step.state === "resolved_manually" || step.state === "cancelled";
+      this.sql.exec(
+        `UPDATE steps SET state = ?, attempts = ?, remaining_parents = ?, dispatch_id = ?, next_retry_at = ?,
+           updated_at = ?, last_attempted_at = CASE WHEN ? THEN ? ELSE last_attempted_at END,
+           completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END
+         WHERE step_uuid = ?`,
+        step.state,
+        step.attempts,
+        step.remainingParents,
+        step.dispatchId,
+        step.nextRetryAt,
+        now,
+        started.has(uuid) ? 1 : 0,
+        now,
+        finished ? 1 : 0,
+        now,
+        uuid,
+      );
+    }
+    for (const [uuid, result] of changes.results) {
+      this.sql.exec("UPDATE steps SET results = ? WHERE step_uuid = ?", JSON.stringify(result ?? null), uuid);
+    }
+    for (const [uuid, error] of changes.errors) {
+      this.sql.exec("UPDATE steps SET last_error = ? WHERE step_uuid = ?", JSON.stringify(error), uuid);
+    }
+    if (changes.cancelledTask) {
+      this.sql.exec("DELETE FROM timers");
+      this.sql.exec("DELETE FROM outbox");
+    } else {
+      deleteChunked(this.sql, "timers", "step_uuid", [...changes.timersCleared]);
+    }
+    this.insertTimers(changes.timersArmed);
+    this.insertOutbox(changes.dispatches, now);
+  }
+
+  private insertTimers(timers: TimerSpec[]): void {
+    insertChunked(
+      this.sql,
+      "timers",
+      ["due_at", "kind", "step_uuid", "dispatch_id"],
+      timers.map((t) => [t.dueAt, t.kind, t.stepUuid, t.dispatchId]),
+    );
+  }
+
+  private insertOutbox(dispatches: Dispatch[], now: number): void {
+    if (dispatches.length === 0) return;
+    for (const d of dispatches) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO outbox (dispatch_id, step_uuid, attempt, created_at) VALUES (?, ?, ?, ?)",
+        d.dispatchId,
+        d.stepUuid,
+        d.attempt,
+        now,
+      );
+    }
+  }
+
+  /** Arms the outbox safety net once: if the sends after this transaction never happen, the alarm retries them. */
+  ensureOutboxFlushTimer(dueAt: number): void {
+    const existing = this.sql.exec("SELECT 1 FROM timers WHERE kind = ? LIMIT 1", OUTBOX_FLUSH_TIMER).toArray();
+    if (existing.length === 0) {
+      this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", dueAt, OUTBOX_FLUSH_TIMER);
+    }
+  }
+
+  clearOutboxFlushTimer(): void {
+    this.sql.exec("DELETE FROM timers WHERE kind = ?", OUTBOX_FLUSH_TIMER);
+  }
+
+  pendingOutbox(limit: number): OutboxRow[] {
+    return this.sql
+      .exec<OutboxRow & Record<string, SqlStorageValue>>(
+        "SELECT dispatch_id, step_uuid, attempt FROM outbox ORDER BY created_at, rowid LIMIT ?",
+        limit,
+      )
+      .toArray();
+  }
+
+  removeOutbox(rows: OutboxRow[]): void {
+    for (const row of rows) {
+      this.sql.exec("DELETE FROM outbox WHERE dispatch_id = ? AND attempt = ?", row.dispatch_id, row.attempt);
+    }
+  }
+
+  dueTimers(now: number, limit: number): TimerRow[] {
+    return this.sql
+      .exec<TimerRow & Record<string, SqlStorageValue>>(
+        "SELECT id, due_at, kind, step_uuid, dispatch_id FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray();
+  }
+
+  deleteTimer(id: number): void {
+    this.sql.exec("DELETE FROM timers WHERE id = ?", id);
+  }
+
+  nextTimerDue(): number | null {
+    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+  }
+
+  step(uuid: string): StepRow | null {
+    return (
+      this.sql.exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps WHERE step_uuid = ?", uuid).toArray()[0] ??
+      null
+    );
+  }
+
+  steps(): StepRow[] {
+    return this.sql.exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps ORDER BY position").toArray();
+  }
+
+  stepCounts(): Map<StepState, number> {
+    const counts = new Map<StepState, number>();
+    for (const row of this.sql.exec<{ state: StepState; n: number }>("SELECT state, COUNT(*) AS n FROM steps GROUP BY state")) {
+      counts.set(row.state, row.n);
+    }
+    return counts;
+  }
+
+  /** Parent names of every step, for the step API. */
+  parentNames(): Map<string, string[]> {
+    const parents = new Map<string, string[]>();
+    const rows = this.sql.exec<{ child_uuid: string; name: string }>(
+      "SELECT e.child_uuid, p.name FROM edges e JOIN steps p ON p.step_uuid = e.parent_uuid ORDER BY p.position",
+    );
+    for (const row of rows) {
+      const list = parents.get(row.child_uuid) ?? [];
+      list.push(row.name);
+      parents.set(row.child_uuid, list);
+    }
+    return parents;
+  }
+
+  /** Results of every completed ancestor of a step, keyed by step name (what handlers may read). */
+  ancestorResults(stepUuid: string): Record<string, unknown> {
+    const rows = this.sql.exec<{ name: string; results: string | null }>(
+      `WITH RECURSIVE ancestors(uuid) AS (
+         SELECT parent_uuid FROM edges WHERE child_uuid = ?
+         UNION SELECT e.parent_uuid FROM edges e JOIN ancestors a ON e.child_uuid = a.uuid
+       )
+       SELECT s.name, s.results FROM steps s JOIN ancestors a ON s.step_uuid = a.uuid
+       WHERE s.state = 'complete'`,
+      stepUuid,
+    );
+    const results: Record<string, unknown> = {};
+    for (const row of rows) results[row.name] = row.results === null ? null : JSON.parse(row.results);
+    return results;
+  }
+
+  taskTransitions(): TransitionRow[] {
+    return this.sql
+      .exec<TransitionRow & Record<string, SqlStorageValue>>(
+        "SELECT from_state, to_state, event, metadata, recorded_at FROM task_transitions ORDER BY id",
+      )
+      .toArray();
+  }
+
+  stepTransitions(stepUuid: string): TransitionRow[] {
+    return this.sql
+      .exec<TransitionRow & Record<string, SqlStorageValue>>(
+        "SELECT from_state, to_state, event, metadata, recorded_at FROM step_transitions WHERE step_uuid = ? ORDER BY id",
+        stepUuid,
+      )
+      .toArray();
+  }
+}
+
+export interface TransitionRow {
+  from_state: string | null;
+  to_state: string;
+  event: string;
+  metadata: string;
+  recorded_at: number;
+}

@@ -1,0 +1,338 @@
+// The Durable Object that owns one task: the single writer of its state, timers and outbox.
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../engine/limits";
+import { type ClaimedStep, type ReportReceipt, type StepMessage, type StepOutcome, StepOutcomeSchema } from "../engine/protocol";
+import { isTerminalTaskState } from "../engine/states";
+import { type Changes, TaskRun, type TimerKind } from "../engine/task-run";
+import { logEvent } from "../log";
+import type { StepDefinition } from "../templates/types";
+import { isInitialised, migrate } from "./migrations";
+import { resolveQueueBinding } from "./routing";
+import { type NewTask, OUTBOX_FLUSH_TIMER, TaskStore } from "./store";
+import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
+
+/** If the sends after a write never happen (crash, failed send), the alarm re-sends this much later. */
+export const OUTBOX_FLUSH_DELAY_MS = 5_000;
+/** Timers handled per alarm run; the rest re-arm the alarm immediately. */
+const TIMERS_PER_ALARM = 500;
+
+export type NewTaskInput = Omit<NewTask, "queue_binding">;
+export type CancelResult =
+  | { ok: true; task: TaskView }
+  | { ok: false; code: "task_not_found" }
+  | { ok: false; code: "task_already_terminal"; status: string };
+export type StepLookup = { task: false } | { task: true; step: StepView | null };
+export type AuditLookup = { task: false } | { task: true; transitions: TransitionView[] | null };
+
+const IdSchema = z.string().min(1).max(100);
+
+function byteLength(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value ?? null)).byteLength;
+}
+
+export class TaskObject extends DurableObject<Env> {
+  private readonly store: TaskStore;
+  private run: TaskRun | undefined;
+  private alarmAt: number | null = null;
+  private flushing: Promise<void> | null = null;
+  private flushAgain = false;
+  private hasSchema = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new TaskStore(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => {
+      // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
+      if (!isInitialised(ctx.storage.sql)) return;
+      ctx.storage.transactionSync(() => migrate(ctx.storage.sql, Date.now()));
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  /** Creates the task and dispatches its first steps. Creating an existing task returns it unchanged. */
+  async create(input: NewTaskInput): Promise<{ created: boolean; task: TaskView }> {
+    const existing = this.taskViewOrNull();
+    if (existing) return { created: false, task: existing };
+    const now = Date.now();
+    const task: NewTask = { ...input, queue_binding: resolveQueueBinding(input.template.namespace_name, this.env) };
+    const stepUuids = new Map(input.template.steps.map((s) => [s.name, crypto.randomUUID()]));
+    this.ctx.storage.transactionSync(() => {
+      migrate(this.ctx.storage.sql, now);
+      this.store.insertTask(task, stepUuids, now);
+      // Inserting and starting share one transaction: a crash can never leave a task that never starts.
+      const run = this.loadRun();
+      this.applyAndLog(run, run.start(), now);
+    });
+    logEvent("info", "task.created", {
+      task_uuid: task.task_uuid,
+      namespace: task.template.namespace_name,
+      name: task.template.name,
+      steps: stepUuids.size,
+    });
+    await this.afterWrite();
+    return { created: true, task: this.taskViewOrThrow() };
+  }
+
+  /** Claims a dispatched step for one attempt; `null` for a stale or duplicate dispatch. */
+  async claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null> {
+    IdSchema.parse(stepUuid);
+    IdSchema.parse(dispatchId);
+    if (!this.initialised()) return null;
+    const outcome = this.mutate((run) => {
+      const result = run.claim(stepUuid, dispatchId);
+      return "refused" in result ? result : result.changes;
+    });
+    if (outcome === null) return null;
+    await this.syncAlarm();
+    return this.claimedStep(stepUuid, dispatchId);
+  }
+
+  /** Records the outcome of a claimed attempt. A report for a dispatch that is no longer current changes nothing. */
+  async report(stepUuid: string, dispatchId: string, rawOutcome: StepOutcome): Promise<ReportReceipt> {
+    IdSchema.parse(stepUuid);
+    IdSchema.parse(dispatchId);
+    let outcome = StepOutcomeSchema.parse(rawOutcome);
+    if (outcome.success && byteLength(outcome.result) > MAX_RESULT_BYTES) {
+      outcome = {
+        success: false,
+        error: { message: `result exceeds ${MAX_RESULT_BYTES} bytes`, error_code: "result_too_large", retryable: false },
+      };
+    }
+    if (!this.initialised()) return { accepted: false, step_state: "unknown" };
+    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome));
+    await this.afterWrite();
+    return { accepted: applied !== null, step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown" };
+  }
+
+  /** Cancels the task and its unfinished steps together; a running handler's late report is ignored. */
+  async cancel(reason: string): Promise<CancelResult> {
+    if (!this.initialised()) return { ok: false, code: "task_not_found" };
+    const run = this.loadRun();
+    if (isTerminalTaskState(run.state)) return { ok: false, code: "task_already_terminal", status: run.state };
+    this.mutate((r) => r.cancel({ reason }));
+    await this.afterWrite();
+    return { ok: true, task: this.taskViewOrThrow() };
+  }
+
+  async alarm(): Promise<void> {
+    this.alarmAt = null;
+    if (!this.initialised()) return;
+    const now = Date.now();
+    const timers = this.store.dueTimers(now, TIMERS_PER_ALARM);
+    let fired = 0;
+    for (const timer of timers) {
+      if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
+        this.store.deleteTimer(timer.id);
+        continue;
+      }
+      const spec = {
+        kind: timer.kind as TimerKind,
+        stepUuid: timer.step_uuid,
+        dispatchId: timer.dispatch_id,
+        dueAt: timer.due_at,
+      };
+      const changes = this.mutate(
+        (run) => run.fireTimer(spec),
+        () => this.store.deleteTimer(timer.id),
+      );
+      if (changes) fired += 1;
+    }
+    logEvent("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
+    await this.afterWrite();
+  }
+
+  getTask(): TaskView | null {
+    return this.taskViewOrNull();
+  }
+
+  listSteps(): StepView[] | null {
+    const task = this.initialised() ? this.store.task() : null;
+    if (!task) return null;
+    const rows = this.store.steps();
+    const parents = this.store.parentNames();
+    const stateByName = new Map(rows.map((r) => [r.name, r.state]));
+    return rows.map((row) => stepView(task.task_uuid, row, parents.get(row.step_uuid) ?? [], stateByName));
+  }
+
+  getStep(stepUuid: string): StepLookup {
+    const steps = this.listSteps();
+    if (steps === null) return { task: false };
+    return { task: true, step: steps.find((s) => s.step_uuid === stepUuid) ?? null };
+  }
+
+  stepAudit(stepUuid: string): AuditLookup {
+    if (!this.initialised() || !this.store.task()) return { task: false };
+    if (!this.store.step(stepUuid)) return { task: true, transitions: null };
+    return { task: true, transitions: this.store.stepTransitions(stepUuid).map(transitionView) };
+  }
+
+  taskTransitions(): TransitionView[] | null {
+    if (!this.initialised() || !this.store.task()) return null;
+    return this.store.taskTransitions().map(transitionView);
+  }
+
+  private initialised(): boolean {
+    this.hasSchema ||= isInitialised(this.ctx.storage.sql);
+    return this.hasSchema;
+  }
+
+  private loadRun(): TaskRun {
+    if (this.run) return this.run;
+    const task = this.store.task();
+    if (!task) throw new Error("task object has no task");
+    this.run = new TaskRun(task.task_uuid, task.state, this.store.loadRuntime(), {
+      now: () => Date.now(),
+      newId: () => crypto.randomUUID(),
+      random: Math.random,
+    });
+    return this.run;
+  }
+
+  /**
+   * Runs one engine operation and writes its changes in one transaction. Returns null when the
+   * engine refused the operation (stale or duplicate). Any throw discards the in-memory run, so
+   * the next operation reloads it from storage, which the failed transaction left untouched.
+   */
+  private mutate(operation: (run: TaskRun) => Changes | { refused: string }, alsoInTransaction?: () => void): Changes | null {
+    try {
+      return this.ctx.storage.transactionSync(() => {
+        alsoInTransaction?.();
+        const run = this.loadRun();
+        const changes = operation(run);
+        if ("refused" in changes) return null;
+        this.applyAndLog(run, changes, Date.now());
+        return changes;
+      });
+    } catch (error) {
+      this.run = undefined;
+      throw error;
+    }
+  }
+
+  private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
+    this.store.applyChanges(changes, run.steps, run.state, now);
+    if (changes.dispatches.length > 0) this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
+    for (const t of changes.taskTransitions) {
+      logEvent(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
+        task_uuid: run.taskUuid,
+        from: t.from,
+        to: t.to,
+        event: t.event,
+      });
+    }
+    for (const t of changes.stepTransitions) {
+      const step = run.steps.get(t.stepUuid);
+      logEvent(t.to === "error" ? "error" : t.to === "waiting_for_retry" ? "warn" : "info", "step.transition", {
+        task_uuid: run.taskUuid,
+        step_uuid: t.stepUuid,
+        step: step?.name,
+        attempt: step?.attempts,
+        from: t.from,
+        to: t.to,
+        event: t.event,
+        ...("error_code" in t.metadata ? { error_code: t.metadata.error_code } : {}),
+        ...("delay_ms" in t.metadata ? { delay_ms: t.metadata.delay_ms } : {}),
+      });
+    }
+  }
+
+  /** Performs the effects of committed writes: send the outbox, then point the alarm at the next timer. */
+  private async afterWrite(): Promise<void> {
+    await this.flushOutbox();
+    await this.syncAlarm();
+  }
+
+  private flushOutbox(): Promise<void> {
+    if (this.flushing) {
+      this.flushAgain = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.flushAgain = false;
+        await this.sendPendingMessages();
+      } while (this.flushAgain);
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async sendPendingMessages(): Promise<void> {
+    const task = this.store.task();
+    if (!task) return;
+    const queue = (this.env as unknown as Record<string, Queue<StepMessage> | undefined>)[task.queue_binding];
+    for (;;) {
+      const rows = this.store.pendingOutbox(MAX_QUEUE_BATCH);
+      if (rows.length === 0) {
+        this.store.clearOutboxFlushTimer();
+        return;
+      }
+      try {
+        if (!queue) throw new Error(`queue binding ${task.queue_binding} is not configured`);
+        await queue.sendBatch(
+          rows.map((row) => ({
+            body: { task_uuid: task.task_uuid, step_uuid: row.step_uuid, attempt: row.attempt, dispatch_id: row.dispatch_id },
+            contentType: "json" as const,
+          })),
+        );
+      } catch (error) {
+        // The rows stay in the outbox and the flush timer sends them again.
+        logEvent("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
+        this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
+        return;
+      }
+      this.store.removeOutbox(rows);
+      logEvent("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
+    }
+  }
+
+  private async syncAlarm(): Promise<void> {
+    const due = this.store.nextTimerDue();
+    if (due === this.alarmAt) return;
+    if (due === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(due);
+    this.alarmAt = due;
+  }
+
+  private claimedStep(stepUuid: string, dispatchId: string): ClaimedStep | null {
+    const task = this.store.task();
+    const row = this.store.step(stepUuid);
+    if (!task || !row || row.dispatch_id !== dispatchId) return null;
+    const definition = JSON.parse(row.definition) as StepDefinition;
+    return {
+      task: {
+        task_uuid: task.task_uuid,
+        namespace: task.namespace,
+        name: task.name,
+        version: task.version,
+        correlation_id: task.correlation_id,
+        context: JSON.parse(task.context),
+      },
+      step: {
+        step_uuid: row.step_uuid,
+        name: row.name,
+        type: row.type,
+        callable: definition.handler.callable,
+        initialization: definition.handler.initialization,
+        attempt: row.attempts,
+        max_attempts: definition.retry.max_attempts,
+        timeout_ms: definition.timeout_seconds * 1000,
+      },
+      dependency_results: this.store.ancestorResults(stepUuid),
+    };
+  }
+
+  private taskViewOrNull(): TaskView | null {
+    if (!this.initialised()) return null;
+    const task = this.store.task();
+    return task ? taskView(task, this.store.stepCounts()) : null;
+  }
+
+  private taskViewOrThrow(): TaskView {
+    const view = this.taskViewOrNull();
+    if (!view) throw new Error("task object has no task");
+    return view;
+  }
+}

@@ -1,0 +1,166 @@
+// Shapes stored rows into the task, step and audit views the API returns (snake_case, ISO times).
+import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
+import type { StepDefinition } from "../templates/types";
+import type { StepRow, TaskRow, TransitionRow } from "./store";
+
+export interface TaskView {
+  task_uuid: string;
+  name: string;
+  namespace: string;
+  version: string;
+  status: TaskState;
+  context: Record<string, unknown>;
+  initiator: string;
+  source_system: string;
+  reason: string;
+  priority: number;
+  tags: string[];
+  correlation_id: string;
+  parent_correlation_id: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  total_steps: number;
+  pending_steps: number;
+  in_progress_steps: number;
+  completed_steps: number;
+  failed_steps: number;
+  waiting_for_retry_steps: number;
+  cancelled_steps: number;
+  completion_percentage: number;
+  execution_status: string;
+}
+
+export interface StepError {
+  message: string;
+  error_code: string;
+  error_type?: string;
+  retryable: boolean;
+  attempt: number;
+  at: string;
+}
+
+export interface StepView {
+  step_uuid: string;
+  task_uuid: string;
+  name: string;
+  type: string;
+  callable: string;
+  current_state: StepState;
+  dependencies: string[];
+  dependencies_satisfied: boolean;
+  total_parents: number;
+  completed_parents: number;
+  attempts: number;
+  max_attempts: number;
+  retryable: boolean;
+  timeout_seconds: number;
+  results: unknown;
+  last_error: StepError | null;
+  next_retry_at: string | null;
+  created_at: string;
+  updated_at: string;
+  last_attempted_at: string | null;
+  completed_at: string | null;
+}
+
+export interface TransitionView {
+  from_state: string | null;
+  to_state: string;
+  event: string;
+  recorded_at: string;
+  metadata: Record<string, unknown>;
+}
+
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Tasker's execution status, derived from step counts in its priority order. */
+function executionStatus(task: TaskState, counts: Map<StepState, number>, total: number): string {
+  const n = (s: StepState) => counts.get(s) ?? 0;
+  if (task === "cancelled" || task === "resolved_manually") return task;
+  if (n("error") > 0) return "blocked_by_failures";
+  let inFlight = 0;
+  for (const s of IN_FLIGHT_STEP_STATES) inFlight += n(s);
+  if (inFlight > 0) return "processing";
+  if (n("complete") + n("resolved_manually") === total) return "all_complete";
+  if (n("waiting_for_retry") > 0) return "waiting_for_retry";
+  return "waiting_for_dependencies";
+}
+
+export function taskView(task: TaskRow, counts: Map<StepState, number>): TaskView {
+  const n = (s: StepState) => counts.get(s) ?? 0;
+  let total = 0;
+  for (const c of counts.values()) total += c;
+  const completed = n("complete") + n("resolved_manually");
+  return {
+    task_uuid: task.task_uuid,
+    name: task.name,
+    namespace: task.namespace,
+    version: task.version,
+    status: task.state,
+    context: JSON.parse(task.context),
+    initiator: task.initiator,
+    source_system: task.source_system,
+    reason: task.reason,
+    priority: task.priority,
+    tags: JSON.parse(task.tags),
+    correlation_id: task.correlation_id,
+    parent_correlation_id: task.parent_correlation_id,
+    created_at: iso(task.created_at),
+    updated_at: iso(task.updated_at),
+    completed_at: iso(task.completed_at),
+    total_steps: total,
+    pending_steps: n("pending"),
+    in_progress_steps:
+      n("enqueued") + n("in_progress") + n("enqueued_for_orchestration") + n("enqueued_as_error_for_orchestration"),
+    completed_steps: completed,
+    failed_steps: n("error"),
+    waiting_for_retry_steps: n("waiting_for_retry"),
+    cancelled_steps: n("cancelled"),
+    completion_percentage: total === 0 ? 100 : Math.round((completed / total) * 1000) / 10,
+    execution_status: executionStatus(task.state, counts, total),
+  };
+}
+
+export function stepView(taskUuid: string, row: StepRow, parents: string[], stateByName: Map<string, StepState>): StepView {
+  const definition = JSON.parse(row.definition) as StepDefinition;
+  const completedParents = parents.filter((p) => DEPENDENCY_SATISFYING_STATES.has(stateByName.get(p) ?? "pending")).length;
+  const lastError = row.last_error === null ? null : (JSON.parse(row.last_error) as Omit<StepError, "at"> & { at: number });
+  return {
+    step_uuid: row.step_uuid,
+    task_uuid: taskUuid,
+    name: row.name,
+    type: row.type,
+    callable: definition.handler.callable,
+    current_state: row.state,
+    dependencies: parents,
+    dependencies_satisfied: completedParents === parents.length,
+    total_parents: parents.length,
+    completed_parents: completedParents,
+    attempts: row.attempts,
+    max_attempts: definition.retry.max_attempts,
+    retryable: definition.retry.retryable,
+    timeout_seconds: definition.timeout_seconds,
+    results: row.results === null ? null : JSON.parse(row.results),
+    last_error: lastError === null ? null : { ...lastError, at: iso(lastError.at) },
+    next_retry_at: iso(row.next_retry_at),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    last_attempted_at: iso(row.last_attempted_at),
+    completed_at: iso(row.completed_at),
+  };
+}
+
+export function transitionView(row: TransitionRow): TransitionView {
+  return {
+    from_state: row.from_state,
+    to_state: row.to_state,
+    event: row.event,
+    recorded_at: iso(row.recorded_at),
+    metadata: JSON.parse(row.metadata),
+  };
+}

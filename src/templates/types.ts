@@ -1,0 +1,54 @@
+// The normalised shape of a task template after loading: every default applied, every field typed.
+
+export type StepType = "standard" | "decision" | "deferred_convergence" | "batchable" | "batch_worker";
+export type BackoffKind = "none" | "linear" | "exponential" | "fibonacci";
+
+export interface RetrySettings {
+  retryable: boolean;
+  /** Total attempts including the first (1–100). */
+  max_attempts: number;
+  backoff: BackoffKind;
+  backoff_base_ms: number;
+  max_backoff_ms: number;
+}
+
+export interface HandlerDefinition {
+  callable: string;
+  initialization: Record<string, unknown>;
+}
+
+export interface StepDefinition {
+  name: string;
+  description: string | null;
+  type: StepType;
+  handler: HandlerDefinition;
+  dependencies: string[];
+  retry: RetrySettings;
+  timeout_seconds: number;
+}
+
+export interface TemplateMetadata {
+  author?: string;
+  tags?: string[];
+  documentation_url?: string;
+  created_at?: string;
+  updated_at?: string;
+  [key: string]: unknown;
+}
+
+export interface TaskTemplate {
+  name: string;
+  namespace_name: string;
+  version: string;
+  description: string | null;
+  metadata: TemplateMetadata | null;
+  /** JSON Schema for the task `context`, enforced at submission. */
+  input_schema: Record<string, unknown> | null;
+  steps: StepDefinition[];
+}
+
+/** One problem found in a template, with the path of the offending key (e.g. `steps[2].dependencies[0]`). */
+export interface TemplateProblem {
+  path: string;
+  message: string;
+}
