@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { type StepRuntime, TaskRun } from "../../../src/engine/task-run";
+
+function step(uuid: string, parents: string[], children: string[], maxAttempts = 3): StepRuntime {
+  return {
+    uuid,
+    name: uuid,
+    state: "pending",
+    attempts: 0,
+    retry: { retryable: true, max_attempts: maxAttempts, backoff: "linear", backoff_base_ms: 1000, max_backoff_ms: 10_000 },
+    timeoutMs: 30_000,
+    parents,
+    children,
+    remainingParents: parents.length,
+    dispatchId: null,
+    nextRetryAt: null,
+  };
+}
+
+/** a → (b, c): the seed's shape. */
+function seedRun(clock = { now: 0 }) {
+  let id = 0;
+  const run = new TaskRun("t", "pending", [step("a", [], ["b", "c"]), step("b", ["a"], []), step("c", ["a"], [])], {
+    now: () => clock.now,
+    newId: () => `d${++id}`,
+    random: () => 0,
+  });
+  return { run, clock };
+}
+
+function claimAndReport(run: TaskRun, uuid: string, success: boolean, retryable = true) {
+  const dispatchId = run.steps.get(uuid)?.dispatchId ?? "";
+  run.claim(uuid, dispatchId);
+  return run.report(
+    uuid,
+    dispatchId,
+    success ? { success: true, result: { uuid } } : { success: false, error: { message: "no", error_code: "x", retryable } },
+  );
+}
+
+describe("TaskRun", () => {
+  it("dispatches roots on start and children when their last parent completes", () => {
+    const { run } = seedRun();
+    expect(run.start().dispatches.map((d) => d.stepUuid)).toEqual(["a"]);
+    expect(run.state).toBe("steps_in_process");
+    const changes = claimAndReport(run, "a", true);
+    expect("refused" in changes).toBe(false);
+    if ("refused" in changes) return;
+    expect(changes.dispatches.map((d) => d.stepUuid).sort()).toEqual(["b", "c"]);
+    expect(changes.results.get("a")).toEqual({ uuid: "a" });
+  });
+
+  it("arms a deadline on claim and a retry timer at the linear backoff on a retryable failure", () => {
+    const { run, clock } = seedRun({ now: 1_000 });
+    run.start();
+    const claim = run.claim("a", "d1");
+    expect("changes" in claim && claim.changes.timersArmed).toEqual([
+      { kind: "deadline", stepUuid: "a", dispatchId: "d1", dueAt: 36_000 },
+    ]);
+    clock.now = 2_000;
+    const failure = run.report("a", "d1", { success: false, error: { message: "down", retryable: true } });
+    if ("refused" in failure) throw new Error("refused");
+    expect(failure.timersArmed).toEqual([{ kind: "retry", stepUuid: "a", dispatchId: "d1", dueAt: 3_000 }]);
+    expect(run.state).toBe("waiting_for_retry");
+    const retried = run.fireTimer({ kind: "retry", stepUuid: "a", dispatchId: "d1", dueAt: 3_000 });
+    if ("refused" in retried) throw new Error("refused");
+    expect(retried.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d2", attempt: 2 }]);
+    expect(run.state).toBe("steps_in_process");
+  });
+
+  it("blocks the task on a permanent failure, letting in-flight siblings finish but starting nothing", () => {
+    const { run } = seedRun();
+    run.start();
+    claimAndReport(run, "a", true);
+    claimAndReport(run, "b", false, false);
+    expect(run.state).toBe("blocked_by_failures");
+    expect(run.steps.get("b")?.state).toBe("error");
+    const sibling = claimAndReport(run, "c", true);
+    expect("refused" in sibling).toBe(false);
+    expect(run.steps.get("c")?.state).toBe("complete");
+    expect(run.state).toBe("blocked_by_failures");
+  });
+
+  it("refuses stale reports and duplicate claims", () => {
+    const { run } = seedRun();
+    run.start();
+    expect(run.claim("a", "wrong")).toEqual({ refused: "stale_dispatch" });
+    run.claim("a", "d1");
+    expect(run.claim("a", "d1")).toEqual({ refused: "stale_dispatch" });
+    expect(run.report("zzz", "d1", { success: true, result: 1 })).toEqual({ refused: "unknown_step" });
+    run.report("a", "d1", { success: true, result: 1 });
+    expect(run.report("a", "d1", { success: true, result: 2 })).toEqual({ refused: "stale_dispatch" });
+  });
+
+  it("re-sends an unclaimed dispatch with the same id when its claim timeout passes", () => {
+    const { run } = seedRun();
+    run.start();
+    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 60_000 });
+    if ("refused" in resend) throw new Error("refused");
+    expect(resend.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d1", attempt: 1 }]);
+    run.claim("a", "d1");
+    expect(run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 120_000 })).toEqual({
+      refused: "stale_dispatch",
+    });
+  });
+
+  it("cancels every unfinished step with the task, keeping completed ones", () => {
+    const { run } = seedRun();
+    run.start();
+    claimAndReport(run, "a", true);
+    const changes = run.cancel({ reason: "operator" });
+    expect(changes.cancelledTask).toBe(true);
+    expect(run.state).toBe("cancelled");
+    expect([...run.steps.values()].map((s) => s.state)).toEqual(["complete", "cancelled", "cancelled"]);
+    expect(run.claim("b", run.steps.get("b")?.dispatchId ?? "")).toEqual({ refused: "task_finished" });
+  });
+
+  it("completes a task with no steps at once", () => {
+    const run = new TaskRun("t", "pending", [], { now: () => 0, newId: () => "x", random: () => 0 });
+    run.start();
+    expect(run.state).toBe("complete");
+  });
+});

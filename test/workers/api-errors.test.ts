@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { MAX_REQUEST_BYTES } from "../../src/engine/limits";
+import { api, SEED_ORDER } from "./helpers";
+
+const post = (body: string, path = "/v1/tasks") =>
+  api(path, { method: "POST", headers: { "content-type": "application/json" }, body });
+
+async function expectError(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(response.headers.get("content-type")).toContain("application/json");
+  const body = (await response.json()) as { error: { code: string; message: string; details?: unknown } };
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  return body.error;
+}
+
+describe("bad input gets a 4xx with the error envelope", () => {
+  it("400 for malformed JSON", async () => {
+    await expectError(await post("{not json"), 400, "malformed_json");
+  });
+
+  it("400 listing every missing or mistyped field", async () => {
+    const error = await expectError(
+      await post(JSON.stringify({ name: "order_fulfillment", context: "nope", priority: 1.5 })),
+      400,
+      "invalid_request",
+    );
+    const paths = (error.details as { path: string }[]).map((d) => d.path).sort();
+    expect(paths).toEqual(["context", "initiator", "namespace", "priority", "reason", "source_system", "version"]);
+  });
+
+  it("400 when the body is not an object", async () => {
+    await expectError(await post("[1, 2, 3]"), 400, "invalid_request");
+  });
+
+  it("404 for an unknown template", async () => {
+    await expectError(await post(JSON.stringify({ ...SEED_ORDER, version: "9.9.9" })), 404, "template_not_found");
+  });
+
+  it("400 listing the input_schema violations of the context", async () => {
+    const error = await expectError(
+      await post(JSON.stringify({ ...SEED_ORDER, context: { customer_email: 42 } })),
+      400,
+      "invalid_context",
+    );
+    const paths = (error.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toContain("context.order_id");
+    expect(paths).toContain("context.customer_email");
+  });
+
+  it("413 for an oversized body", async () => {
+    const big = JSON.stringify({ ...SEED_ORDER, context: { ...SEED_ORDER.context, blob: "x".repeat(MAX_REQUEST_BYTES) } });
+    await expectError(await post(big), 413, "payload_too_large");
+  });
+
+  it("413 for a context over the context limit", async () => {
+    const context = { ...SEED_ORDER.context, blob: "x".repeat(300_000) };
+    await expectError(await post(JSON.stringify({ ...SEED_ORDER, context })), 413, "context_too_large");
+  });
+
+  it("404 for an unknown task, and for an unknown step of a real task", async () => {
+    const unknown = "0190a5b2-0000-7000-8000-000000000000";
+    await expectError(await api(`/v1/tasks/${unknown}`), 404, "task_not_found");
+    await expectError(await api(`/v1/tasks/${unknown}/workflow_steps`), 404, "task_not_found");
+    await expectError(await api(`/v1/tasks/${unknown}/transitions`), 404, "task_not_found");
+    await expectError(await api(`/v1/tasks/${unknown}`, { method: "DELETE" }), 404, "task_not_found");
+    const created = (await (await post(JSON.stringify(SEED_ORDER))).json()) as { task_uuid: string };
+    await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}`), 404, "step_not_found");
+    await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}/audit`), 404, "step_not_found");
+  });
+
+  it("400 for an id that is not a uuid", async () => {
+    await expectError(await api("/v1/tasks/not-a-uuid"), 400, "invalid_uuid");
+  });
+
+  it("405 with Allow for a known path and a wrong method", async () => {
+    const response = await api("/v1/tasks", { method: "PUT" });
+    expect(response.headers.get("allow")).toBe("POST");
+    await expectError(response, 405, "method_not_allowed");
+  });
+
+  it("404 for an unknown route", async () => {
+    await expectError(await api("/v2/nothing"), 404, "not_found");
+  });
+
+  it("404 for an unknown template in the template API", async () => {
+    await expectError(await api("/v1/templates/ecommerce/order_fulfillment/0.0.1"), 404, "template_not_found");
+  });
+});
+
+describe("read-only endpoints", () => {
+  it("lists the bundled templates and shows one", async () => {
+    const list = (await (await api("/v1/templates")).json()) as { templates: { name: string }[]; total_count: number };
+    expect(list.templates.map((t) => t.name)).toContain("order_fulfillment");
+    expect(list.total_count).toBe(list.templates.length);
+    const detail = (await (await api("/v1/templates/ecommerce/order_fulfillment/1.0.0")).json()) as { steps: { name: string }[] };
+    expect(detail.steps.map((s) => s.name)).toEqual(["validate_order", "reserve_inventory", "charge_payment"]);
+  });
+
+  it("answers /health", async () => {
+    const response = await api("/health");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: "healthy" });
+  });
+});

@@ -1,0 +1,86 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
+import {
+  api,
+  demoTask,
+  getSteps,
+  hasStatus,
+  SEED_ORDER,
+  scheduledAlarm,
+  stepAudit,
+  stepNamed,
+  submit,
+  taskStub,
+  timerCount,
+  waitForStep,
+  waitForTask,
+} from "./helpers";
+
+describe("cancellation", () => {
+  it("cancels a running task and its unfinished steps together", async () => {
+    const { task_uuid } = await submit(demoTask("slow_step"));
+    await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
+    const response = await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: "cancelled", cancelled_steps: 2 });
+    for (const step of await getSteps(task_uuid)) expect(step.current_state).toBe("cancelled");
+    expect(await timerCount(task_uuid)).toBe(0);
+    expect(await scheduledAlarm(task_uuid)).toBeNull();
+  });
+
+  it("refuses to cancel a task that already finished", async () => {
+    const { task_uuid } = await submit(SEED_ORDER);
+    await waitForTask(task_uuid, hasStatus("complete"));
+    const response = await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { code: "task_already_terminal", message: `task ${task_uuid} is already complete`, details: { status: "complete" } },
+    });
+  });
+
+  it("ignores the late report of a handler that was running when the task was cancelled", async () => {
+    const { task_uuid } = await submit(demoTask("slow_step"));
+    const step = await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
+    const dispatchId = (await stepAudit(task_uuid, step.step_uuid)).find((t) => t.event === "start")?.metadata
+      .dispatch_id as string;
+    await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
+    const receipt = await taskStub(task_uuid).report(step.step_uuid, dispatchId, { success: true, result: { late: true } });
+    expect(receipt).toEqual({ accepted: false, step_state: "cancelled" });
+    expect((await stepNamed(task_uuid, "wait_a_while")).results).toBeNull();
+  });
+});
+
+describe("duplicate deliveries", () => {
+  it("treats a second claim of the same dispatch as a no-op", async () => {
+    const { task_uuid } = await submit(demoTask("slow_step"));
+    const step = await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
+    const dispatchId = (await stepAudit(task_uuid, step.step_uuid)).find((t) => t.event === "start")?.metadata
+      .dispatch_id as string;
+    expect(await taskStub(task_uuid).claim(step.step_uuid, dispatchId)).toBeNull();
+    expect((await stepNamed(task_uuid, "wait_a_while")).attempts).toBe(1);
+    await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
+  });
+
+  it("acks a redelivered message without running the handler again or recording a second result", async () => {
+    const { task_uuid } = await submit(SEED_ORDER);
+    await waitForTask(task_uuid, hasStatus("complete"));
+    const validate = await stepNamed(task_uuid, "validate_order");
+    const auditBefore = await stepAudit(task_uuid, validate.step_uuid);
+    const dispatchId = auditBefore.find((t) => t.event === "enqueue")?.metadata.dispatch_id as string;
+    const body = { task_uuid, step_uuid: validate.step_uuid, attempt: 1, dispatch_id: dispatchId };
+    const batch = createMessageBatch("tasker-steps-default", [
+      { id: "dup-1", timestamp: new Date(), attempts: 1, body },
+      { id: "dup-2", timestamp: new Date(), attempts: 2, body },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(["dup-1", "dup-2"]);
+    expect(result.retryMessages).toEqual([]);
+    const after = await stepNamed(task_uuid, "validate_order");
+    expect(after).toMatchObject({ attempts: 1, results: validate.results, completed_at: validate.completed_at });
+    expect(await stepAudit(task_uuid, validate.step_uuid)).toEqual(auditBefore);
+  });
+});

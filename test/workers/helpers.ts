@@ -1,0 +1,140 @@
+// Test helpers: call the API like a client, wait on task state, and move a task's timers forward.
+
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { expect, vi } from "vitest";
+import { uuidv7 } from "../../src/engine/ids";
+import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
+import { parseTemplate } from "../../src/templates/loader";
+
+export const SEED_ORDER = {
+  name: "order_fulfillment",
+  namespace: "ecommerce",
+  version: "1.0.0",
+  context: { order_id: "ORD-12345", customer_email: "customer@example.com" },
+  initiator: "api:checkout",
+  source_system: "web",
+  reason: "checkout",
+};
+
+export function api(path: string, init?: RequestInit): Promise<Response> {
+  return exports.default.fetch(`http://tasker.test${path}`, init);
+}
+
+export async function submit(body: unknown): Promise<TaskView> {
+  const response = await api("/v1/tasks", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return response.json();
+}
+
+export function demoTask(name: string, context: Record<string, unknown> = {}) {
+  return { name, namespace: "demo", version: "1.0.0", context, initiator: "test", source_system: "vitest", reason: "test" };
+}
+
+export async function getTask(uuid: string): Promise<TaskView> {
+  const response = await api(`/v1/tasks/${uuid}`);
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+export async function getSteps(uuid: string): Promise<StepView[]> {
+  const response = await api(`/v1/tasks/${uuid}/workflow_steps`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { steps: StepView[] }).steps;
+}
+
+export async function stepNamed(uuid: string, name: string): Promise<StepView> {
+  const step = (await getSteps(uuid)).find((s) => s.name === name);
+  if (!step) throw new Error(`no step ${name}`);
+  return step;
+}
+
+export async function stepAudit(taskUuid: string, stepUuid: string): Promise<TransitionView[]> {
+  const response = await api(`/v1/tasks/${taskUuid}/workflow_steps/${stepUuid}/audit`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { transitions: TransitionView[] }).transitions;
+}
+
+export async function taskTransitions(uuid: string): Promise<TransitionView[]> {
+  const response = await api(`/v1/tasks/${uuid}/transitions`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { transitions: TransitionView[] }).transitions;
+}
+
+/** Waits until the task (driven by the real queue consumer and alarms) satisfies the predicate. */
+export async function waitForTask(uuid: string, predicate: (task: TaskView) => boolean, timeout = 10_000): Promise<TaskView> {
+  let last: TaskView | undefined;
+  await vi.waitUntil(
+    async () => {
+      last = await getTask(uuid);
+      return predicate(last);
+    },
+    { timeout, interval: 20 },
+  );
+  return last as TaskView;
+}
+
+export const hasStatus =
+  (...statuses: string[]) =>
+  (task: TaskView) =>
+    statuses.includes(task.status);
+
+export async function waitForStep(taskUuid: string, name: string, predicate: (step: StepView) => boolean): Promise<StepView> {
+  let last: StepView | undefined;
+  await vi.waitUntil(
+    async () => {
+      last = await stepNamed(taskUuid, name);
+      return predicate(last);
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+  return last as StepView;
+}
+
+export function taskStub(uuid: string) {
+  return env.TASKS.getByName(uuid);
+}
+
+/** Moves every pending timer of the task `ms` closer, then runs its alarm as if that time had passed. */
+export async function advanceTimers(uuid: string, ms: number): Promise<boolean> {
+  const stub = taskStub(uuid);
+  await runInDurableObject(stub, (_instance, state) => {
+    state.storage.sql.exec("UPDATE timers SET due_at = due_at - ?", ms);
+  });
+  return runDurableObjectAlarm(stub);
+}
+
+export async function scheduledAlarm(uuid: string): Promise<number | null> {
+  return runInDurableObject(taskStub(uuid), (_instance, state) => state.storage.getAlarm());
+}
+
+export async function timerCount(uuid: string): Promise<number> {
+  return runInDurableObject(taskStub(uuid), (_instance, state) => {
+    const row = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM timers").one();
+    return row.n;
+  });
+}
+
+/** Creates a task from a template written in the test, bypassing the bundled registry. */
+export async function createFromYaml(yaml: string, context: Record<string, unknown> = {}): Promise<TaskView> {
+  const parsed = parseTemplate(yaml);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const taskUuid = uuidv7();
+  const { task } = await taskStub(taskUuid).create({
+    task_uuid: taskUuid,
+    template: parsed.template,
+    context,
+    initiator: "test",
+    source_system: "vitest",
+    reason: "test",
+    priority: 0,
+    tags: [],
+    correlation_id: crypto.randomUUID(),
+    parent_correlation_id: null,
+  });
+  return task;
+}
