@@ -27,7 +27,10 @@ describe("the seed's order_fulfillment over HTTP", () => {
     const [validate, , charge] = steps;
     expect(validate?.results).toMatchObject({ valid: true, order_id: "ORD-12345" });
     // charge_payment read validate_order's order_total through its dependency results.
-    expect(charge?.results).toMatchObject({ charged: true, amount: (validate?.results as { order_total: number } | undefined)?.order_total });
+    expect(charge?.results).toMatchObject({
+      charged: true,
+      amount: (validate?.results as { order_total: number } | undefined)?.order_total,
+    });
     expect(charge?.max_attempts).toBe(3);
     expect(await timerCount(task_uuid)).toBe(0);
   });
