@@ -4,7 +4,14 @@ import type { RetrySettings } from "../templates/types";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";
 import { IN_FLIGHT_STEP_STATES, isTerminalTaskState, STEP_STATES, type StepState, type TaskState } from "./states";
-import { nextStepState, nextTaskState, type StepEvent, type TaskEvent } from "./transitions";
+import {
+  canTransitionStep,
+  canTransitionTask,
+  nextStepState,
+  nextTaskState,
+  type StepEvent,
+  type TaskEvent,
+} from "./transitions";
 
 /** How long a dispatched message may wait for its claim before the object sends it again. */
 export const CLAIM_TIMEOUT_MS = 60_000;
@@ -85,18 +92,27 @@ export class Changes {
   readonly timersCleared = new Set<string>();
   readonly results = new Map<string, unknown>();
   readonly errors = new Map<string, StepError>();
-  /** Set when the whole task was cancelled: unsent messages and all timers are void. */
-  cancelledTask = false;
+  /** Set when an action closed the whole task: its unsent messages and all its timers are void. */
+  taskClosed = false;
 
   get isEmpty(): boolean {
     return this.taskTransitions.length === 0 && this.stepTransitions.length === 0 && this.dispatches.length === 0;
   }
 }
 
-/** Why a claim, report or timer was not applied; the caller treats each as a no-op. */
-export type Refusal = "unknown_step" | "stale_dispatch" | "task_finished";
+/** Why a claim, report, timer or action was not applied; the caller treats each as a no-op. */
+export type Refusal = "unknown_step" | "stale_dispatch" | "task_finished" | "action_not_allowed";
 
-type EvaluationTrigger = "step_completed" | "step_failed" | "retry_ready" | "resume";
+/** An operator's repair of one step (Tasker's `StepManualAction`). */
+export type StepAction =
+  | { action_type: "reset_for_retry"; performed_by: string; reason: string }
+  | { action_type: "resolve_manually"; performed_by: string; reason: string }
+  | { action_type: "complete_manually"; performed_by: string; reason: string; result: unknown };
+
+/** An operator's decision about a blocked task as a whole. */
+export type TaskAction = { action_type: "give_up" | "resolve_manually"; performed_by: string; reason: string };
+
+type EvaluationTrigger = "step_completed" | "step_failed" | "retry_ready" | "operator_action";
 
 export class TaskRun {
   readonly steps = new Map<string, StepRuntime>();
@@ -209,8 +225,48 @@ export class TaskRun {
         this.changes.timersCleared.add(step.uuid);
       }
       this.ready.clear();
-      this.changes.cancelledTask = true;
+      this.changes.taskClosed = true;
       this.moveTask("cancel", reason);
+    });
+  }
+
+  /** Applies an operator's repair to one step, then lets the task continue (a blocked task resumes). */
+  applyStepAction(stepUuid: string, action: StepAction): Changes | { refused: Refusal; state?: StepState } {
+    const step = this.steps.get(stepUuid);
+    if (!step) return { refused: "unknown_step" };
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    if (!canTransitionStep(step.state, action.action_type)) return { refused: "action_not_allowed", state: step.state };
+    return this.operate(() => {
+      const metadata = { performed_by: action.performed_by, reason: action.reason };
+      this.moveStep(step, action.action_type, metadata);
+      step.nextRetryAt = null;
+      this.changes.timersCleared.add(step.uuid);
+      switch (action.action_type) {
+        case "reset_for_retry":
+          step.attempts = 0;
+          this.releaseIfReady(step);
+          break;
+        case "complete_manually":
+          this.changes.results.set(step.uuid, action.result);
+          this.releaseChildren(step);
+          break;
+        case "resolve_manually":
+          this.releaseChildren(step);
+          break;
+      }
+      this.evaluate("operator_action");
+    });
+  }
+
+  /** Ends a blocked task: `give_up` marks it `error`, `resolve_manually` marks it `resolved_manually`. */
+  applyTaskAction(action: TaskAction): Changes | { refused: Refusal } {
+    const event = action.action_type === "give_up" ? "give_up" : "manual_resolution";
+    if (!canTransitionTask(this.state, event)) return { refused: "action_not_allowed" };
+    return this.operate(() => {
+      for (const step of this.steps.values()) this.changes.timersCleared.add(step.uuid);
+      this.ready.clear();
+      this.changes.taskClosed = true;
+      this.moveTask(event, { performed_by: action.performed_by, reason: action.reason });
     });
   }
 
@@ -267,19 +323,19 @@ export class TaskRun {
   private evaluate(trigger: EvaluationTrigger): void {
     switch (this.state) {
       case "steps_in_process":
-        if (trigger === "resume") return;
         this.moveTask(trigger, {});
         break;
       case "waiting_for_retry":
-        if (trigger !== "retry_ready") return;
-        this.moveTask("retry_ready", {});
+        if (trigger !== "retry_ready" && trigger !== "operator_action") return;
+        this.moveTask(trigger, {});
         break;
       case "waiting_for_dependencies":
-        this.moveTask("dependencies_ready", {});
+        this.moveTask(trigger === "operator_action" ? trigger : "dependencies_ready", {});
         break;
       case "blocked_by_failures":
-        // A blocked task records what its in-flight steps report but starts nothing until resumed.
-        if (trigger !== "resume") return;
+        // A blocked task records what its in-flight steps report but starts nothing until an
+        // operator has repaired every failed step.
+        if (trigger !== "operator_action" || this.count("error") > 0) return;
         this.moveTask("resume", {});
         break;
       default:

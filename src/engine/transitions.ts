@@ -16,6 +16,7 @@ export type TaskEvent =
   | "retry_backoff_started"
   | "permanent_failure"
   | "dependencies_ready"
+  | "operator_action"
   | "resume"
   | "give_up"
   | "manual_resolution"
@@ -55,7 +56,8 @@ const TASK_NON_TERMINAL: readonly TaskState[] = [
 /**
  * Tasker's task table (reference §1.3) with its gaps closed: `retry_backoff_started` makes
  * `waiting_for_retry` real, `steps_in_flight` returns from evaluation while handlers run, and
- * `resume` lets a blocked task continue after an operator repaired its failed step.
+ * `resume` lets a blocked task continue after an operator repaired its failed step, and
+ * `operator_action` re-evaluates a running task after an operator changed one of its steps.
  */
 export const TASK_TRANSITIONS: readonly Row<TaskState, TaskEvent>[] = [
   { from: ["pending"], event: "start", to: "initializing" },
@@ -67,6 +69,11 @@ export const TASK_TRANSITIONS: readonly Row<TaskState, TaskEvent>[] = [
   { from: ["steps_in_process"], event: "step_completed", to: "evaluating_results" },
   { from: ["steps_in_process"], event: "step_failed", to: "evaluating_results" },
   { from: ["steps_in_process", "waiting_for_retry"], event: "retry_ready", to: "evaluating_results" },
+  {
+    from: ["steps_in_process", "waiting_for_retry", "waiting_for_dependencies"],
+    event: "operator_action",
+    to: "evaluating_results",
+  },
   { from: ["evaluating_results"], event: "all_steps_successful", to: "complete" },
   { from: ["evaluating_results"], event: "steps_in_flight", to: "steps_in_process" },
   { from: ["evaluating_results"], event: "retry_backoff_started", to: "waiting_for_retry" },

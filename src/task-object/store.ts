@@ -237,7 +237,7 @@ export class TaskStore {
     for (const [uuid, error] of changes.errors) {
       this.sql.exec("UPDATE steps SET last_error = ? WHERE step_uuid = ?", JSON.stringify(error), uuid);
     }
-    if (changes.cancelledTask) {
+    if (changes.taskClosed) {
       this.sql.exec("DELETE FROM timers");
       this.sql.exec("DELETE FROM outbox");
     } else {

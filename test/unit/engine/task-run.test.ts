@@ -109,7 +109,7 @@ describe("TaskRun", () => {
     run.start();
     claimAndReport(run, "a", true);
     const changes = run.cancel({ reason: "operator" });
-    expect(changes.cancelledTask).toBe(true);
+    expect(changes.taskClosed).toBe(true);
     expect(run.state).toBe("cancelled");
     expect([...run.steps.values()].map((s) => s.state)).toEqual(["complete", "cancelled", "cancelled"]);
     expect(run.claim("b", run.steps.get("b")?.dispatchId ?? "")).toEqual({ refused: "task_finished" });
