@@ -26,10 +26,10 @@ app.route("/v1/templates", templateRoutes);
 const ALLOWED_METHODS: [string, string[]][] = [
   ["/health", ["GET"]],
   ["/v1/tasks", ["POST"]],
-  ["/v1/tasks/:task_uuid", ["GET", "DELETE"]],
+  ["/v1/tasks/:task_uuid", ["GET", "PATCH", "DELETE"]],
   ["/v1/tasks/:task_uuid/transitions", ["GET"]],
   ["/v1/tasks/:task_uuid/workflow_steps", ["GET"]],
-  ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid", ["GET"]],
+  ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid", ["GET", "PATCH"]],
   ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid/audit", ["GET"]],
   ["/v1/templates", ["GET"]],
   ["/v1/templates/:namespace/:name/:version", ["GET"]],

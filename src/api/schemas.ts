@@ -21,3 +21,26 @@ export const TaskRequestSchema = z.object({
 export type TaskRequest = z.infer<typeof TaskRequestSchema>;
 
 export const CancelRequestSchema = z.object({ reason: text(1_000).optional() }).default({});
+
+/** Tasker's `StepManualAction` (reference §5.4): an operator's repair of one step, and who did it. */
+export const StepActionSchema = z.discriminatedUnion("action_type", [
+  z.object({ action_type: z.literal("reset_for_retry"), reason: text(1_000), reset_by: text(MAX_NAME_LENGTH) }),
+  z.object({ action_type: z.literal("resolve_manually"), reason: text(1_000), resolved_by: text(MAX_NAME_LENGTH) }),
+  z.object({
+    action_type: z.literal("complete_manually"),
+    reason: text(1_000),
+    completed_by: text(MAX_NAME_LENGTH),
+    completion_data: z.object({
+      result: z.unknown().refine((value) => value !== undefined, "completion_data.result is required"),
+      metadata: z.record(z.string(), z.unknown()).optional(),
+    }),
+  }),
+]);
+export type StepActionRequest = z.infer<typeof StepActionSchema>;
+
+/** Ends a blocked task as a whole: `give_up` (→ error) or `resolve_manually` (→ resolved_manually). */
+export const TaskActionSchema = z.object({
+  action_type: z.enum(["give_up", "resolve_manually"]),
+  reason: text(1_000),
+  performed_by: text(MAX_NAME_LENGTH),
+});

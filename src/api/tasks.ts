@@ -2,10 +2,11 @@
 import { Hono } from "hono";
 import { isUuid, uuidv7 } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
+import type { StepAction } from "../engine/task-run";
 import { validateContext } from "../templates/input-schema";
 import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
-import { CancelRequestSchema, TaskRequestSchema } from "./schemas";
+import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { templateRegistry } from "./template-registry";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
@@ -98,4 +99,60 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", async (c) => {
   if (!lookup.task) throw notFound("task", task_uuid);
   if (!lookup.transitions) throw notFound("step", step_uuid);
   return c.json({ task_uuid, step_uuid, transitions: lookup.transitions });
+});
+
+function toStepAction(request: StepActionRequest): StepAction {
+  switch (request.action_type) {
+    case "reset_for_retry":
+      return { action_type: "reset_for_retry", performed_by: request.reset_by, reason: request.reason };
+    case "resolve_manually":
+      return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason };
+    case "complete_manually":
+      return {
+        action_type: "complete_manually",
+        performed_by: request.completed_by,
+        reason: request.reason,
+        result: request.completion_data.result,
+      };
+  }
+}
+
+taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", async (c) => {
+  const { task_uuid, step_uuid } = c.req.param();
+  const stub = taskStub(c.env, task_uuid);
+  requireStepUuid(step_uuid);
+  const action = toStepAction(await readJson(c, StepActionSchema));
+  const result = await stub.applyStepAction(step_uuid, action);
+  if (result.ok) return c.json(result.step);
+  switch (result.code) {
+    case "task_not_found":
+      throw notFound("task", task_uuid);
+    case "step_not_found":
+      throw notFound("step", step_uuid);
+    case "task_already_terminal":
+      throw new ApiError(409, "task_already_terminal", `task ${task_uuid} has finished; its steps can no longer change`);
+    case "result_too_large":
+      throw new ApiError(413, "result_too_large", "completion_data.result exceeds the result size limit");
+    case "action_not_allowed":
+      throw new ApiError(409, "action_not_allowed", `${action.action_type} is not allowed on a step in state ${result.state}`, {
+        current_state: result.state,
+      });
+  }
+});
+
+taskRoutes.patch("/:task_uuid", async (c) => {
+  const uuid = c.req.param("task_uuid");
+  const stub = taskStub(c.env, uuid);
+  const action = await readJson(c, TaskActionSchema);
+  const result = await stub.applyTaskAction(action);
+  if (result.ok) return c.json(result.task);
+  if (result.code === "task_not_found") throw notFound("task", uuid);
+  throw new ApiError(
+    409,
+    "action_not_allowed",
+    `${action.action_type} needs a task in blocked_by_failures; this one is ${result.status}`,
+    {
+      current_state: result.status,
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../engine/limits";
 import { type ClaimedStep, type ReportReceipt, type StepMessage, type StepOutcome, StepOutcomeSchema } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
-import { type Changes, TaskRun, type TimerKind } from "../engine/task-run";
+import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { logEvent } from "../log";
 import type { StepDefinition } from "../templates/types";
 import { isInitialised, migrate } from "./migrations";
@@ -22,6 +22,14 @@ export type CancelResult =
   | { ok: true; task: TaskView }
   | { ok: false; code: "task_not_found" }
   | { ok: false; code: "task_already_terminal"; status: string };
+export type StepActionResult =
+  | { ok: true; step: StepView }
+  | { ok: false; code: "task_not_found" | "step_not_found" | "task_already_terminal" | "result_too_large" }
+  | { ok: false; code: "action_not_allowed"; state: string };
+export type TaskActionResult =
+  | { ok: true; task: TaskView }
+  | { ok: false; code: "task_not_found" }
+  | { ok: false; code: "action_not_allowed"; status: string };
 export type StepLookup = { task: false } | { task: true; step: StepView | null };
 export type AuditLookup = { task: false } | { task: true; transitions: TransitionView[] | null };
 
@@ -83,7 +91,7 @@ export class TaskObject extends DurableObject<Env> {
       const result = run.claim(stepUuid, dispatchId);
       return "refused" in result ? result : result.changes;
     });
-    if (outcome === null) return null;
+    if ("refused" in outcome) return null;
     await this.syncAlarm();
     return this.claimedStep(stepUuid, dispatchId);
   }
@@ -102,7 +110,7 @@ export class TaskObject extends DurableObject<Env> {
     if (!this.initialised()) return { accepted: false, step_state: "unknown" };
     const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome));
     await this.afterWrite();
-    return { accepted: applied !== null, step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown" };
+    return { accepted: !("refused" in applied), step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown" };
   }
 
   /** Cancels the task and its unfinished steps together; a running handler's late report is ignored. */
@@ -111,6 +119,33 @@ export class TaskObject extends DurableObject<Env> {
     const run = this.loadRun();
     if (isTerminalTaskState(run.state)) return { ok: false, code: "task_already_terminal", status: run.state };
     this.mutate((r) => r.cancel({ reason }));
+    await this.afterWrite();
+    return { ok: true, task: this.taskViewOrThrow() };
+  }
+
+  /** An operator's repair of one step; a blocked task resumes once no failed step is left. */
+  async applyStepAction(stepUuid: string, action: StepAction): Promise<StepActionResult> {
+    if (!this.initialised()) return { ok: false, code: "task_not_found" };
+    if (action.action_type === "complete_manually" && byteLength(action.result) > MAX_RESULT_BYTES) {
+      return { ok: false, code: "result_too_large" };
+    }
+    const result = this.mutate((run) => run.applyStepAction(stepUuid, action));
+    if ("refused" in result) {
+      if (result.refused === "unknown_step") return { ok: false, code: "step_not_found" };
+      if (result.refused === "task_finished") return { ok: false, code: "task_already_terminal" };
+      return { ok: false, code: "action_not_allowed", state: result.state ?? "unknown" };
+    }
+    await this.afterWrite();
+    const lookup = this.getStep(stepUuid);
+    if (!lookup.task || !lookup.step) return { ok: false, code: "step_not_found" };
+    return { ok: true, step: lookup.step };
+  }
+
+  /** Ends a blocked task as `error` (give up) or `resolved_manually`. */
+  async applyTaskAction(action: TaskAction): Promise<TaskActionResult> {
+    if (!this.initialised()) return { ok: false, code: "task_not_found" };
+    const applied = this.mutate((run) => run.applyTaskAction(action));
+    if ("refused" in applied) return { ok: false, code: "action_not_allowed", status: this.loadRun().state };
     await this.afterWrite();
     return { ok: true, task: this.taskViewOrThrow() };
   }
@@ -136,7 +171,7 @@ export class TaskObject extends DurableObject<Env> {
         (run) => run.fireTimer(spec),
         () => this.store.deleteTimer(timer.id),
       );
-      if (changes) fired += 1;
+      if (!("refused" in changes)) fired += 1;
     }
     logEvent("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
     await this.afterWrite();
@@ -190,19 +225,22 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   /**
-   * Runs one engine operation and writes its changes in one transaction. Returns null when the
-   * engine refused the operation (stale or duplicate). Any throw discards the in-memory run, so
-   * the next operation reloads it from storage, which the failed transaction left untouched.
+   * Runs one engine operation and writes its changes in one transaction. A refusal (stale or
+   * duplicate input, an action not allowed) is returned as is and writes nothing but what
+   * `alsoInTransaction` does. Any throw discards the in-memory run, so the next operation reloads
+   * it from storage, which the failed transaction left untouched.
    */
-  private mutate(operation: (run: TaskRun) => Changes | { refused: string }, alsoInTransaction?: () => void): Changes | null {
+  private mutate<R extends { refused: string }>(
+    operation: (run: TaskRun) => Changes | R,
+    alsoInTransaction?: () => void,
+  ): Changes | R {
     try {
       return this.ctx.storage.transactionSync(() => {
         alsoInTransaction?.();
         const run = this.loadRun();
-        const changes = operation(run);
-        if ("refused" in changes) return null;
-        this.applyAndLog(run, changes, Date.now());
-        return changes;
+        const result = operation(run);
+        if (!("refused" in result)) this.applyAndLog(run, result, Date.now());
+        return result;
       });
     } catch (error) {
       this.run = undefined;
