@@ -120,4 +120,62 @@ describe("TaskRun", () => {
     run.start();
     expect(run.state).toBe("complete");
   });
+
+  it("resumes a blocked task once an operator repaired its only failed step", () => {
+    const { run } = seedRun();
+    run.start();
+    claimAndReport(run, "a", false, false);
+    expect(run.state).toBe("blocked_by_failures");
+    const repaired = run.applyStepAction("a", {
+      action_type: "complete_manually",
+      performed_by: "op",
+      reason: "fixed",
+      result: { ok: 1 },
+    });
+    if ("refused" in repaired) throw new Error("refused");
+    expect(repaired.taskTransitions.map((t) => t.event)).toEqual(["resume", "ready_steps_found", "steps_enqueued"]);
+    expect(repaired.dispatches.map((d) => d.stepUuid).sort()).toEqual(["b", "c"]);
+    expect(repaired.results.get("a")).toEqual({ ok: 1 });
+  });
+
+  it("resets an errored step to pending with zero attempts and dispatches it again", () => {
+    const { run } = seedRun();
+    run.start();
+    claimAndReport(run, "a", false, false);
+    const reset = run.applyStepAction("a", { action_type: "reset_for_retry", performed_by: "op", reason: "retry" });
+    if ("refused" in reset) throw new Error("refused");
+    expect(run.steps.get("a")).toMatchObject({ state: "enqueued", attempts: 0 });
+    expect(reset.dispatches).toHaveLength(1);
+  });
+
+  it("refuses actions from states where they make no sense, and on a finished task", () => {
+    const { run } = seedRun();
+    run.start();
+    expect(run.applyStepAction("a", { action_type: "reset_for_retry", performed_by: "op", reason: "x" })).toEqual({
+      refused: "action_not_allowed",
+      state: "enqueued",
+    });
+    expect(run.applyTaskAction({ action_type: "give_up", performed_by: "op", reason: "x" })).toEqual({
+      refused: "action_not_allowed",
+    });
+    claimAndReport(run, "a", false, false);
+    const gaveUp = run.applyTaskAction({ action_type: "give_up", performed_by: "op", reason: "x" });
+    expect("refused" in gaveUp).toBe(false);
+    expect(run.state).toBe("error");
+    expect(run.applyStepAction("a", { action_type: "resolve_manually", performed_by: "op", reason: "x" })).toEqual({
+      refused: "task_finished",
+    });
+  });
+
+  it("keeps a task blocked while another failed step remains", () => {
+    const { run } = seedRun();
+    run.start();
+    claimAndReport(run, "a", true);
+    claimAndReport(run, "b", false, false);
+    claimAndReport(run, "c", false, false);
+    run.applyStepAction("b", { action_type: "resolve_manually", performed_by: "op", reason: "x" });
+    expect(run.state).toBe("blocked_by_failures");
+    run.applyStepAction("c", { action_type: "resolve_manually", performed_by: "op", reason: "x" });
+    expect(run.state).toBe("complete");
+  });
 });
