@@ -216,6 +216,30 @@ export class TaskRun {
     }
   }
 
+  /**
+   * A dispatch whose message exhausted its queue retries (its claim kept failing) reached the
+   * dead-letter queue. The step fails permanently with `dead_lettered` instead of waiting forever;
+   * an operator can reset it once the cause is fixed.
+   */
+  deadLetter(stepUuid: string, dispatchId: string): Changes | { refused: Refusal } {
+    const step = this.steps.get(stepUuid);
+    if (!step) return { refused: "unknown_step" };
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    if (step.state !== "enqueued" || step.dispatchId !== dispatchId) return { refused: "stale_dispatch" };
+    return this.operate(() => {
+      this.changes.errors.set(step.uuid, {
+        message: "the step's queue message exhausted its retries without a successful claim",
+        error_code: "dead_lettered",
+        retryable: false,
+        attempt: step.attempts,
+        at: this.deps.now(),
+      });
+      this.changes.timersCleared.add(step.uuid);
+      this.moveStep(step, "fail", { error_code: "dead_lettered", dispatch_id: dispatchId });
+      this.evaluate("step_failed");
+    });
+  }
+
   /** Cancels the task and every unfinished step in one operation. */
   cancel(reason: Record<string, unknown>): Changes {
     return this.operate(() => {

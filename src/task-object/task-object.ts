@@ -113,6 +113,16 @@ export class TaskObject extends DurableObject<Env> {
     return { accepted: !("refused" in applied), step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown" };
   }
 
+  /** Records that a step's message reached the dead-letter queue, so the step does not wait forever. */
+  async deadLetter(stepUuid: string, dispatchId: string): Promise<{ accepted: boolean }> {
+    IdSchema.parse(stepUuid);
+    IdSchema.parse(dispatchId);
+    if (!this.initialised()) return { accepted: false };
+    const result = this.mutate((run) => run.deadLetter(stepUuid, dispatchId));
+    await this.afterWrite();
+    return { accepted: !("refused" in result) };
+  }
+
   /** Cancels the task and its unfinished steps together; a running handler's late report is ignored. */
   async cancel(reason: string): Promise<CancelResult> {
     if (!this.initialised()) return { ok: false, code: "task_not_found" };

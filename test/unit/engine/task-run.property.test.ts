@@ -24,7 +24,18 @@ const dagArbitrary = fc
 
 /** What the simulated world does next: claim, report, fire a timer, replay a stale message, or cancel. */
 const actionArbitrary = fc.record({
-  kind: fc.constantFrom("claim", "claim", "report", "report", "report", "timer", "duplicate", "operator", "cancel_rarely"),
+  kind: fc.constantFrom(
+    "claim",
+    "claim",
+    "report",
+    "report",
+    "report",
+    "timer",
+    "duplicate",
+    "operator",
+    "dead_letter",
+    "cancel_rarely",
+  ),
   pick: fc.nat(),
   outcome: fc.constantFrom("success", "success", "success", "retryable", "permanent"),
 });
@@ -144,6 +155,14 @@ function act(world: World, action: { kind: string; pick: number; outcome: string
         expect("refused" in run.report(old.stepUuid, old.dispatchId, outcomeFor("success"))).toBe(true);
       }
       expect(JSON.stringify([...run.steps.values()].map((s) => [s.state, s.attempts]))).toBe(before);
+      return;
+    }
+    case "dead_letter": {
+      // Rarely, a message exhausts its queue retries and reaches the dead-letter queue.
+      const step = pick(steps.filter((s) => s.state === "enqueued"));
+      if (!step?.dispatchId || action.pick % 10 !== 0) return;
+      const result = run.deadLetter(step.uuid, step.dispatchId);
+      if (!("refused" in result)) absorb(world, result);
       return;
     }
     case "operator": {

@@ -178,4 +178,14 @@ describe("TaskRun", () => {
     run.applyStepAction("c", { action_type: "resolve_manually", performed_by: "op", reason: "x" });
     expect(run.state).toBe("complete");
   });
+
+  it("fails a dead-lettered dispatch permanently, once", () => {
+    const { run } = seedRun();
+    run.start();
+    const changes = run.deadLetter("a", "d1");
+    if ("refused" in changes) throw new Error("refused");
+    expect(changes.errors.get("a")).toMatchObject({ error_code: "dead_lettered", retryable: false });
+    expect(run.state).toBe("blocked_by_failures");
+    expect(run.deadLetter("a", "d1")).toEqual({ refused: "stale_dispatch" });
+  });
 });
