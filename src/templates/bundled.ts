@@ -1,0 +1,46 @@
+// The templates shipped with the Worker: each YAML file under templates/ imported as text and loaded once.
+// To add a template, add its YAML file and one import plus one entry below (a unit test checks the list is complete).
+import salesReport from "../../templates/analytics/sales_report.yaml";
+import articlePublishing from "../../templates/content/article_publishing.yaml";
+import flakyService from "../../templates/demo/flaky_service.yaml";
+import permanentFailure from "../../templates/demo/permanent_failure.yaml";
+import slowStep from "../../templates/demo/slow_step.yaml";
+import unknownHandler from "../../templates/demo/unknown_handler.yaml";
+import orderFulfillment from "../../templates/ecommerce/order_fulfillment.yaml";
+import { parseTemplate } from "./loader";
+import { TemplateRegistry } from "./registry";
+import type { TaskTemplate } from "./types";
+
+export interface TemplateSource {
+  /** Path from the project root, used in error messages. */
+  path: string;
+  source: string;
+}
+
+export const bundledTemplateSources: readonly TemplateSource[] = [
+  { path: "templates/analytics/sales_report.yaml", source: salesReport },
+  { path: "templates/content/article_publishing.yaml", source: articlePublishing },
+  { path: "templates/demo/flaky_service.yaml", source: flakyService },
+  { path: "templates/demo/permanent_failure.yaml", source: permanentFailure },
+  { path: "templates/demo/slow_step.yaml", source: slowStep },
+  { path: "templates/demo/unknown_handler.yaml", source: unknownHandler },
+  { path: "templates/ecommerce/order_fulfillment.yaml", source: orderFulfillment },
+];
+
+/** Loads the given sources into a registry, or throws one Error listing every problem of every file. */
+export function loadTemplateSources(sources: readonly TemplateSource[]): TemplateRegistry {
+  const templates: TaskTemplate[] = [];
+  const problems: string[] = [];
+  for (const { path, source } of sources) {
+    const result = parseTemplate(source);
+    if (result.ok) templates.push(result.template);
+    else for (const problem of result.problems) problems.push(`${path}: ${problem.path || "(template)"}: ${problem.message}`);
+  }
+  if (problems.length > 0) throw new Error(`invalid bundled templates:\n${problems.join("\n")}`);
+  return new TemplateRegistry(templates);
+}
+
+/** The registry of bundled templates; a broken bundled template fails loudly rather than vanishing. */
+export function loadBundledTemplates(): TemplateRegistry {
+  return loadTemplateSources(bundledTemplateSources);
+}

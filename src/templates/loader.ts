@@ -1,0 +1,98 @@
+// Loads a task template from YAML or JSON text, reporting every problem at once with the path of the bad key.
+import * as yaml from "js-yaml";
+import { MAX_TEMPLATE_STEPS } from "../engine/limits";
+import { checkGraph, type GraphStep } from "./graph";
+import { checkInputSchema } from "./input-schema";
+import { issuesToProblems, templateErrorMap } from "./issues";
+import { TemplateSchema } from "./schema";
+import type { TaskTemplate, TemplateProblem } from "./types";
+
+export type TemplateResult = { ok: true; template: TaskTemplate } | { ok: false; problems: TemplateProblem[] };
+export type TemplateFormat = "yaml" | "json";
+
+/**
+ * Most values (maps, lists, scalars) a parsed template may hold. YAML aliases can make a small text
+ * expand into a huge or circular value ("billion laughs"); counting stops that before anything walks it.
+ */
+export const MAX_TEMPLATE_NODES = 200_000;
+
+// YAML 1.2 core types keep dates and the like as strings (a template is JSON data); merge keys (`<<: *defaults`)
+// are kept because sharing a retry block between steps is their natural use. @types/js-yaml omits `types`.
+const { types } = yaml as unknown as { types: { merge: yaml.Type } };
+const TEMPLATE_YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [types.merge] });
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Parses template text (YAML by default; JSON is accepted either way) and validates it. */
+export function parseTemplate(source: string, format: TemplateFormat = "yaml"): TemplateResult {
+  let raw: unknown;
+  try {
+    raw = format === "json" ? JSON.parse(source) : yaml.load(source, { schema: TEMPLATE_YAML_SCHEMA });
+  } catch (error) {
+    return { ok: false, problems: [{ path: "", message: syntaxErrorMessage(error, format) }] };
+  }
+  if (exceedsNodeBudget(raw, MAX_TEMPLATE_NODES)) {
+    return {
+      ok: false,
+      problems: [{ path: "", message: `the template holds more than ${MAX_TEMPLATE_NODES} values (or a recursive YAML alias)` }],
+    };
+  }
+  return validateTemplate(raw);
+}
+
+function syntaxErrorMessage(error: unknown, format: TemplateFormat): string {
+  if (error instanceof yaml.YAMLException) {
+    const { line, column } = error.mark;
+    return `YAML syntax error at line ${line + 1}, column ${column + 1}: ${error.reason}`;
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return format === "json" ? `JSON syntax error: ${detail}` : `YAML syntax error: ${detail}`;
+}
+
+function exceedsNodeBudget(value: unknown, budget: number): boolean {
+  const pending: unknown[] = [value];
+  for (let visited = 1; pending.length > 0; visited++) {
+    if (visited > budget) return true;
+    const next = pending.pop();
+    if (Array.isArray(next)) for (const item of next) pending.push(item);
+    else if (isRecord(next)) for (const item of Object.values(next)) pending.push(item);
+  }
+  return false;
+}
+
+/** Validates an already-parsed template (a plain JSON-like value) and applies every default. */
+export function validateTemplate(raw: unknown): TemplateResult {
+  const parsed = TemplateSchema.safeParse(raw, { error: templateErrorMap });
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
+  // The graph and input_schema checks read the raw value, so their problems appear alongside type problems.
+  const graph = graphStepsOf(raw);
+  if (graph) problems.push(...checkGraph(graph));
+  if (isRecord(raw) && isRecord(raw.input_schema)) problems.push(...checkInputSchema(raw.input_schema));
+  if (parsed.success && problems.length === 0) return { ok: true, template: parsed.data };
+  return { ok: false, problems: orderProblems(problems) };
+}
+
+/** The steps as the graph checks see them, or undefined when there is no usable list of steps. */
+function graphStepsOf(raw: unknown): GraphStep[] | undefined {
+  if (!isRecord(raw) || !Array.isArray(raw.steps) || raw.steps.length > MAX_TEMPLATE_STEPS) return undefined;
+  return raw.steps.map((step: unknown): GraphStep => {
+    const fields = isRecord(step) ? step : {};
+    // An alias conflict is reported by the schema; the graph then follows `dependencies`.
+    const dependenciesKey = fields.dependencies == null && fields.depends_on != null ? "depends_on" : "dependencies";
+    const dependencies = fields[dependenciesKey];
+    return {
+      name: typeof fields.name === "string" ? fields.name : undefined,
+      dependenciesKey,
+      dependencies: Array.isArray(dependencies) ? dependencies.map((d: unknown) => (typeof d === "string" ? d : undefined)) : [],
+    };
+  });
+}
+
+/** Template-level problems first, then step by step in template order; duplicates dropped. */
+function orderProblems(problems: readonly TemplateProblem[]): TemplateProblem[] {
+  const unique = new Map(problems.map((problem) => [`${problem.path}\u0000${problem.message}`, problem]));
+  const stepIndex = (path: string) => Number(/^steps\[(\d+)\]/.exec(path)?.[1] ?? -1);
+  return [...unique.values()].sort((a, b) => stepIndex(a.path) - stepIndex(b.path));
+}

@@ -1,0 +1,71 @@
+// The set of templates an engine can run, looked up by exact (namespace, name, version) as Tasker does.
+import type { TaskTemplate } from "./types";
+
+export interface NamespaceSummary {
+  name: string;
+  template_count: number;
+}
+
+export interface TemplateFilter {
+  namespace?: string;
+}
+
+const keyOf = (namespace: string, name: string, version: string) => JSON.stringify([namespace, name, version]);
+const identity = (template: TaskTemplate) => `${template.namespace_name}/${template.name}@${template.version}`;
+
+/** Orders versions with numeric parts compared as numbers, so 1.10.0 comes after 1.9.0. */
+export function compareVersions(a: string, b: string): number {
+  const partsA = a.split(/(\d+)/);
+  const partsB = b.split(/(\d+)/);
+  for (let i = 0; i < Math.min(partsA.length, partsB.length); i++) {
+    const [x = "", y = ""] = [partsA[i], partsB[i]];
+    // split() with a capturing group puts the digit runs at the odd positions.
+    const order = i % 2 === 1 ? Number(x) - Number(y) || x.length - y.length : x < y ? -1 : x > y ? 1 : 0;
+    if (order !== 0) return Math.sign(order);
+  }
+  return partsA.length - partsB.length;
+}
+
+function compareTemplates(a: TaskTemplate, b: TaskTemplate): number {
+  if (a.namespace_name !== b.namespace_name) return a.namespace_name < b.namespace_name ? -1 : 1;
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return compareVersions(a.version, b.version);
+}
+
+export class TemplateRegistry {
+  readonly #templates = new Map<string, TaskTemplate>();
+  readonly #sorted: readonly TaskTemplate[];
+
+  /** Throws when two templates share (namespace, name, version): which one runs would be ambiguous. */
+  constructor(templates: Iterable<TaskTemplate>) {
+    const duplicates: string[] = [];
+    for (const template of templates) {
+      const key = keyOf(template.namespace_name, template.name, template.version);
+      if (this.#templates.has(key)) duplicates.push(identity(template));
+      else this.#templates.set(key, template);
+    }
+    if (duplicates.length > 0) throw new Error(`duplicate templates: ${duplicates.join(", ")}`);
+    this.#sorted = [...this.#templates.values()].sort(compareTemplates);
+  }
+
+  get size(): number {
+    return this.#templates.size;
+  }
+
+  get(namespace: string, name: string, version: string): TaskTemplate | undefined {
+    return this.#templates.get(keyOf(namespace, name, version));
+  }
+
+  /** Templates sorted by namespace, name and version, optionally only one namespace's. */
+  list(filter?: TemplateFilter): TaskTemplate[] {
+    const namespace = filter?.namespace;
+    return namespace === undefined ? [...this.#sorted] : this.#sorted.filter((t) => t.namespace_name === namespace);
+  }
+
+  /** Each namespace with how many templates it holds, sorted by name. */
+  namespaces(): NamespaceSummary[] {
+    const counts = new Map<string, number>();
+    for (const template of this.#sorted) counts.set(template.namespace_name, (counts.get(template.namespace_name) ?? 0) + 1);
+    return [...counts].map(([name, template_count]) => ({ name, template_count }));
+  }
+}

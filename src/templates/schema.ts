@@ -1,0 +1,231 @@
+// Zod schema of a raw task template (parsed YAML or JSON) and its normalisation into a TaskTemplate.
+import { z } from "zod";
+import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../engine/limits";
+import type { BackoffKind, RetrySettings, StepDefinition, StepType, TaskTemplate, TemplateMetadata } from "./types";
+
+/** Template, namespace and step names: they become queue names, URL segments and log keys. */
+export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+export const MAX_CALLABLE_LENGTH = 500;
+export const MAX_STEP_TIMEOUT_SECONDS = 900;
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+export const RETRY_BOUNDS = {
+  max_attempts: { min: 1, max: 100 },
+  backoff_base_ms: { min: 100, max: 3_600_000 },
+  max_backoff_ms: { min: 1_000, max: 3_600_000 },
+} as const;
+/** Retry settings of a step that has no `retry` block (Tasker's defaults, reference §3.4). */
+export const DEFAULT_RETRY: Readonly<RetrySettings> = Object.freeze({
+  retryable: true,
+  max_attempts: 3,
+  backoff: "exponential",
+  backoff_base_ms: 1_000,
+  max_backoff_ms: 30_000,
+});
+
+// Records keyed by the union types, so adding a step type or backoff kind without updating these fails to compile.
+const stepTypeSet = {
+  standard: true,
+  decision: true,
+  deferred_convergence: true,
+  batchable: true,
+  batch_worker: true,
+} satisfies Record<StepType, true>;
+const backoffSet = { none: true, linear: true, exponential: true, fibonacci: true } satisfies Record<BackoffKind, true>;
+export const STEP_TYPES = Object.keys(stepTypeSet) as StepType[];
+export const BACKOFF_KINDS = Object.keys(backoffSet) as BackoffKind[];
+
+const identifier = (max: number) =>
+  z.string().max(max).regex(NAME_PATTERN, {
+    error: "must start with a lowercase letter and contain only lowercase letters, digits and underscores",
+  });
+
+const requiredText = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `is required: ${what}` : undefined) });
+
+const intIn = ({ min, max }: { readonly min: number; readonly max: number }) => z.int().min(min).max(max);
+
+const version = z
+  .string({
+    // `version: 1.0` in YAML is the number 1: the text the author wrote is already lost, so ask for quotes.
+    error: (issue) =>
+      typeof issue.input === "number"
+        ? `must be a string, but YAML read the unquoted version as the number ${issue.input}; quote it, e.g. version: "1.0.0"`
+        : issue.input === undefined
+          ? "is required"
+          : undefined,
+  })
+  .min(1)
+  .max(MAX_VERSION_LENGTH)
+  .regex(/^[^\s/]+$/, { error: "must not contain spaces or slashes (it is part of the template's URL)" });
+
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** Zod hands refinements partially-parsed values when siblings failed, so cross-field checks re-check types. */
+const isObjectPayload = (payload: { value: unknown }) =>
+  typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value);
+
+const isIntIn = (value: unknown, { min, max }: { readonly min: number; readonly max: number }): value is number =>
+  Number.isInteger(value) && (value as number) >= min && (value as number) <= max;
+
+// Empty YAML values (`dependencies:`) parse as null, so every optional key treats null as "not given".
+const handlerShape = {
+  callable: requiredText("the name of the registered handler that runs this step").min(1).max(MAX_CALLABLE_LENGTH),
+  initialization: jsonObject.nullish(),
+  // Tasker's method dispatch and resolver hint: accepted for compatibility, not used by this engine yet.
+  method: z.string().min(1).nullish(),
+  resolver: z.string().min(1).nullish(),
+};
+
+const HandlerSchema = z
+  .strictObject(handlerShape, {
+    error: (issue) => (issue.input === undefined ? "is required: every step needs a handler with a callable" : undefined),
+  })
+  .transform((handler) => ({ callable: handler.callable, initialization: handler.initialization ?? {} }));
+
+const retryShape = {
+  retryable: z.boolean().nullish(),
+  max_attempts: intIn(RETRY_BOUNDS.max_attempts).nullish(),
+  backoff: z.enum(BACKOFF_KINDS).nullish(),
+  backoff_base_ms: intIn(RETRY_BOUNDS.backoff_base_ms).nullish(),
+  max_backoff_ms: intIn(RETRY_BOUNDS.max_backoff_ms).nullish(),
+};
+
+function normaliseRetry(retry: { [K in keyof RetrySettings]?: RetrySettings[K] | null | undefined }): RetrySettings {
+  const base = retry.backoff_base_ms ?? DEFAULT_RETRY.backoff_base_ms;
+  return {
+    retryable: retry.retryable ?? DEFAULT_RETRY.retryable,
+    max_attempts: retry.max_attempts ?? DEFAULT_RETRY.max_attempts,
+    backoff: retry.backoff ?? DEFAULT_RETRY.backoff,
+    backoff_base_ms: base,
+    // A large base with no explicit cap raises the default cap rather than failing on a key the author never wrote.
+    max_backoff_ms: retry.max_backoff_ms ?? Math.max(DEFAULT_RETRY.max_backoff_ms, base),
+  };
+}
+
+const RetrySchema = z
+  .strictObject(retryShape)
+  .superRefine(
+    (retry, ctx) => {
+      const { backoff_base_ms: base, max_backoff_ms: max } = retry;
+      if (isIntIn(base, RETRY_BOUNDS.backoff_base_ms) && isIntIn(max, RETRY_BOUNDS.max_backoff_ms) && max < base) {
+        ctx.addIssue({ code: "custom", path: ["max_backoff_ms"], message: `must be at least backoff_base_ms (${base})` });
+      }
+    },
+    { when: isObjectPayload },
+  )
+  .transform(normaliseRetry);
+
+const stepShape = {
+  name: identifier(MAX_NAME_LENGTH),
+  description: z.string().nullish(),
+  type: z.enum(STEP_TYPES).nullish(),
+  step_type: z.enum(STEP_TYPES).nullish(),
+  handler: HandlerSchema,
+  dependencies: z.array(z.string()).nullish(),
+  depends_on: z.array(z.string()).nullish(),
+  retry: RetrySchema.nullish(),
+  timeout_seconds: z.int().min(1).max(MAX_STEP_TIMEOUT_SECONDS).nullish(),
+  // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised step).
+  system_dependency: z.unknown(),
+  publishes_events: z.unknown(),
+  batch_config: z.unknown(),
+  result_schema: z.unknown(),
+  composition: z.unknown(),
+};
+
+/** Tasker's aliases: a key and its alias together would be ambiguous, so only one may be given. */
+const STEP_ALIASES = [
+  ["type", "step_type"],
+  ["dependencies", "depends_on"],
+] as const;
+
+const StepSchema = z
+  .strictObject(stepShape, { error: (issue) => (issue.input === undefined ? "is required" : undefined) })
+  .superRefine(
+    (step, ctx) => {
+      for (const [key, alias] of STEP_ALIASES) {
+        if (step[key] != null && step[alias] != null) {
+          ctx.addIssue({
+            code: "custom",
+            path: [alias],
+            message: `"${alias}" is another name for "${key}"; give only one of them`,
+          });
+        }
+      }
+    },
+    { when: isObjectPayload },
+  )
+  .transform(
+    (step): StepDefinition => ({
+      name: step.name,
+      description: step.description ?? null,
+      type: step.type ?? step.step_type ?? "standard",
+      handler: step.handler,
+      dependencies: step.dependencies ?? step.depends_on ?? [],
+      retry: step.retry ?? normaliseRetry({}),
+      timeout_seconds: step.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+    }),
+  );
+
+const MetadataSchema = z.looseObject({
+  author: z.string().nullish(),
+  tags: z.array(z.string()).nullish(),
+  documentation_url: z.string().nullish(),
+  created_at: z.string().nullish(),
+  updated_at: z.string().nullish(),
+});
+
+const templateShape = {
+  name: identifier(MAX_NAME_LENGTH),
+  namespace_name: identifier(MAX_NAMESPACE_LENGTH),
+  version,
+  description: z.string().nullish(),
+  metadata: MetadataSchema.nullish(),
+  input_schema: jsonObject.nullish(),
+  steps: z
+    .array(StepSchema, {
+      error: (issue) => (issue.input === undefined ? "is required: a template needs at least one step" : undefined),
+    })
+    .min(1)
+    .max(MAX_TEMPLATE_STEPS),
+  // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised template).
+  system_dependencies: z.unknown(),
+  domain_events: z.unknown(),
+  environments: z.unknown(),
+  lifecycle: z.unknown(),
+};
+
+/** Parses a raw template and applies every default; graph checks (graph.ts) are separate. */
+export const TemplateSchema = z
+  .strictObject(templateShape, {
+    error: (issue) => {
+      if (issue.code !== "invalid_type") return undefined;
+      if (issue.input === undefined || issue.input === null) return "the template is empty";
+      return "a template must be a map with keys such as name, namespace_name, version and steps";
+    },
+  })
+  .transform(
+    (template): TaskTemplate => ({
+      name: template.name,
+      namespace_name: template.namespace_name,
+      version: template.version,
+      description: template.description ?? null,
+      metadata: template.metadata ? withoutEmptyValues(template.metadata) : null,
+      input_schema: template.input_schema ?? null,
+      steps: template.steps,
+    }),
+  );
+
+function withoutEmptyValues(metadata: Record<string, unknown>): TemplateMetadata {
+  return Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== null && value !== undefined));
+}
+
+/** The keys a strict object at `path` accepts, so an unknown key can be answered with "did you mean …?". */
+export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return Object.keys(templateShape);
+  if (path[0] !== "steps" || typeof path[1] !== "number") return [];
+  if (path.length === 2) return Object.keys(stepShape);
+  if (path.length === 3 && path[2] === "handler") return Object.keys(handlerShape);
+  if (path.length === 3 && path[2] === "retry") return Object.keys(retryShape);
+  return [];
+}
