@@ -21,12 +21,12 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              // A queue nobody consumes, so the fault lab decides which messages arrive and when.
-              queueProducers: { STEPS_FAULTLAB: "tasker-steps-faultlab" },
+              // A queue nobody consumes (namespace `manual`), so tests decide which messages arrive and when.
+              queueProducers: { STEPS_MANUAL: { queueName: "tasker-steps-manual" } },
             },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"], provide: { faultRuns, faultSeed } },
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], provide: { faultRuns, faultSeed }, silent: "passed-only" },
       },
     ],
   },

@@ -7,15 +7,8 @@ import permanentFailure from "../../templates/demo/permanent_failure.yaml";
 import slowStep from "../../templates/demo/slow_step.yaml";
 import unknownHandler from "../../templates/demo/unknown_handler.yaml";
 import orderFulfillment from "../../templates/ecommerce/order_fulfillment.yaml";
-import { parseTemplate } from "./loader";
-import { TemplateRegistry } from "./registry";
-import type { TaskTemplate } from "./types";
-
-export interface TemplateSource {
-  /** Path from the project root, used in error messages. */
-  path: string;
-  source: string;
-}
+import type { TemplateRegistry } from "./registry";
+import { loadTemplateSources, type TemplateSource } from "./sources";
 
 export const bundledTemplateSources: readonly TemplateSource[] = [
   { path: "templates/analytics/sales_report.yaml", source: salesReport },
@@ -26,19 +19,6 @@ export const bundledTemplateSources: readonly TemplateSource[] = [
   { path: "templates/demo/unknown_handler.yaml", source: unknownHandler },
   { path: "templates/ecommerce/order_fulfillment.yaml", source: orderFulfillment },
 ];
-
-/** Loads the given sources into a registry, or throws one Error listing every problem of every file. */
-export function loadTemplateSources(sources: readonly TemplateSource[]): TemplateRegistry {
-  const templates: TaskTemplate[] = [];
-  const problems: string[] = [];
-  for (const { path, source } of sources) {
-    const result = parseTemplate(source);
-    if (result.ok) templates.push(result.template);
-    else for (const problem of result.problems) problems.push(`${path}: ${problem.path || "(template)"}: ${problem.message}`);
-  }
-  if (problems.length > 0) throw new Error(`invalid bundled templates:\n${problems.join("\n")}`);
-  return new TemplateRegistry(templates);
-}
 
 /** The registry of bundled templates; a broken bundled template fails loudly rather than vanishing. */
 export function loadBundledTemplates(): TemplateRegistry {

@@ -63,9 +63,11 @@ export function checkGraph(steps: readonly GraphStep[]): TemplateProblem[] {
 
   for (const component of stronglyConnectedComponents(parents)) {
     if (component.length < 2) continue;
-    const cycle = shortestCycleThrough(Math.min(...component), new Set(component), parents);
+    const start = component.reduce((a, b) => Math.min(a, b));
+    const cycle = shortestCycleThrough(start, new Set(component), parents);
+    const onCycle = new Set(cycle);
     const name = (index: number) => steps[index]?.name ?? `steps[${index}]`;
-    const others = component.filter((index) => !cycle.includes(index)).sort((a, b) => a - b);
+    const others = component.filter((index) => !onCycle.has(index)).sort((a, b) => a - b);
     const first = at(cycle, 0);
     problems.push({
       path: formatPath(["steps", first, at(steps, first).dependenciesKey]),

@@ -2,7 +2,14 @@
 // text modules, which only the Worker bundler understands, and this entry must stay importable anywhere.
 export { checkGraph, type GraphStep, type OrderableStep, topologicalOrder } from "./graph";
 export { type ContextProblem, checkInputSchema, validateContext } from "./input-schema";
-export { MAX_TEMPLATE_NODES, parseTemplate, type TemplateFormat, type TemplateResult, validateTemplate } from "./loader";
+export {
+  MAX_TEMPLATE_DEPTH,
+  MAX_TEMPLATE_NODES,
+  parseTemplate,
+  type TemplateFormat,
+  type TemplateResult,
+  validateTemplate,
+} from "./loader";
 export { compareVersions, type NamespaceSummary, type TemplateFilter, TemplateRegistry } from "./registry";
 export {
   BACKOFF_KINDS,
@@ -15,6 +22,7 @@ export {
   STEP_TYPES,
   TemplateSchema,
 } from "./schema";
+export { loadTemplateSources, type TemplateSource } from "./sources";
 export type {
   BackoffKind,
   HandlerDefinition,

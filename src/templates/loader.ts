@@ -3,7 +3,8 @@ import * as yaml from "js-yaml";
 import { MAX_TEMPLATE_STEPS } from "../engine/limits";
 import { checkGraph, type GraphStep } from "./graph";
 import { checkInputSchema } from "./input-schema";
-import { issuesToProblems, templateErrorMap } from "./issues";
+import { issuesToProblems } from "./issues";
+import { templateErrorMap } from "./messages";
 import { TemplateSchema } from "./schema";
 import type { TaskTemplate, TemplateProblem } from "./types";
 
@@ -11,10 +12,12 @@ export type TemplateResult = { ok: true; template: TaskTemplate } | { ok: false;
 export type TemplateFormat = "yaml" | "json";
 
 /**
- * Most values (maps, lists, scalars) a parsed template may hold. YAML aliases can make a small text
- * expand into a huge or circular value ("billion laughs"); counting stops that before anything walks it.
+ * Most values (maps, lists, scalars) a parsed template may hold, and how deeply they may nest. YAML
+ * aliases can make a small text expand into a huge or circular value ("billion laughs"), and the
+ * schema checks recurse; measuring first keeps both from exhausting the isolate.
  */
 export const MAX_TEMPLATE_NODES = 200_000;
+export const MAX_TEMPLATE_DEPTH = 64;
 
 // YAML 1.2 core types keep dates and the like as strings (a template is JSON data); merge keys (`<<: *defaults`)
 // are kept because sharing a retry block between steps is their natural use. @types/js-yaml omits `types`.
@@ -33,12 +36,6 @@ export function parseTemplate(source: string, format: TemplateFormat = "yaml"): 
   } catch (error) {
     return { ok: false, problems: [{ path: "", message: syntaxErrorMessage(error, format) }] };
   }
-  if (exceedsNodeBudget(raw, MAX_TEMPLATE_NODES)) {
-    return {
-      ok: false,
-      problems: [{ path: "", message: `the template holds more than ${MAX_TEMPLATE_NODES} values (or a recursive YAML alias)` }],
-    };
-  }
   return validateTemplate(raw);
 }
 
@@ -51,19 +48,26 @@ function syntaxErrorMessage(error: unknown, format: TemplateFormat): string {
   return format === "json" ? `JSON syntax error: ${detail}` : `YAML syntax error: ${detail}`;
 }
 
-function exceedsNodeBudget(value: unknown, budget: number): boolean {
-  const pending: unknown[] = [value];
-  for (let visited = 1; pending.length > 0; visited++) {
-    if (visited > budget) return true;
-    const next = pending.pop();
-    if (Array.isArray(next)) for (const item of next) pending.push(item);
-    else if (isRecord(next)) for (const item of Object.values(next)) pending.push(item);
+/** Why a value is too large to check safely, or undefined when it is not. */
+function sizeProblem(value: unknown): string | undefined {
+  const pending: [unknown, number][] = [[value, 0]];
+  let visited = 0;
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    if (++visited > MAX_TEMPLATE_NODES) return `holds more than ${MAX_TEMPLATE_NODES} values (or a recursive YAML alias)`;
+    const [next, depth] = entry;
+    const children = Array.isArray(next) ? next : isRecord(next) ? Object.values(next) : [];
+    if (children.length > 0 && depth >= MAX_TEMPLATE_DEPTH) {
+      return `nests maps and lists more than ${MAX_TEMPLATE_DEPTH} levels deep (or has a recursive YAML alias)`;
+    }
+    for (const child of children) pending.push([child, depth + 1]);
   }
-  return false;
+  return undefined;
 }
 
 /** Validates an already-parsed template (a plain JSON-like value) and applies every default. */
 export function validateTemplate(raw: unknown): TemplateResult {
+  const tooLarge = sizeProblem(raw);
+  if (tooLarge) return { ok: false, problems: [{ path: "", message: `the template ${tooLarge}` }] };
   const parsed = TemplateSchema.safeParse(raw, { error: templateErrorMap });
   const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
   // The graph and input_schema checks read the raw value, so their problems appear alongside type problems.

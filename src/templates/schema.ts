@@ -1,6 +1,7 @@
 // Zod schema of a raw task template (parsed YAML or JSON) and its normalisation into a TaskTemplate.
 import { z } from "zod";
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../engine/limits";
+import { describeValue } from "./messages";
 import type { BackoffKind, RetrySettings, StepDefinition, StepType, TaskTemplate, TemplateMetadata } from "./types";
 
 /** Template, namespace and step names: they become queue names, URL segments and log keys. */
@@ -42,7 +43,17 @@ const identifier = (max: number) =>
 const requiredText = (what: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? `is required: ${what}` : undefined) });
 
-const intIn = ({ min, max }: { readonly min: number; readonly max: number }) => z.int().min(min).max(max);
+// z.int() reports a string as "expected number"; authors are better served by "whole number".
+const intIn = ({ min, max }: { readonly min: number; readonly max: number }) =>
+  z
+    .int({
+      error: (issue) =>
+        issue.code === "invalid_type" && issue.input !== undefined
+          ? `must be a whole number, not ${describeValue(issue.input)}`
+          : undefined,
+    })
+    .min(min)
+    .max(max);
 
 const version = z
   .string({
@@ -56,7 +67,7 @@ const version = z
   })
   .min(1)
   .max(MAX_VERSION_LENGTH)
-  .regex(/^[^\s/]+$/, { error: "must not contain spaces or slashes (it is part of the template's URL)" });
+  .regex(/^[^\s/]*$/, { error: "must not contain spaces or slashes (it is part of the template's URL)" });
 
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -124,13 +135,13 @@ const stepShape = {
   dependencies: z.array(z.string()).nullish(),
   depends_on: z.array(z.string()).nullish(),
   retry: RetrySchema.nullish(),
-  timeout_seconds: z.int().min(1).max(MAX_STEP_TIMEOUT_SECONDS).nullish(),
+  timeout_seconds: intIn({ min: 1, max: MAX_STEP_TIMEOUT_SECONDS }).nullish(),
   // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised step).
-  system_dependency: z.unknown(),
-  publishes_events: z.unknown(),
-  batch_config: z.unknown(),
-  result_schema: z.unknown(),
-  composition: z.unknown(),
+  system_dependency: z.unknown().optional(),
+  publishes_events: z.unknown().optional(),
+  batch_config: z.unknown().optional(),
+  result_schema: z.unknown().optional(),
+  composition: z.unknown().optional(),
 };
 
 /** Tasker's aliases: a key and its alias together would be ambiguous, so only one may be given. */
@@ -189,10 +200,10 @@ const templateShape = {
     .min(1)
     .max(MAX_TEMPLATE_STEPS),
   // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised template).
-  system_dependencies: z.unknown(),
-  domain_events: z.unknown(),
-  environments: z.unknown(),
-  lifecycle: z.unknown(),
+  system_dependencies: z.unknown().optional(),
+  domain_events: z.unknown().optional(),
+  environments: z.unknown().optional(),
+  lifecycle: z.unknown().optional(),
 };
 
 /** Parses a raw template and applies every default; graph checks (graph.ts) are separate. */

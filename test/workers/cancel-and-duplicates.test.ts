@@ -4,9 +4,11 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import {
   api,
-  demoTask,
+  createFromYaml,
   getSteps,
+  HELD_TEMPLATE,
   hasStatus,
+  heldMessage,
   SEED_ORDER,
   scheduledAlarm,
   stepAudit,
@@ -14,14 +16,14 @@ import {
   submit,
   taskStub,
   timerCount,
-  waitForStep,
   waitForTask,
 } from "./helpers";
 
 describe("cancellation", () => {
   it("cancels a running task and its unfinished steps together", async () => {
-    const { task_uuid } = await submit(demoTask("slow_step"));
-    await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    expect(await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id)).not.toBeNull();
     const response = await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: "cancelled", cancelled_steps: 2 });
@@ -41,26 +43,29 @@ describe("cancellation", () => {
   });
 
   it("ignores the late report of a handler that was running when the task was cancelled", async () => {
-    const { task_uuid } = await submit(demoTask("slow_step"));
-    const step = await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
-    const dispatchId = (await stepAudit(task_uuid, step.step_uuid)).find((t) => t.event === "start")?.metadata
-      .dispatch_id as string;
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id);
     await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
-    const receipt = await taskStub(task_uuid).report(step.step_uuid, dispatchId, { success: true, result: { late: true } });
+    const receipt = await taskStub(task_uuid).report(held.step_uuid, held.dispatch_id, { success: true, result: { late: true } });
     expect(receipt).toEqual({ accepted: false, step_state: "cancelled" });
-    expect((await stepNamed(task_uuid, "wait_a_while")).results).toBeNull();
+    expect((await stepNamed(task_uuid, "held")).results).toBeNull();
   });
 });
 
 describe("duplicate deliveries", () => {
-  it("treats a second claim of the same dispatch as a no-op", async () => {
-    const { task_uuid } = await submit(demoTask("slow_step"));
-    const step = await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
-    const dispatchId = (await stepAudit(task_uuid, step.step_uuid)).find((t) => t.event === "start")?.metadata
-      .dispatch_id as string;
-    expect(await taskStub(task_uuid).claim(step.step_uuid, dispatchId)).toBeNull();
-    expect((await stepNamed(task_uuid, "wait_a_while")).attempts).toBe(1);
-    await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
+  it("treats a second claim and a second report of the same dispatch as no-ops", async () => {
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    const first = await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id);
+    expect(first?.step).toMatchObject({ name: "held", attempt: 1, max_attempts: 2, timeout_ms: 10_000 });
+    expect(await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id)).toBeNull();
+    expect((await stepNamed(task_uuid, "held")).attempts).toBe(1);
+    const receipt = await taskStub(task_uuid).report(held.step_uuid, held.dispatch_id, { success: true, result: { n: 1 } });
+    expect(receipt.accepted).toBe(true);
+    const duplicate = await taskStub(task_uuid).report(held.step_uuid, held.dispatch_id, { success: true, result: { n: 2 } });
+    expect(duplicate.accepted).toBe(false);
+    expect((await stepNamed(task_uuid, "held")).results).toEqual({ n: 1 });
   });
 
   it("acks a redelivered message without running the handler again or recording a second result", async () => {

@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
 import {
   advanceTimers,
-  api,
   createFromYaml,
   demoTask,
   getTask,
+  HELD_TEMPLATE,
   hasStatus,
+  heldMessage,
   scheduledAlarm,
   stepAudit,
   stepNamed,
   submit,
+  taskStub,
   taskTransitions,
   timerCount,
   waitForStep,
@@ -123,14 +125,28 @@ describe("permanent failures", () => {
 });
 
 describe("deadlines", () => {
-  it("counts a claimed attempt with no report by its deadline as a retryable timeout", async () => {
-    const { task_uuid } = await submit(demoTask("slow_step"));
-    await waitForStep(task_uuid, "wait_a_while", (s) => s.current_state === "in_progress");
-    // The handler sleeps for 60 s; the deadline is its 120 s timeout plus grace.
-    await advanceTimers(task_uuid, 125_000);
-    const step = await stepNamed(task_uuid, "wait_a_while");
+  it("counts a claimed attempt with no report by its deadline as a retryable timeout, and ignores the late report", async () => {
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id); // the consumer dies after claiming
+    // The deadline is the step's 10 s timeout plus 5 s of grace.
+    await advanceTimers(task_uuid, 14_000);
+    expect((await stepNamed(task_uuid, "held")).current_state).toBe("in_progress");
+    await advanceTimers(task_uuid, 1_000);
+    const step = await stepNamed(task_uuid, "held");
     expect(step.current_state).toBe("waiting_for_retry");
     expect(step.last_error).toMatchObject({ error_code: "timeout", retryable: true, attempt: 1 });
-    expect((await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" })).status).toBe(200);
+    const late = await taskStub(task_uuid).report(held.step_uuid, held.dispatch_id, { success: true, result: {} });
+    expect(late.accepted).toBe(false);
+  });
+
+  it("sends an unclaimed message again after the claim timeout, with the same dispatch", async () => {
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    await advanceTimers(task_uuid, 60_000); // the message was lost: nobody claimed it for 60 s
+    const audit = await stepAudit(task_uuid, held.step_uuid);
+    expect(audit.map((t) => t.event)).toEqual(["create", "enqueue"]);
+    expect(await heldMessage(task_uuid, "held")).toEqual(held);
+    expect(await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id)).not.toBeNull();
   });
 });

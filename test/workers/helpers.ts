@@ -138,3 +138,30 @@ export async function createFromYaml(yaml: string, context: Record<string, unkno
   });
   return task;
 }
+
+/** A step message as the object sent it, read from the step row (namespace `manual` has no consumer). */
+export async function heldMessage(taskUuid: string, stepName: string): Promise<{ step_uuid: string; dispatch_id: string }> {
+  return runInDurableObject(taskStub(taskUuid), (_instance, state) =>
+    state.storage.sql
+      .exec<{ step_uuid: string; dispatch_id: string }>(
+        "SELECT step_uuid, dispatch_id FROM steps WHERE name = ? AND state = 'enqueued'",
+        stepName,
+      )
+      .one(),
+  );
+}
+
+/** Two steps on the unconsumed `manual` queue: tests claim and report by hand. */
+export const HELD_TEMPLATE = `
+name: held_steps
+namespace_name: manual
+version: 1.0.0
+steps:
+  - name: held
+    handler: { callable: EchoHandler }
+    timeout_seconds: 10
+    retry: { max_attempts: 2, backoff_base_ms: 1000 }
+  - name: after_held
+    handler: { callable: EchoHandler }
+    dependencies: [held]
+`;

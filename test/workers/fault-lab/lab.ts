@@ -1,9 +1,15 @@
 // The fault lab: random DAGs with scripted handlers, run against a real TaskObject while faults are injected.
-import { createExecutionContext, createMessageBatch, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  evictDurableObject,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { uuidv7 } from "../../../src/engine/ids";
 import type { StepMessage } from "../../../src/engine/protocol";
-import { IN_FLIGHT_STEP_STATES, type StepState, TERMINAL_TASK_STATES, type TaskState } from "../../../src/engine/states";
+import { IN_FLIGHT_STEP_STATES, type StepState, type TaskState, TERMINAL_TASK_STATES } from "../../../src/engine/states";
 import type { StepAction } from "../../../src/engine/task-run";
 import { nextStepState, nextTaskState, type StepEvent, type TaskEvent } from "../../../src/engine/transitions";
 import { validateTemplate } from "../../../src/templates/loader";
@@ -75,7 +81,7 @@ function randomTemplate(rand: () => number, seed: number) {
       timeout_seconds: 1,
     };
   });
-  const parsed = validateTemplate({ name: `fault_scenario_${seed}`, namespace_name: "faultlab", version: "1.0.0", steps });
+  const parsed = validateTemplate({ name: `fault_scenario_${seed}`, namespace_name: "manual", version: "1.0.0", steps });
   if (!parsed.ok) throw new Error(`fault lab built an invalid template: ${JSON.stringify(parsed.problems)}`);
   return parsed.template;
 }
@@ -95,12 +101,19 @@ function stub(taskUuid: string) {
 
 async function readSteps(taskUuid: string): Promise<StepRowLite[]> {
   return runInDurableObject(stub(taskUuid), (_i, state) =>
-    state.storage.sql.exec<StepRowLite & Record<string, SqlStorageValue>>("SELECT step_uuid, name, state, attempts, dispatch_id, definition FROM steps").toArray(),
+    state.storage.sql
+      .exec<StepRowLite & Record<string, SqlStorageValue>>(
+        "SELECT step_uuid, name, state, attempts, dispatch_id, definition FROM steps",
+      )
+      .toArray(),
   );
 }
 
 async function taskState(taskUuid: string): Promise<TaskState> {
-  return runInDurableObject(stub(taskUuid), (_i, state) => state.storage.sql.exec<{ state: TaskState }>("SELECT state FROM task").one().state);
+  return runInDurableObject(
+    stub(taskUuid),
+    (_i, state) => state.storage.sql.exec<{ state: TaskState }>("SELECT state FROM task").one().state,
+  );
 }
 
 /** The messages the object has sent and not yet seen claimed: one per step in `enqueued`. */
@@ -113,7 +126,7 @@ function outstanding(taskUuid: string, steps: StepRowLite[]): StepMessage[] {
 async function deliver(messages: StepMessage[]): Promise<void> {
   if (messages.length === 0) return;
   const batch = createMessageBatch(
-    "tasker-steps-faultlab",
+    "tasker-steps-manual",
     messages.map((body, i) => ({ id: `m${i}-${body.dispatch_id}`, timestamp: new Date(), attempts: 1, body })),
   );
   await consume(batch as MessageBatch<unknown>, env as unknown as Record<string, unknown>, createExecutionContext());
@@ -236,11 +249,21 @@ async function violations(taskUuid: string): Promise<string[]> {
     const sql = state.storage.sql;
     return {
       task: sql.exec<{ state: TaskState }>("SELECT state FROM task").one(),
-      steps: sql.exec<StepRowLite & Record<string, SqlStorageValue>>("SELECT step_uuid, name, state, attempts, dispatch_id, definition FROM steps").toArray(),
-      stepLog: sql
-        .exec<TransitionRowLite & Record<string, SqlStorageValue>>("SELECT id, step_uuid, from_state, to_state, event FROM step_transitions ORDER BY id")
+      steps: sql
+        .exec<StepRowLite & Record<string, SqlStorageValue>>(
+          "SELECT step_uuid, name, state, attempts, dispatch_id, definition FROM steps",
+        )
         .toArray(),
-      taskLog: sql.exec<TransitionRowLite & Record<string, SqlStorageValue>>("SELECT id, from_state, to_state, event FROM task_transitions ORDER BY id").toArray(),
+      stepLog: sql
+        .exec<TransitionRowLite & Record<string, SqlStorageValue>>(
+          "SELECT id, step_uuid, from_state, to_state, event FROM step_transitions ORDER BY id",
+        )
+        .toArray(),
+      taskLog: sql
+        .exec<TransitionRowLite & Record<string, SqlStorageValue>>(
+          "SELECT id, from_state, to_state, event FROM task_transitions ORDER BY id",
+        )
+        .toArray(),
       edges: sql.exec<{ parent_uuid: string; child_uuid: string }>("SELECT parent_uuid, child_uuid FROM edges").toArray(),
       outbox: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
     };
@@ -270,13 +293,15 @@ async function violations(taskUuid: string): Promise<string[]> {
     }
     const uuid = row.step_uuid ?? "";
     if (row.to_state === "complete") completions.set(uuid, (completions.get(uuid) ?? 0) + 1);
-    if ((row.to_state === "complete" || row.to_state === "resolved_manually") && !satisfiedAt.has(uuid)) satisfiedAt.set(uuid, row.id);
+    if ((row.to_state === "complete" || row.to_state === "resolved_manually") && !satisfiedAt.has(uuid))
+      satisfiedAt.set(uuid, row.id);
   }
   for (const [uuid, n] of completions) if (n > 1) problems.push(`step ${uuid} recorded a result ${n} times`);
   for (const row of stepLog.filter((r) => r.event === "start")) {
     for (const edge of edges.filter((e) => e.child_uuid === row.step_uuid)) {
       const parentDone = satisfiedAt.get(edge.parent_uuid);
-      if (parentDone === undefined || parentDone > row.id) problems.push(`step ${row.step_uuid} started before parent ${edge.parent_uuid} finished`);
+      if (parentDone === undefined || parentDone > row.id)
+        problems.push(`step ${row.step_uuid} started before parent ${edge.parent_uuid} finished`);
     }
   }
   return problems;
@@ -303,7 +328,8 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
   const seen: StepMessage[] = [];
   for (let round = 0; round < 40; round++) {
     const steps = await readSteps(taskUuid);
-    for (const message of outstanding(taskUuid, steps)) if (!seen.some((m) => m.dispatch_id === message.dispatch_id)) seen.push(message);
+    for (const message of outstanding(taskUuid, steps))
+      if (!seen.some((m) => m.dispatch_id === message.dispatch_id)) seen.push(message);
     const fault = pickFault(rand);
     faults[fault] = (faults[fault] ?? 0) + 1;
     await inject(fault, taskUuid, rand, seen);
@@ -312,7 +338,9 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
   await drain(taskUuid);
   const problems = await violations(taskUuid);
   if (problems.length > 0) {
-    throw new Error(`fault lab seed ${seed} broke invariants (replay: FAULT_SEED=${seed} npm run test:faults):\n- ${problems.join("\n- ")}`);
+    throw new Error(
+      `fault lab seed ${seed} broke invariants (replay: FAULT_SEED=${seed} npm run test:faults):\n- ${problems.join("\n- ")}`,
+    );
   }
   return { seed, steps: template.steps.length, finalState: await taskState(taskUuid), faults };
 }

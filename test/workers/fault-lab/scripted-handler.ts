@@ -1,5 +1,5 @@
 // A handler whose behaviour the fault lab scripts per step: succeed, fail N times, fail for good, throw.
-import { PermanentError, RetryableError, StepHandler, type StepContext, StepHandlerResult } from "../../../src/worker";
+import { PermanentError, RetryableError, type StepContext, StepHandler, StepHandlerResult } from "../../../src/worker";
 
 export type Behaviour = "succeed" | "retryable" | "permanent" | "throw";
 
@@ -11,8 +11,13 @@ export class ScriptedHandler extends StepHandler {
     const failTimes = context.getConfig<number>("fail_times") ?? 0;
     const failing = context.attempt <= failTimes;
     if (behaviour === "permanent") throw new PermanentError("scripted permanent failure", { errorCode: "scripted_permanent" });
-    if (behaviour === "retryable" && failing) throw new RetryableError("scripted retryable failure", { errorCode: "scripted_retryable" });
+    if (behaviour === "retryable" && failing)
+      throw new RetryableError("scripted retryable failure", { errorCode: "scripted_retryable" });
     if (behaviour === "throw" && failing) throw new Error("scripted crash");
-    return StepHandlerResult.success({ step: context.stepName, attempt: context.attempt, parents: Object.keys(context.dependencyResults) });
+    return StepHandlerResult.success({
+      step: context.stepName,
+      attempt: context.attempt,
+      parents: Object.keys(context.dependencyResults),
+    });
   }
 }

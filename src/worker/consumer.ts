@@ -1,0 +1,126 @@
+// Turns a handler registry into a Worker `queue()` handler: claim, run, report, then ack or retry.
+import { StepMessageSchema, type TaskObjectRpc } from "../engine/protocol";
+import { log } from "./log";
+import type { HandlerRegistry } from "./registry";
+import { runStep } from "./run-step";
+
+export interface StepConsumerOptions {
+  /** The env binding of the TaskObject Durable Object namespace; "TASKS" unless the bundle renamed it. */
+  binding?: string;
+  /** Clock for durations; injectable so tests need not depend on wall-clock time. */
+  now?: () => number;
+}
+
+export type StepConsumer = (batch: MessageBatch<unknown>, env: Record<string, unknown>, ctx: ExecutionContext) => Promise<void>;
+
+type Disposition = "acked" | "retried";
+
+interface TaskNamespace {
+  getByName(name: string): TaskObjectRpc;
+}
+
+/** Queue retries back off 2, 4, 8 … seconds, capped at a minute, until the dead-letter queue takes over. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(2 ** Math.max(1, attempts), 60);
+}
+
+export function createStepConsumer(registry: HandlerRegistry, options: StepConsumerOptions = {}): StepConsumer {
+  const binding = options.binding ?? "TASKS";
+  const now = options.now ?? Date.now;
+
+  async function consume(message: Message<unknown>, env: Record<string, unknown>, queue: string): Promise<Disposition> {
+    const parsed = StepMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      // A malformed body can never become valid: retrying it would only loop until the DLQ.
+      log("error", "queue.message.invalid", {
+        queue,
+        message_id: message.id,
+        issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), code: issue.code })),
+      });
+      message.ack();
+      return "acked";
+    }
+    const { task_uuid, step_uuid, dispatch_id } = parsed.data;
+    const retry = (evt: string, error: unknown): Disposition => {
+      log("error", evt, { task_uuid, step_uuid, dispatch_id, delivery_attempts: message.attempts, error: describe(error) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      return "retried";
+    };
+
+    let task: TaskObjectRpc;
+    let claimed: Awaited<ReturnType<TaskObjectRpc["claim"]>>;
+    try {
+      task = namespaceFrom(env, binding).getByName(task_uuid);
+      claimed = await task.claim(step_uuid, dispatch_id);
+    } catch (error) {
+      return retry("step.claim.failed", error);
+    }
+    if (claimed === null) {
+      // Another delivery already claimed this dispatch, or the step moved on: nothing to run.
+      log("info", "step.dispatch.stale", { task_uuid, step_uuid, dispatch_id });
+      message.ack();
+      return "acked";
+    }
+
+    const run = await runStep(registry, claimed, now);
+    log(run.kind === "success" ? "info" : run.kind === "retryable_failure" ? "warn" : "error", "step.handler.finished", {
+      task_uuid,
+      step_uuid,
+      step: claimed.step.name,
+      attempt: claimed.step.attempt,
+      outcome: run.kind,
+      ...(run.errorCode === undefined ? {} : { error_code: run.errorCode }),
+      duration_ms: run.durationMs,
+    });
+
+    try {
+      const receipt = await task.report(step_uuid, dispatch_id, run.outcome);
+      if (!receipt.accepted) {
+        log("info", "step.report.ignored", { task_uuid, step_uuid, dispatch_id, step_state: receipt.step_state });
+      }
+    } catch (error) {
+      return retry("step.report.failed", error);
+    }
+    message.ack();
+    return "acked";
+  }
+
+  return async (batch, env, _ctx) => {
+    const startedAt = now();
+    // Every message of a batch runs at once: sibling steps must not wait on each other.
+    const dispositions = await Promise.all(
+      batch.messages.map((message) =>
+        consume(message, env, batch.queue).catch((error: unknown): Disposition => {
+          log("error", "queue.message.failed", { queue: batch.queue, message_id: message.id, error: describe(error) });
+          message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+          return "retried";
+        }),
+      ),
+    );
+    log("info", "queue.batch", {
+      queue: batch.queue,
+      size: batch.messages.length,
+      acked: dispositions.filter((d) => d === "acked").length,
+      retried: dispositions.filter((d) => d === "retried").length,
+      duration_ms: Math.max(0, now() - startedAt),
+    });
+  };
+}
+
+function namespaceFrom(env: Record<string, unknown>, binding: string): TaskNamespace {
+  const candidate = env[binding];
+  if (
+    typeof candidate !== "object" ||
+    candidate === null ||
+    typeof (candidate as Partial<TaskNamespace>).getByName !== "function"
+  ) {
+    throw new Error(`env.${binding} is not a Durable Object namespace binding`);
+  }
+  return candidate as TaskNamespace;
+}
+
+// Infrastructure errors only (RPC and binding failures): their messages carry no step payloads.
+function describe(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+}

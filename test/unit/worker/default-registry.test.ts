@@ -1,0 +1,42 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { describe, expect, it } from "vitest";
+import { defaultRegistry } from "../../../src/handlers";
+
+const TEMPLATES = join(import.meta.dirname, "../../../templates");
+
+/** Every `handler.callable` of the bundled templates, with the template it comes from. */
+function bundledCallables(): { template: string; callable: string }[] {
+  const found: { template: string; callable: string }[] = [];
+  for (const family of readdirSync(TEMPLATES)) {
+    for (const file of readdirSync(join(TEMPLATES, family)).filter((f) => f.endsWith(".yaml"))) {
+      const doc = load(readFileSync(join(TEMPLATES, family, file), "utf8")) as { steps?: { handler?: { callable?: string } }[] };
+      for (const step of doc.steps ?? []) {
+        if (step.handler?.callable) found.push({ template: `${family}/${file}`, callable: step.handler.callable });
+      }
+    }
+  }
+  return found;
+}
+
+describe("defaultRegistry", () => {
+  it("resolves every callable the bundled templates name, except the deliberately unknown one", () => {
+    const callables = bundledCallables();
+    expect(callables.length).toBeGreaterThan(0);
+    const unresolved = callables.filter(({ callable }) => !defaultRegistry.has(callable));
+    expect(unresolved).toEqual([{ template: "demo/unknown_handler.yaml", callable: "NoSuchHandler" }]);
+  });
+
+  it("registers each handler under its class name and its handlerName", () => {
+    for (const [className, handlerName] of [
+      ["OrderValidationHandler", "order_validation"],
+      ["InventoryHandler", "inventory_reservation"],
+      ["PaymentHandler", "payment"],
+    ] as const) {
+      expect(defaultRegistry.resolve(className)).toBe(defaultRegistry.resolve(handlerName));
+      expect(defaultRegistry.resolve(className)).toBeDefined();
+    }
+    expect(defaultRegistry.list()).toHaveLength(28);
+  });
+});
