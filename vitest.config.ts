@@ -26,7 +26,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"], provide: { faultRuns, faultSeed }, silent: "passed-only" },
+        test: { name: "workers", include: ["test/workers/**/*.test.ts"], provide: { faultRuns, faultSeed } },
       },
     ],
   },

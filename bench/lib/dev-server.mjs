@@ -2,6 +2,7 @@
 import { unstable_startWorker } from "wrangler";
 
 const [configPath, port, inspectorPort, persistDir] = process.argv.slice(2);
+const inspectorOff = inspectorPort === "off";
 if (!configPath || !port || !inspectorPort || !persistDir) {
   console.error("usage: dev-server.mjs <wrangler config> <port> <inspector port> <persist dir>");
   process.exit(2);
@@ -11,7 +12,7 @@ const worker = await unstable_startWorker({
   config: configPath,
   dev: {
     server: { hostname: "127.0.0.1", port: Number(port) },
-    inspector: { hostname: "127.0.0.1", port: Number(inspectorPort) },
+    inspector: inspectorOff ? false : { hostname: "127.0.0.1", port: Number(inspectorPort) },
     persist: persistDir,
     // A benchmark must not reload the Worker halfway because someone saved a file.
     watch: false,

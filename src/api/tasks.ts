@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { isUuid, uuidv7 } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import type { StepAction } from "../engine/task-run";
+import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { validateContext } from "../templates/input-schema";
 import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
@@ -11,9 +12,9 @@ import { templateRegistry } from "./template-registry";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
 
-function taskStub(env: Env, taskUuid: string) {
+function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   if (!isUuid(taskUuid)) throw new ApiError(400, "invalid_uuid", `${taskUuid} is not a valid task uuid`);
-  return env.TASKS.getByName(taskUuid);
+  return taskObject(env, taskUuid);
 }
 
 function requireStepUuid(stepUuid: string): void {
@@ -35,7 +36,7 @@ taskRoutes.post("/", async (c) => {
     throw new ApiError(400, "invalid_context", "context does not match the template's input_schema", violations);
   }
   const taskUuid = uuidv7();
-  const { task } = await c.env.TASKS.getByName(taskUuid).create({
+  const { task } = await taskObject(c.env, taskUuid).create({
     task_uuid: taskUuid,
     template,
     context: request.context,

@@ -160,7 +160,7 @@ export class TaskObject extends DurableObject<Env> {
     return { ok: true, task: this.taskViewOrThrow() };
   }
 
-  async alarm(): Promise<void> {
+  override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.initialised()) return;
     const now = Date.now();

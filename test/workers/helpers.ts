@@ -4,6 +4,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
+import { type TaskObjectClient, taskObject } from "../../src/task-object/client";
 import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
 import { parseTemplate } from "../../src/templates/loader";
 
@@ -95,13 +96,13 @@ export async function waitForStep(taskUuid: string, name: string, predicate: (st
   return last as StepView;
 }
 
-export function taskStub(uuid: string) {
-  return env.TASKS.getByName(uuid);
+export function taskStub(uuid: string): TaskObjectClient {
+  return taskObject(env, uuid);
 }
 
 /** Moves every pending timer of the task `ms` closer, then runs its alarm as if that time had passed. */
 export async function advanceTimers(uuid: string, ms: number): Promise<boolean> {
-  const stub = taskStub(uuid);
+  const stub = env.TASKS.getByName(uuid);
   await runInDurableObject(stub, (_instance, state) => {
     state.storage.sql.exec("UPDATE timers SET due_at = due_at - ?", ms);
   });
@@ -109,11 +110,11 @@ export async function advanceTimers(uuid: string, ms: number): Promise<boolean> 
 }
 
 export async function scheduledAlarm(uuid: string): Promise<number | null> {
-  return runInDurableObject(taskStub(uuid), (_instance, state) => state.storage.getAlarm());
+  return runInDurableObject(env.TASKS.getByName(uuid), (_instance, state) => state.storage.getAlarm());
 }
 
 export async function timerCount(uuid: string): Promise<number> {
-  return runInDurableObject(taskStub(uuid), (_instance, state) => {
+  return runInDurableObject(env.TASKS.getByName(uuid), (_instance, state) => {
     const row = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM timers").one();
     return row.n;
   });
@@ -141,7 +142,7 @@ export async function createFromYaml(yaml: string, context: Record<string, unkno
 
 /** A step message as the object sent it, read from the step row (namespace `manual` has no consumer). */
 export async function heldMessage(taskUuid: string, stepName: string): Promise<{ step_uuid: string; dispatch_id: string }> {
-  return runInDurableObject(taskStub(taskUuid), (_instance, state) =>
+  return runInDurableObject(env.TASKS.getByName(taskUuid), (_instance, state) =>
     state.storage.sql
       .exec<{ step_uuid: string; dispatch_id: string }>(
         "SELECT step_uuid, dispatch_id FROM steps WHERE name = ? AND state = 'enqueued'",
