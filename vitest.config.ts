@@ -14,6 +14,8 @@ const faultRuns = process.env.FAULT_SEED ? 1 : Number(process.env.FAULT_RUNS ?? 
 
 export default defineConfig({
   test: {
+    // Logs are one JSON line per transition: show them for failing tests only.
+    silent: "passed-only",
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
       {

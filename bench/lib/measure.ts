@@ -1,0 +1,93 @@
+// Runs jobs against a target and times them the same way on every target: submit, then poll status at a fixed interval.
+import { performance } from "node:perf_hooks";
+import type { Job, Target } from "./targets.ts";
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A measurement that could not finish: the job failed, never completed, or the system refused it. */
+export class MeasureError extends Error {}
+
+export interface PollPolicy {
+  /** Pause between two status reads of one job. */
+  intervalMs: number;
+  /** Give up on a job after this long. */
+  timeoutMs: number;
+}
+
+/** End-to-end milliseconds from the submit request to the status read that first shows `complete`. */
+export async function timeOne(target: Target, job: Job, policy: PollPolicy): Promise<number> {
+  const start = performance.now();
+  const id = await target.submit(job);
+  for (;;) {
+    const status = await target.status(id);
+    const elapsed = performance.now() - start;
+    if (status.state === "complete") return elapsed;
+    if (status.state === "failed") throw new MeasureError(status.detail);
+    if (elapsed > policy.timeoutMs) {
+      throw new MeasureError(`${target.label}: ${describe(job)} ${id} not complete after ${Math.round(elapsed)} ms`);
+    }
+    await sleep(policy.intervalMs);
+  }
+}
+
+export interface BurstResult {
+  tasks: number;
+  elapsedMs: number;
+  tasksPerSecond: number;
+  /** Time until every submit request had been answered. */
+  submittedMs: number;
+}
+
+/** Runs `items` with at most `limit` in flight, keeping results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+/**
+ * Submits `count` jobs at once (at most `concurrency` requests in flight), then polls every unfinished job in rounds,
+ * pausing `intervalMs` between rounds, until all are complete. Throughput is count ÷ time to the last completion.
+ */
+export async function timeBurst(target: Target, job: Job, count: number, policy: PollPolicy, concurrency: number): Promise<BurstResult> {
+  const start = performance.now();
+  const ids = await mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    () => target.submit(job),
+  );
+  const submittedMs = performance.now() - start;
+  let pending = ids;
+  let lastDone = start;
+  while (pending.length > 0) {
+    const statuses = await mapLimit(pending, concurrency, (id) => target.status(id));
+    const now = performance.now();
+    const stillRunning: string[] = [];
+    statuses.forEach((status, i) => {
+      if (status.state === "failed") throw new MeasureError(status.detail);
+      if (status.state === "running") stillRunning.push(pending[i] as string);
+      else lastDone = now;
+    });
+    pending = stillRunning;
+    if (pending.length === 0) break;
+    if (now - start > policy.timeoutMs) {
+      throw new MeasureError(`${target.label}: ${pending.length} of ${count} ${describe(job)} tasks not complete after ${Math.round(now - start)} ms`);
+    }
+    await sleep(policy.intervalMs);
+  }
+  const elapsedMs = lastDone - start;
+  return { tasks: count, elapsedMs, tasksPerSecond: (count * 1000) / elapsedMs, submittedMs };
+}
+
+export function describe(job: Job): string {
+  return job.n === undefined ? job.workload : `${job.workload}(${job.n})`;
+}

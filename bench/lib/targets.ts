@@ -1,0 +1,139 @@
+// The three systems under test behind one interface: submit a job, read its status.
+
+export type Workload = "chain3" | "diamond" | "fanout" | "hop";
+
+export interface Job {
+  workload: Workload;
+  /** Parallel branches of a fan-out. */
+  n?: number;
+}
+
+export type Status = { state: "running" } | { state: "complete" } | { state: "failed"; detail: string };
+
+export interface Target {
+  key: "ours" | "baseline" | "floor";
+  label: string;
+  submit(job: Job): Promise<string>;
+  status(id: string): Promise<Status>;
+}
+
+/** A client-side failure that names the system and what it answered. */
+export class TargetError extends Error {}
+
+const REQUEST_TIMEOUT_MS = 30_000;
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new TargetError(`${method} ${new URL(url).pathname} → ${response.status}, not JSON: ${text.slice(0, 200)}`);
+  }
+  return { status: response.status, json };
+}
+
+function expectStatus(method: string, url: string, got: { status: number; json: unknown }, want: number): void {
+  if (got.status !== want) {
+    throw new TargetError(`${method} ${new URL(url).pathname} → ${got.status} ${JSON.stringify(got.json).slice(0, 300)}`);
+  }
+}
+
+/** Template names of the bench namespace; a template holds at most 1,000 steps, so the big fan-out has 998 branches. */
+export function templateFor(job: Job): string {
+  switch (job.workload) {
+    case "chain3":
+    case "diamond":
+      return job.workload;
+    case "fanout":
+      if (job.n === 100 || job.n === 998) return `fanout_${job.n}`;
+      throw new TargetError(`tasker-edge has no bench template for a fan-out of ${job.n} (a template may have at most 1,000 steps)`);
+    case "hop":
+      throw new TargetError("the engine has no bare hop");
+  }
+}
+
+const TASKER_TERMINAL_FAILURES = new Set(["error", "cancelled", "resolved_manually", "blocked_by_failures"]);
+
+export function taskerEdge(baseUrl: string): Target {
+  return {
+    key: "ours",
+    label: "tasker-edge",
+    async submit(job) {
+      const url = `${baseUrl}/v1/tasks`;
+      const request = {
+        name: templateFor(job),
+        namespace: "bench",
+        version: "1.0.0",
+        context: {},
+        initiator: "bench",
+        source_system: "bench",
+        reason: "benchmark",
+      };
+      const got = await call("POST", url, request);
+      expectStatus("POST", url, got, 201);
+      const uuid = got.json.task_uuid;
+      if (typeof uuid !== "string") throw new TargetError(`POST /v1/tasks returned no task_uuid: ${JSON.stringify(got.json)}`);
+      return uuid;
+    },
+    async status(id) {
+      const url = `${baseUrl}/v1/tasks/${id}`;
+      const got = await call("GET", url);
+      expectStatus("GET", url, got, 200);
+      const status = String(got.json.status);
+      if (status === "complete") return { state: "complete" };
+      if (TASKER_TERMINAL_FAILURES.has(status)) return { state: "failed", detail: `task ${id} ended ${status}` };
+      return { state: "running" };
+    },
+  };
+}
+
+export function workflowsBaseline(baseUrl: string): Target {
+  return {
+    key: "baseline",
+    label: "Cloudflare Workflows",
+    async submit(job) {
+      if (job.workload === "hop") throw new TargetError("Workflows has no bare hop");
+      const url = `${baseUrl}/run/${job.workload}`;
+      const got = await call("POST", url, job.n === undefined ? {} : { n: job.n });
+      expectStatus("POST", url, got, 201);
+      return String(got.json.id);
+    },
+    async status(id) {
+      const url = `${baseUrl}/status/${id}`;
+      const got = await call("GET", url);
+      expectStatus("GET", url, got, 200);
+      const status = String(got.json.status);
+      if (status === "complete") return { state: "complete" };
+      if (status === "errored" || status === "terminated") {
+        return { state: "failed", detail: `instance ${id} ${status}: ${JSON.stringify(got.json.error ?? null)}` };
+      }
+      return { state: "running" };
+    },
+  };
+}
+
+export function floor(baseUrl: string): Target {
+  return {
+    key: "floor",
+    label: "platform floor",
+    async submit() {
+      const url = `${baseUrl}/hop`;
+      const got = await call("POST", url);
+      expectStatus("POST", url, got, 201);
+      return String(got.json.id);
+    },
+    async status(id) {
+      const url = `${baseUrl}/status/${id}`;
+      const got = await call("GET", url);
+      expectStatus("GET", url, got, 200);
+      return got.json.status === "complete" ? { state: "complete" } : { state: "running" };
+    },
+  };
+}
