@@ -1,6 +1,7 @@
 // The orchestrator Worker: the HTTP API, the TaskObject class, and the embedded default handlers.
 import { app } from "./api/app";
 import { defaultRegistry } from "./handlers";
+import { isDeadLetterQueue, recordDeadLetters } from "./task-object/dead-letters";
 import { createStepConsumer } from "./worker";
 
 export { TaskObject } from "./task-object/task-object";
@@ -9,5 +10,8 @@ const consumeSteps = createStepConsumer(defaultRegistry);
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env, ctx) => consumeSteps(batch, env as unknown as Record<string, unknown>, ctx),
+  queue: (batch, env, ctx) =>
+    isDeadLetterQueue(batch.queue)
+      ? recordDeadLetters(batch, env)
+      : consumeSteps(batch, env as unknown as Record<string, unknown>, ctx),
 } satisfies ExportedHandler<Env>;

@@ -2,7 +2,7 @@
 
 export type LogLevel = "info" | "warn" | "error";
 
-export function logEvent(level: LogLevel, evt: string, fields: Record<string, unknown>): void {
+export function log(level: LogLevel, evt: string, fields: Record<string, unknown>): void {
   const line = JSON.stringify({ evt, ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

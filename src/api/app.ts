@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_REQUEST_BYTES } from "../engine/limits";
-import { logEvent } from "../log";
+import { log } from "../log";
 import { ApiError, errorBody, sendError } from "./errors";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
@@ -48,6 +48,6 @@ app.notFound((c) => sendError(c, new ApiError(404, "not_found", `no route for ${
 
 app.onError((error, c) => {
   if (error instanceof ApiError) return sendError(c, error);
-  logEvent("error", "api.unhandled_error", { method: c.req.method, path: c.req.path, error: String(error) });
+  log("error", "api.unhandled_error", { method: c.req.method, path: c.req.path, error: String(error) });
   return sendError(c, new ApiError(500, "internal_error", "the server failed to handle this request"));
 });

@@ -5,7 +5,7 @@ import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../engine/limits";
 import { type ClaimedStep, type ReportReceipt, type StepMessage, type StepOutcome, StepOutcomeSchema } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
 import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
-import { logEvent } from "../log";
+import { log } from "../log";
 import type { StepDefinition } from "../templates/types";
 import { isInitialised, migrate } from "./migrations";
 import { resolveQueueBinding } from "./routing";
@@ -72,7 +72,7 @@ export class TaskObject extends DurableObject<Env> {
       const run = this.loadRun();
       this.applyAndLog(run, run.start(), now);
     });
-    logEvent("info", "task.created", {
+    log("info", "task.created", {
       task_uuid: task.task_uuid,
       namespace: task.template.namespace_name,
       name: task.template.name,
@@ -183,7 +183,7 @@ export class TaskObject extends DurableObject<Env> {
       );
       if (!("refused" in changes)) fired += 1;
     }
-    logEvent("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
+    log("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
     await this.afterWrite();
   }
 
@@ -262,7 +262,7 @@ export class TaskObject extends DurableObject<Env> {
     this.store.applyChanges(changes, run.steps, run.state, now);
     if (changes.dispatches.length > 0) this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
     for (const t of changes.taskTransitions) {
-      logEvent(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
+      log(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
         task_uuid: run.taskUuid,
         from: t.from,
         to: t.to,
@@ -271,7 +271,7 @@ export class TaskObject extends DurableObject<Env> {
     }
     for (const t of changes.stepTransitions) {
       const step = run.steps.get(t.stepUuid);
-      logEvent(t.to === "error" ? "error" : t.to === "waiting_for_retry" ? "warn" : "info", "step.transition", {
+      log(t.to === "error" ? "error" : t.to === "waiting_for_retry" ? "warn" : "info", "step.transition", {
         task_uuid: run.taskUuid,
         step_uuid: t.stepUuid,
         step: step?.name,
@@ -327,12 +327,12 @@ export class TaskObject extends DurableObject<Env> {
         );
       } catch (error) {
         // The rows stay in the outbox and the flush timer sends them again.
-        logEvent("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
+        log("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
         this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
         return;
       }
       this.store.removeOutbox(rows);
-      logEvent("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
+      log("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
     }
   }
 

@@ -1,6 +1,6 @@
 // Turns a handler registry into a Worker `queue()` handler: claim, run, report, then ack or retry.
 import { StepMessageSchema, type TaskObjectRpc } from "../engine/protocol";
-import { log } from "./log";
+import { log } from "../log";
 import type { HandlerRegistry } from "./registry";
 import { runStep } from "./run-step";
 
