@@ -101,7 +101,18 @@ const retryShape = {
   max_backoff_ms: intIn(RETRY_BOUNDS.max_backoff_ms).nullish(),
 };
 
-function normaliseRetry(retry: { [K in keyof RetrySettings]?: RetrySettings[K] | null | undefined }): RetrySettings {
+type PartialRetry = { [K in keyof RetrySettings]?: RetrySettings[K] | null | undefined };
+
+/** A step's own keys win over the template's `default_retry`, which wins over the engine defaults. */
+function mergeRetry(step: PartialRetry | null | undefined, template: PartialRetry | null | undefined): PartialRetry {
+  const merged: PartialRetry = { ...(template ?? {}) };
+  for (const [key, value] of Object.entries(step ?? {})) {
+    if (value !== null && value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  return merged;
+}
+
+function normaliseRetry(retry: PartialRetry): RetrySettings {
   const base = retry.backoff_base_ms ?? DEFAULT_RETRY.backoff_base_ms;
   return {
     retryable: retry.retryable ?? DEFAULT_RETRY.retryable,
@@ -113,18 +124,21 @@ function normaliseRetry(retry: { [K in keyof RetrySettings]?: RetrySettings[K] |
   };
 }
 
-const RetrySchema = z
-  .strictObject(retryShape)
-  .superRefine(
-    (retry, ctx) => {
-      const { backoff_base_ms: base, max_backoff_ms: max } = retry;
-      if (isIntIn(base, RETRY_BOUNDS.backoff_base_ms) && isIntIn(max, RETRY_BOUNDS.max_backoff_ms) && max < base) {
-        ctx.addIssue({ code: "custom", path: ["max_backoff_ms"], message: `must be at least backoff_base_ms (${base})` });
-      }
-    },
-    { when: isObjectPayload },
-  )
-  .transform(normaliseRetry);
+/** The cap may not be below the base, once the step's keys and the template's defaults are combined. */
+function capBelowBase(retry: PartialRetry): number | null {
+  const { backoff_base_ms: base, max_backoff_ms: max } = retry;
+  return isIntIn(base, RETRY_BOUNDS.backoff_base_ms) && isIntIn(max, RETRY_BOUNDS.max_backoff_ms) && max < base ? base : null;
+}
+
+// Left partial here: defaults are applied per step, after merging with the template's `default_retry`.
+const RetrySchema = z.strictObject(retryShape).superRefine(
+  (retry, ctx) => {
+    const base = capBelowBase(retry);
+    if (base !== null)
+      ctx.addIssue({ code: "custom", path: ["max_backoff_ms"], message: `must be at least backoff_base_ms (${base})` });
+  },
+  { when: isObjectPayload },
+);
 
 const stepShape = {
   name: identifier(MAX_NAME_LENGTH),
@@ -166,17 +180,15 @@ const StepSchema = z
     },
     { when: isObjectPayload },
   )
-  .transform(
-    (step): StepDefinition => ({
-      name: step.name,
-      description: step.description ?? null,
-      type: step.type ?? step.step_type ?? "standard",
-      handler: step.handler,
-      dependencies: step.dependencies ?? step.depends_on ?? [],
-      retry: step.retry ?? normaliseRetry({}),
-      timeout_seconds: step.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
-    }),
-  );
+  .transform((step): Omit<StepDefinition, "retry"> & { retry: PartialRetry | null } => ({
+    name: step.name,
+    description: step.description ?? null,
+    type: step.type ?? step.step_type ?? "standard",
+    handler: step.handler,
+    dependencies: step.dependencies ?? step.depends_on ?? [],
+    retry: step.retry ?? null,
+    timeout_seconds: step.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+  }));
 
 const MetadataSchema = z.looseObject({
   author: z.string().nullish(),
@@ -193,6 +205,8 @@ const templateShape = {
   description: z.string().nullish(),
   metadata: MetadataSchema.nullish(),
   input_schema: jsonObject.nullish(),
+  /** Retry settings every step starts from; a step's own `retry` keys override them one by one. */
+  default_retry: RetrySchema.nullish(),
   steps: z
     .array(StepSchema, {
       error: (issue) => (issue.input === undefined ? "is required: a template needs at least one step" : undefined),
@@ -215,6 +229,23 @@ export const TemplateSchema = z
       return "a template must be a map with keys such as name, namespace_name, version and steps";
     },
   })
+  .superRefine(
+    (template, ctx) => {
+      if (!template.default_retry || !Array.isArray(template.steps)) return;
+      template.steps.forEach((step, index) => {
+        if (!step?.retry) return;
+        const base = capBelowBase(mergeRetry(step.retry, template.default_retry));
+        if (base !== null && capBelowBase(step.retry) === null) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["steps", index, "retry", "max_backoff_ms"],
+            message: `must be at least backoff_base_ms (${base}, from default_retry or this step)`,
+          });
+        }
+      });
+    },
+    { when: isObjectPayload },
+  )
   .transform(
     (template): TaskTemplate => ({
       name: template.name,
@@ -223,7 +254,7 @@ export const TemplateSchema = z
       description: template.description ?? null,
       metadata: template.metadata ? withoutEmptyValues(template.metadata) : null,
       input_schema: template.input_schema ?? null,
-      steps: template.steps,
+      steps: template.steps.map((step) => ({ ...step, retry: normaliseRetry(mergeRetry(step.retry, template.default_retry)) })),
     }),
   );
 
@@ -234,6 +265,7 @@ function withoutEmptyValues(metadata: Record<string, unknown>): TemplateMetadata
 /** The keys a strict object at `path` accepts, so an unknown key can be answered with "did you mean …?". */
 export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(templateShape);
+  if (path.length === 1 && path[0] === "default_retry") return Object.keys(retryShape);
   if (path[0] !== "steps" || typeof path[1] !== "number") return [];
   if (path.length === 2) return Object.keys(stepShape);
   if (path.length === 3 && path[2] === "handler") return Object.keys(handlerShape);

@@ -133,6 +133,27 @@ describe("defaults", () => {
     expect(loaded.steps[0]?.retry).toEqual({ ...DEFAULT_RETRY, max_attempts: 5 });
   });
 
+  it("starts every step from the template's default_retry, letting a step override key by key", () => {
+    const raw = {
+      ...template([step("a"), step("b", { retry: { max_attempts: 1, backoff: "none" } })]),
+      default_retry: { max_attempts: 6, backoff: "linear", backoff_base_ms: 250 },
+    };
+    const loaded = templateOf(validateTemplate(raw));
+    expect(loaded.steps[0]?.retry).toEqual({ ...DEFAULT_RETRY, max_attempts: 6, backoff: "linear", backoff_base_ms: 250 });
+    expect(loaded.steps[1]?.retry).toEqual({ ...DEFAULT_RETRY, max_attempts: 1, backoff: "none", backoff_base_ms: 250 });
+  });
+
+  it("validates default_retry like a step's retry, including a cap below the combined base", () => {
+    const raw = {
+      ...template([step("a", { retry: { max_backoff_ms: 2_000 } })]),
+      default_retry: { backoff_base_ms: 5_000, max_attempts: 0 },
+    };
+    const result = validateTemplate(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.path).sort()).toEqual(["default_retry.max_attempts", "steps[0].retry.max_backoff_ms"]);
+  });
+
   it("raises the default backoff cap to a larger explicit base instead of rejecting a key the author never wrote", () => {
     const loaded = templateOf(validateTemplate(template([step("a", { retry: { backoff_base_ms: 60_000 } })])));
     expect(loaded.steps[0]?.retry).toMatchObject({ backoff_base_ms: 60_000, max_backoff_ms: 60_000 });
