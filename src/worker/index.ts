@@ -11,6 +11,7 @@ export {
   RetryableError,
   type RetryableErrorOptions,
 } from "./errors";
+export { errorFromResponse, retryAfterMs } from "./http";
 export { HandlerRegistry } from "./registry";
 export { type RunKind, runStep, type StepRun } from "./run-step";
 export { StepContext } from "./step-context";
