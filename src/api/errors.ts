@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { formatPath } from "../templates/paths";
 
 export class ApiError extends Error {
   constructor(
@@ -23,15 +24,9 @@ export function sendError(c: Context, error: ApiError): Response {
   return c.json(errorBody(error.code, error.message, error.details), error.status);
 }
 
-/** Turns zod issues into `{ path, message }` entries with dotted paths like `context.order_id`. */
-export function zodProblems(error: z.ZodError, prefix = ""): { path: string; message: string }[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.reduce<string>(
-      (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc === "" ? String(key) : `${acc}.${String(key)}`),
-      prefix,
-    );
-    return { path, message: issue.message };
-  });
+/** Turns zod issues into `{ path, message }` entries with paths like `tags[2]` or `context.order_id`. */
+export function zodProblems(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
 export const notFound = (what: string, id: string) =>
