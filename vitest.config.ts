@@ -12,10 +12,14 @@ declare module "vitest" {
 const faultSeed = Number(process.env.FAULT_SEED ?? 1);
 const faultRuns = process.env.FAULT_SEED ? 1 : Number(process.env.FAULT_RUNS ?? 12);
 
+// `npm run test:faults` shows only the fault lab's summary line; otherwise logs (one JSON line per
+// transition) are shown for failing tests only.
+const faultScript = process.env.FAULT_SCRIPT === "1";
+
 export default defineConfig({
   test: {
-    // Logs are one JSON line per transition: show them for failing tests only.
-    silent: "passed-only",
+    silent: faultScript ? false : "passed-only",
+    onConsoleLog: faultScript ? (log) => log.includes('"evt":"fault_lab.summary"') : undefined,
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
       {
