@@ -1,5 +1,6 @@
 // Zod schema of a raw task template (parsed YAML or JSON) and its normalisation into a TaskTemplate.
 import { z } from "zod";
+import { IDENTITY_STRATEGIES } from "../engine/identity";
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../engine/limits";
 import { describeValue } from "./messages";
 import type { BackoffKind, RetrySettings, StepDefinition, StepType, TaskTemplate, TemplateMetadata } from "./types";
@@ -205,6 +206,7 @@ const templateShape = {
   description: z.string().nullish(),
   metadata: MetadataSchema.nullish(),
   input_schema: jsonObject.nullish(),
+  identity_strategy: z.enum(IDENTITY_STRATEGIES).nullish(),
   /** Retry settings every step starts from; a step's own `retry` keys override them one by one. */
   default_retry: RetrySchema.nullish(),
   steps: z
@@ -254,6 +256,7 @@ export const TemplateSchema = z
       description: template.description ?? null,
       metadata: template.metadata ? withoutEmptyValues(template.metadata) : null,
       input_schema: template.input_schema ?? null,
+      identity_strategy: template.identity_strategy ?? "strict",
       steps: template.steps.map((step) => ({ ...step, retry: normaliseRetry(mergeRetry(step.retry, template.default_retry)) })),
     }),
   );

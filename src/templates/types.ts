@@ -1,5 +1,7 @@
 // The normalised shape of a task template after loading: every default applied, every field typed.
 
+import type { IdentityStrategy } from "../engine/identity";
+
 export type StepType = "standard" | "decision" | "deferred_convergence" | "batchable" | "batch_worker";
 export type BackoffKind = "none" | "linear" | "exponential" | "fibonacci";
 
@@ -44,6 +46,8 @@ export interface TaskTemplate {
   metadata: TemplateMetadata | null;
   /** JSON Schema for the task `context`, enforced at submission. */
   input_schema: Record<string, unknown> | null;
+  /** How duplicate submissions are recognised (default `strict`). */
+  identity_strategy: IdentityStrategy;
   steps: StepDefinition[];
 }
 

@@ -107,6 +107,7 @@ describe("defaults", () => {
       description: null,
       metadata: null,
       input_schema: null,
+      identity_strategy: "strict",
       steps: [
         {
           name: "only",
@@ -226,6 +227,7 @@ describe("Tasker compatibility", () => {
     );
     expect(Object.keys(loaded).sort()).toEqual([
       "description",
+      "identity_strategy",
       "input_schema",
       "metadata",
       "name",

@@ -5,7 +5,16 @@ import type { TaskTemplate } from "../../../src/templates/types";
 import { readProjectFile, templateFiles } from "./helpers";
 
 function fake(namespace_name: string, name: string, version: string): TaskTemplate {
-  return { namespace_name, name, version, description: null, metadata: null, input_schema: null, steps: [] };
+  return {
+    namespace_name,
+    name,
+    version,
+    description: null,
+    metadata: null,
+    input_schema: null,
+    identity_strategy: "strict",
+    steps: [],
+  };
 }
 
 const ids = (templates: TaskTemplate[]) => templates.map((t) => `${t.namespace_name}/${t.name}@${t.version}`);
