@@ -60,14 +60,25 @@ export const StepOutcomeSchema = z.discriminatedUnion("success", [
 ]);
 export type StepOutcome = z.infer<typeof StepOutcomeSchema>;
 
+/** What a reporter offers besides the outcome. */
+export interface ReportOptions {
+  /** How many of the steps this report makes ready the reporter will claim and run at once (default 0). */
+  eager_limit?: number;
+}
+
+/** Most eager dispatches one report may ask for: larger fan-outs go through the queue. */
+export const MAX_EAGER_LIMIT = 16;
+
 /** The answer to `report(...)`: whether the object accepted it or ignored it as stale. */
 export interface ReportReceipt {
   accepted: boolean;
   step_state: string;
+  /** Steps dispatched to the reporter itself (not queued): claim them now, or they are queued shortly. */
+  eager?: StepMessage[];
 }
 
 /** The RPC surface a handler Worker calls on the task object. */
 export interface TaskObjectRpc {
   claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null>;
-  report(stepUuid: string, dispatchId: string, outcome: StepOutcome): Promise<ReportReceipt>;
+  report(stepUuid: string, dispatchId: string, outcome: StepOutcome, options?: ReportOptions): Promise<ReportReceipt>;
 }

@@ -15,6 +15,8 @@ import {
 
 /** How long a dispatched message may wait for its claim before the object sends it again. */
 export const CLAIM_TIMEOUT_MS = 60_000;
+/** How long an eager dispatch (handed to the reporting consumer, not queued) waits before it is queued after all. */
+export const EAGER_CLAIM_TIMEOUT_MS = 10_000;
 /** Extra time past a step's timeout before the object stops waiting for its report. */
 export const DEADLINE_GRACE_MS = 5_000;
 
@@ -78,6 +80,8 @@ export interface Dispatch {
   stepUuid: string;
   dispatchId: string;
   attempt: number;
+  /** Handed to the consumer that reported the parent instead of being queued; queued only if unclaimed. */
+  eager: boolean;
 }
 
 /** Everything one engine operation changed, for the object to write in one transaction. */
@@ -119,6 +123,8 @@ export class TaskRun {
   private readonly ready = new Set<string>();
   private readonly counts = new Map<StepState, number>(STEP_STATES.map((s) => [s, 0]));
   private changes = new Changes();
+  /** Eager dispatches the current operation may still hand out (set by `report`, zero otherwise). */
+  private eagerBudget = 0;
 
   constructor(
     readonly taskUuid: string,
@@ -165,11 +171,16 @@ export class TaskRun {
     return { changes, attempt: step.attempts };
   }
 
-  /** A handler Worker reports the outcome of the attempt it claimed. Stale reports change nothing. */
-  report(stepUuid: string, dispatchId: string, outcome: StepOutcome): Changes | { refused: Refusal } {
+  /**
+   * A handler Worker reports the outcome of the attempt it claimed. Stale reports change nothing.
+   * Up to `eagerLimit` of the steps this makes ready are dispatched eagerly: the reporter runs them
+   * next, skipping the queue hop; a short claim timeout queues any it does not claim.
+   */
+  report(stepUuid: string, dispatchId: string, outcome: StepOutcome, eagerLimit = 0): Changes | { refused: Refusal } {
     const step = this.steps.get(stepUuid);
     if (!step) return { refused: "unknown_step" };
     if (step.state !== "in_progress" || step.dispatchId !== dispatchId) return { refused: "stale_dispatch" };
+    this.eagerBudget = eagerLimit;
     return this.operate(() => {
       if (outcome.success) this.succeed(step, outcome.result);
       else
@@ -210,7 +221,12 @@ export class TaskRun {
         if (step.state !== "enqueued" || step.dispatchId !== timer.dispatchId) return { refused: "stale_dispatch" };
         // Lost or delayed message: send the same dispatch again; only one claim of it can win.
         return this.operate(() => {
-          this.changes.dispatches.push({ stepUuid: step.uuid, dispatchId: timer.dispatchId ?? "", attempt: step.attempts + 1 });
+          this.changes.dispatches.push({
+            stepUuid: step.uuid,
+            dispatchId: timer.dispatchId ?? "",
+            attempt: step.attempts + 1,
+            eager: false,
+          });
           this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_TIMEOUT_MS);
         });
     }
@@ -395,9 +411,11 @@ export class TaskRun {
     for (const uuid of this.ready) {
       const step = this.mustGet(uuid);
       step.dispatchId = this.deps.newId();
-      this.moveStep(step, "enqueue", { dispatch_id: step.dispatchId });
-      this.changes.dispatches.push({ stepUuid: uuid, dispatchId: step.dispatchId, attempt: step.attempts + 1 });
-      this.armTimer("claim_timeout", step, now + CLAIM_TIMEOUT_MS);
+      const eager = this.eagerBudget > 0;
+      if (eager) this.eagerBudget -= 1;
+      this.moveStep(step, "enqueue", eager ? { dispatch_id: step.dispatchId, eager: true } : { dispatch_id: step.dispatchId });
+      this.changes.dispatches.push({ stepUuid: uuid, dispatchId: step.dispatchId, attempt: step.attempts + 1, eager });
+      this.armTimer("claim_timeout", step, now + (eager ? EAGER_CLAIM_TIMEOUT_MS : CLAIM_TIMEOUT_MS));
     }
     this.ready.clear();
   }
@@ -463,7 +481,11 @@ export class TaskRun {
   /** Runs one operation with a fresh change set. On a throw the caller must discard this instance. */
   private operate(body: () => void): Changes {
     this.changes = new Changes();
-    body();
+    try {
+      body();
+    } finally {
+      this.eagerBudget = 0;
+    }
     return this.changes;
   }
 }

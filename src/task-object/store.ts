@@ -256,9 +256,10 @@ export class TaskStore {
     );
   }
 
+  /** Eager dispatches are not queued: the reporting consumer claims them, or their claim timeout queues them. */
   private insertOutbox(dispatches: Dispatch[], now: number): void {
-    if (dispatches.length === 0) return;
     for (const d of dispatches) {
+      if (d.eager) continue;
       this.sql.exec(
         "INSERT OR REPLACE INTO outbox (dispatch_id, step_uuid, attempt, created_at) VALUES (?, ?, ?, ?)",
         d.dispatchId,

@@ -2,7 +2,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../engine/limits";
-import { type ClaimedStep, type ReportReceipt, type StepMessage, type StepOutcome, StepOutcomeSchema } from "../engine/protocol";
+import {
+  type ClaimedStep,
+  MAX_EAGER_LIMIT,
+  type ReportOptions,
+  type ReportReceipt,
+  type StepMessage,
+  type StepOutcome,
+  StepOutcomeSchema,
+} from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
 import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { log } from "../log";
@@ -97,9 +105,16 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   /** Records the outcome of a claimed attempt. A report for a dispatch that is no longer current changes nothing. */
-  async report(stepUuid: string, dispatchId: string, rawOutcome: StepOutcome): Promise<ReportReceipt> {
+  async report(
+    stepUuid: string,
+    dispatchId: string,
+    rawOutcome: StepOutcome,
+    options: ReportOptions = {},
+  ): Promise<ReportReceipt> {
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
+    // Clamped, not refused: asking for more eager steps than allowed just queues the rest.
+    const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
     let outcome = StepOutcomeSchema.parse(rawOutcome);
     if (outcome.success && byteLength(outcome.result) > MAX_RESULT_BYTES) {
       outcome = {
@@ -108,9 +123,18 @@ export class TaskObject extends DurableObject<Env> {
       };
     }
     if (!this.initialised()) return { accepted: false, step_state: "unknown" };
-    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome));
+    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, eagerLimit));
     await this.afterWrite();
-    return { accepted: !("refused" in applied), step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown" };
+    const receipt: ReportReceipt = {
+      accepted: !("refused" in applied),
+      step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown",
+    };
+    if ("refused" in applied) return receipt;
+    const taskUuid = this.run?.taskUuid ?? "";
+    const eager = applied.dispatches
+      .filter((d) => d.eager)
+      .map((d) => ({ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId }));
+    return eager.length > 0 ? { ...receipt, eager } : receipt;
   }
 
   /** Records that a step's message reached the dead-letter queue, so the step does not wait forever. */
@@ -260,7 +284,7 @@ export class TaskObject extends DurableObject<Env> {
 
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
-    if (changes.dispatches.length > 0) this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
+    if (changes.dispatches.some((d) => !d.eager)) this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
     for (const t of changes.taskTransitions) {
       log(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
         task_uuid: run.taskUuid,

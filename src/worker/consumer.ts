@@ -1,5 +1,12 @@
 // Turns a handler registry into a Worker `queue()` handler: claim, run, report, then ack or retry.
-import { StepMessageSchema, type TaskObjectRpc } from "../engine/protocol";
+import {
+  type ClaimedStep,
+  MAX_EAGER_LIMIT,
+  type ReportReceipt,
+  type StepMessage,
+  StepMessageSchema,
+  type TaskObjectRpc,
+} from "../engine/protocol";
 import { log } from "../log";
 import type { HandlerRegistry } from "./registry";
 import { runStep } from "./run-step";
@@ -9,6 +16,21 @@ export interface StepConsumerOptions {
   binding?: string;
   /** Clock for durations; injectable so tests need not depend on wall-clock time. */
   now?: () => number;
+  /**
+   * Run the steps a report makes ready right here instead of waiting for their queue messages
+   * (default true). Durable either way: a step this consumer does not claim is queued after a
+   * short claim timeout.
+   */
+  eager?: boolean;
+}
+
+/** Eager steps one queue message may lead to, and for how long, before the rest go through the queue. */
+export const EAGER_STEPS_PER_MESSAGE = 64;
+export const EAGER_TIME_BUDGET_MS = 30_000;
+
+interface EagerBudget {
+  remaining: number;
+  startedAt: number;
 }
 
 export type StepConsumer = (batch: MessageBatch<unknown>, env: Record<string, unknown>, ctx: ExecutionContext) => Promise<void>;
@@ -27,6 +49,7 @@ export function retryDelaySeconds(attempts: number): number {
 export function createStepConsumer(registry: HandlerRegistry, options: StepConsumerOptions = {}): StepConsumer {
   const binding = options.binding ?? "TASKS";
   const now = options.now ?? Date.now;
+  const eager = options.eager ?? true;
 
   async function consume(message: Message<unknown>, env: Record<string, unknown>, queue: string): Promise<Disposition> {
     const parsed = StepMessageSchema.safeParse(message.body);
@@ -62,6 +85,25 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
       return "acked";
     }
 
+    const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now() };
+    let receipt: ReportReceipt;
+    try {
+      receipt = await runAndReport(task, parsed.data, claimed, budget);
+    } catch (error) {
+      return retry("step.report.failed", error);
+    }
+    message.ack();
+    await continueEagerly(task, receipt, budget);
+    return "acked";
+  }
+
+  async function runAndReport(
+    task: TaskObjectRpc,
+    ids: StepMessage,
+    claimed: ClaimedStep,
+    budget: EagerBudget,
+  ): Promise<ReportReceipt> {
+    const { task_uuid, step_uuid, dispatch_id } = ids;
     const run = await runStep(registry, claimed, now);
     log(run.kind === "success" ? "info" : run.kind === "retryable_failure" ? "warn" : "error", "step.handler.finished", {
       task_uuid,
@@ -72,17 +114,34 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
       ...(run.errorCode === undefined ? {} : { error_code: run.errorCode }),
       duration_ms: run.durationMs,
     });
-
-    try {
-      const receipt = await task.report(step_uuid, dispatch_id, run.outcome);
-      if (!receipt.accepted) {
-        log("info", "step.report.ignored", { task_uuid, step_uuid, dispatch_id, step_state: receipt.step_state });
-      }
-    } catch (error) {
-      return retry("step.report.failed", error);
+    const withinBudget = budget.remaining > 0 && now() - budget.startedAt < EAGER_TIME_BUDGET_MS;
+    const eagerLimit = withinBudget ? Math.min(MAX_EAGER_LIMIT, budget.remaining) : 0;
+    const receipt = await task.report(step_uuid, dispatch_id, run.outcome, eagerLimit > 0 ? { eager_limit: eagerLimit } : {});
+    if (!receipt.accepted) {
+      log("info", "step.report.ignored", { task_uuid, step_uuid, dispatch_id, step_state: receipt.step_state });
     }
-    message.ack();
-    return "acked";
+    budget.remaining -= receipt.eager?.length ?? 0;
+    return receipt;
+  }
+
+  /**
+   * Runs the steps the object handed to this consumer, and theirs in turn. Nothing here retries
+   * through the queue: an eager step this consumer fails to claim is queued by its claim timeout,
+   * and one whose report is lost is recovered by its deadline.
+   */
+  async function continueEagerly(task: TaskObjectRpc, receipt: ReportReceipt, budget: EagerBudget): Promise<void> {
+    await Promise.all(
+      (receipt.eager ?? []).map(async (next) => {
+        try {
+          const claimed = await task.claim(next.step_uuid, next.dispatch_id);
+          if (claimed === null) return;
+          const nextReceipt = await runAndReport(task, next, claimed, budget);
+          await continueEagerly(task, nextReceipt, budget);
+        } catch (error) {
+          log("warn", "step.eager.failed", { task_uuid: next.task_uuid, step_uuid: next.step_uuid, error: describe(error) });
+        }
+      }),
+    );
   }
 
   return async (batch, env, _ctx) => {

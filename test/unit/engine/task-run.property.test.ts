@@ -130,7 +130,7 @@ function act(world: World, action: { kind: string; pick: number; outcome: string
     case "report": {
       const step = pick(steps.filter((s) => s.state === "in_progress"));
       if (!step?.dispatchId) return;
-      const result = run.report(step.uuid, step.dispatchId, outcomeFor(action.outcome));
+      const result = run.report(step.uuid, step.dispatchId, outcomeFor(action.outcome), action.pick % 3);
       if (!("refused" in result)) absorb(world, result);
       return;
     }

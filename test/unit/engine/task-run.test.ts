@@ -64,7 +64,7 @@ describe("TaskRun", () => {
     expect(run.state).toBe("waiting_for_retry");
     const retried = run.fireTimer({ kind: "retry", stepUuid: "a", dispatchId: "d1", dueAt: 3_000 });
     if ("refused" in retried) throw new Error("refused");
-    expect(retried.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d2", attempt: 2 }]);
+    expect(retried.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d2", attempt: 2, eager: false }]);
     expect(run.state).toBe("steps_in_process");
   });
 
@@ -97,7 +97,7 @@ describe("TaskRun", () => {
     run.start();
     const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 60_000 });
     if ("refused" in resend) throw new Error("refused");
-    expect(resend.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d1", attempt: 1 }]);
+    expect(resend.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d1", attempt: 1, eager: false }]);
     run.claim("a", "d1");
     expect(run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 120_000 })).toEqual({
       refused: "stale_dispatch",
@@ -187,5 +187,26 @@ describe("TaskRun", () => {
     expect(changes.errors.get("a")).toMatchObject({ error_code: "dead_lettered", retryable: false });
     expect(run.state).toBe("blocked_by_failures");
     expect(run.deadLetter("a", "d1")).toEqual({ refused: "stale_dispatch" });
+  });
+
+  it("hands up to eagerLimit newly ready steps to the reporter instead of queueing them", () => {
+    const { run } = seedRun();
+    run.start();
+    run.claim("a", "d1");
+    const changes = run.report("a", "d1", { success: true, result: {} }, 1);
+    if ("refused" in changes) throw new Error("refused");
+    expect(changes.dispatches.map((d) => [d.stepUuid, d.eager])).toEqual([
+      ["b", true],
+      ["c", false],
+    ]);
+    const claimTimeouts = changes.timersArmed.filter((t) => t.kind === "claim_timeout").map((t) => [t.stepUuid, t.dueAt]);
+    expect(claimTimeouts).toEqual([
+      ["b", 10_000],
+      ["c", 60_000],
+    ]);
+    // An eager step nobody claimed is queued when its claim timeout fires.
+    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });
+    if ("refused" in resend) throw new Error("refused");
+    expect(resend.dispatches).toEqual([{ stepUuid: "b", dispatchId: "d2", attempt: 1, eager: false }]);
   });
 });
