@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { billingBundleWorker } from "./examples/billing-handlers/auxiliary-worker.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -29,10 +30,17 @@ export default defineConfig({
             miniflare: {
               // A queue nobody consumes (namespace `manual`), so tests decide which messages arrive and when.
               queueProducers: { STEPS_MANUAL: { queueName: "tasker-steps-manual" } },
+              // The billing handler bundle as a Worker of its own, consuming tasker-steps-billing (test/workers/multi-worker.test.ts).
+              workers: [billingBundleWorker()],
             },
           }),
         ],
-        test: { name: "workers", include: ["test/workers/**/*.test.ts"], provide: { faultRuns, faultSeed } },
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          provide: { faultRuns, faultSeed },
+          globalSetup: ["./examples/billing-handlers/auxiliary-worker.ts"],
+        },
       },
     ],
   },

@@ -10,8 +10,5 @@ const consumeSteps = createStepConsumer(defaultRegistry);
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env, ctx) =>
-    isDeadLetterQueue(batch.queue)
-      ? recordDeadLetters(batch, env)
-      : consumeSteps(batch, env as unknown as Record<string, unknown>, ctx),
+  queue: (batch, env, ctx) => (isDeadLetterQueue(batch.queue) ? recordDeadLetters(batch, env) : consumeSteps(batch, env, ctx)),
 } satisfies ExportedHandler<Env>;

@@ -4,7 +4,7 @@ import { unstable_startWorker } from "wrangler";
 const [configPath, port, inspectorPort, persistDir] = process.argv.slice(2);
 const inspectorOff = inspectorPort === "off";
 if (!configPath || !port || !inspectorPort || !persistDir) {
-  console.error("usage: dev-server.mjs <wrangler config> <port> <inspector port> <persist dir>");
+  console.error("usage: dev-server.mjs <wrangler config> <port> <inspector port | off> <persist dir>");
   process.exit(2);
 }
 

@@ -25,7 +25,11 @@ function cpuModel(): string {
 
 function gitCommit(root: string): string | undefined {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -60,7 +64,8 @@ export interface Environment {
 export function describeEnvironment(root: string): Environment {
   const wrangler = readJson(join(root, "node_modules/wrangler/package.json"));
   const miniflare =
-    readJson(join(root, "node_modules/wrangler/node_modules/miniflare/package.json")) ?? readJson(join(root, "node_modules/miniflare/package.json"));
+    readJson(join(root, "node_modules/wrangler/node_modules/miniflare/package.json")) ??
+    readJson(join(root, "node_modules/miniflare/package.json"));
   return {
     date: new Date().toISOString(),
     node: process.version,

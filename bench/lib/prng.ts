@@ -18,3 +18,13 @@ export function seededRandom(seed: number): Random {
 export function orderPair<T>(random: Random, first: T, second: T): [T, T] {
   return random() < 0.5 ? [first, second] : [second, first];
 }
+
+/** A seeded Fisher–Yates shuffle (returns a new array). */
+export function shuffle<T>(random: Random, items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}

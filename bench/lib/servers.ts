@@ -89,15 +89,17 @@ export interface StartOptions {
   persistDir: string;
   logPath: string;
   readyTimeoutMs: number;
+  /** Run the devtools inspector on a free port, as `wrangler dev` does by default (off: see BENCHMARKS.md). */
+  inspector: boolean;
 }
 
 /** Starts the Worker and resolves once GET /health answers 200; rejects (after cleaning up) otherwise. */
 export async function startDevServer(options: StartOptions): Promise<DevServer> {
   const port = await freePort();
-  const inspectorPort = await freePort();
+  const inspectorPort = options.inspector ? String(await freePort()) : "off";
   const log = createWriteStream(options.logPath);
   // Own process group, so stopping kills exactly this server's wrangler, esbuild and workerd processes.
-  const child = spawn(process.execPath, [LAUNCHER, options.configPath, String(port), String(inspectorPort), options.persistDir], {
+  const child = spawn(process.execPath, [LAUNCHER, options.configPath, String(port), inspectorPort, options.persistDir], {
     cwd: dirname(options.configPath),
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
@@ -157,10 +159,22 @@ export async function startDevServer(options: StartOptions): Promise<DevServer> 
       if (Date.now() > deadline) throw new Error(`${options.name} did not answer GET /health with 200 (last status ${status})`);
       await sleep(200);
     }
-    return { name: options.name, url, port, launcherPid, logPath: options.logPath, workerd: findWorkerd(launcherPid, port), stop };
+    return {
+      name: options.name,
+      url,
+      port,
+      launcherPid,
+      logPath: options.logPath,
+      workerd: findWorkerd(launcherPid, port),
+      stop,
+    };
   } catch (error) {
     await stop();
-    const tail = output.split("\n").slice(-15).join("\n");
-    throw new Error(`${(error as Error).message}\n--- last output of ${options.name} ---\n${tail}`);
+    // Give the child's last words a moment to arrive, then lead with the lines that name the problem.
+    await sleep(200);
+    const lines = output.split("\n").filter((line) => line.trim() !== "");
+    const errors = lines.filter((line) => /✘|\[ERROR\]|error:/i.test(line)).slice(0, 5);
+    const detail = [...errors, "--- last output ---", ...lines.slice(-10)].join("\n");
+    throw new Error(`${(error as Error).message}: ${errors[0]?.trim() ?? "see log"}\n${detail}\n(full log: ${options.logPath})`);
   }
 }

@@ -1,6 +1,7 @@
 // The three systems under test behind one interface: submit a job, read its status.
 
-export type Workload = "chain3" | "diamond" | "fanout" | "hop";
+/** `hop`: the floor's queue hop to a fresh object; `hop_warm`: the same hop to one long-lived object. */
+export type Workload = "chain3" | "diamond" | "fanout" | "hop" | "hop_warm";
 
 export interface Job {
   workload: Workload;
@@ -10,24 +11,31 @@ export interface Job {
 
 export type Status = { state: "running" } | { state: "complete" } | { state: "failed"; detail: string };
 
+/** Every request carries the measurement's deadline (epoch ms), so a hung server cannot hang the harness. */
 export interface Target {
   key: "ours" | "baseline" | "floor";
   label: string;
-  submit(job: Job): Promise<string>;
-  status(id: string): Promise<Status>;
+  submit(job: Job, deadline: number): Promise<string>;
+  status(id: string, deadline: number): Promise<Status>;
 }
 
 /** A client-side failure that names the system and what it answered. */
 export class TargetError extends Error {}
 
-const REQUEST_TIMEOUT_MS = 30_000;
-
-async function call(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function call(
+  method: string,
+  url: string,
+  deadline: number,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(url, {
     method,
     headers: body === undefined ? {} : { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    signal: AbortSignal.timeout(Math.max(1_000, deadline - Date.now())),
+  }).catch((error: unknown) => {
+    const reason = error instanceof Error && error.name === "TimeoutError" ? "no answer before the deadline" : String(error);
+    throw new TargetError(`${method} ${new URL(url).pathname}: ${reason}`);
   });
   const text = await response.text();
   let json: Record<string, unknown>;
@@ -53,8 +61,11 @@ export function templateFor(job: Job): string {
       return job.workload;
     case "fanout":
       if (job.n === 100 || job.n === 998) return `fanout_${job.n}`;
-      throw new TargetError(`tasker-edge has no bench template for a fan-out of ${job.n} (a template may have at most 1,000 steps)`);
+      throw new TargetError(
+        `tasker-edge has no bench template for a fan-out of ${job.n} (a template may have at most 1,000 steps)`,
+      );
     case "hop":
+    case "hop_warm":
       throw new TargetError("the engine has no bare hop");
   }
 }
@@ -65,7 +76,7 @@ export function taskerEdge(baseUrl: string): Target {
   return {
     key: "ours",
     label: "tasker-edge",
-    async submit(job) {
+    async submit(job, deadline) {
       const url = `${baseUrl}/v1/tasks`;
       const request = {
         name: templateFor(job),
@@ -76,15 +87,15 @@ export function taskerEdge(baseUrl: string): Target {
         source_system: "bench",
         reason: "benchmark",
       };
-      const got = await call("POST", url, request);
+      const got = await call("POST", url, deadline, request);
       expectStatus("POST", url, got, 201);
       const uuid = got.json.task_uuid;
       if (typeof uuid !== "string") throw new TargetError(`POST /v1/tasks returned no task_uuid: ${JSON.stringify(got.json)}`);
       return uuid;
     },
-    async status(id) {
+    async status(id, deadline) {
       const url = `${baseUrl}/v1/tasks/${id}`;
-      const got = await call("GET", url);
+      const got = await call("GET", url, deadline);
       expectStatus("GET", url, got, 200);
       const status = String(got.json.status);
       if (status === "complete") return { state: "complete" };
@@ -98,16 +109,16 @@ export function workflowsBaseline(baseUrl: string): Target {
   return {
     key: "baseline",
     label: "Cloudflare Workflows",
-    async submit(job) {
-      if (job.workload === "hop") throw new TargetError("Workflows has no bare hop");
+    async submit(job, deadline) {
+      if (job.workload === "hop" || job.workload === "hop_warm") throw new TargetError("Workflows has no bare hop");
       const url = `${baseUrl}/run/${job.workload}`;
-      const got = await call("POST", url, job.n === undefined ? {} : { n: job.n });
+      const got = await call("POST", url, deadline, job.n === undefined ? {} : { n: job.n });
       expectStatus("POST", url, got, 201);
       return String(got.json.id);
     },
-    async status(id) {
+    async status(id, deadline) {
       const url = `${baseUrl}/status/${id}`;
-      const got = await call("GET", url);
+      const got = await call("GET", url, deadline);
       expectStatus("GET", url, got, 200);
       const status = String(got.json.status);
       if (status === "complete") return { state: "complete" };
@@ -123,15 +134,15 @@ export function floor(baseUrl: string): Target {
   return {
     key: "floor",
     label: "platform floor",
-    async submit() {
-      const url = `${baseUrl}/hop`;
-      const got = await call("POST", url);
+    async submit(job, deadline) {
+      const url = job.workload === "hop_warm" ? `${baseUrl}/hop?object=warm` : `${baseUrl}/hop`;
+      const got = await call("POST", url, deadline);
       expectStatus("POST", url, got, 201);
       return String(got.json.id);
     },
-    async status(id) {
+    async status(id, deadline) {
       const url = `${baseUrl}/status/${id}`;
-      const got = await call("GET", url);
+      const got = await call("GET", url, deadline);
       expectStatus("GET", url, got, 200);
       return got.json.status === "complete" ? { state: "complete" } : { state: "running" };
     },

@@ -1,6 +1,7 @@
 // The example handlers the orchestrator Worker runs itself, so one `wrangler dev` runs every bundled template.
 import { HandlerRegistry } from "../worker";
 import { CustomerStatsHandler, OrderExtractHandler, ReportBuilderHandler, RevenueHandler } from "./analytics";
+import { NoopHandler } from "./bench";
 import { DraftLintHandler, HtmlRenderHandler, PublishHandler } from "./content";
 import { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from "./demo";
 import { InventoryHandler, OrderValidationHandler, PaymentHandler } from "./ecommerce";
@@ -24,4 +25,5 @@ export const defaultRegistry = new HandlerRegistry()
   .register(FlakyServiceHandler)
   .register(RejectingHandler)
   .register(SleepHandler)
-  .register(EchoHandler);
+  .register(EchoHandler)
+  .register(NoopHandler);

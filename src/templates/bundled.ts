@@ -1,6 +1,11 @@
 // The templates shipped with the Worker: each YAML file under templates/ imported as text and loaded once.
 // To add a template, add its YAML file and one import plus one entry below (a unit test checks the list is complete).
 import salesReport from "../../templates/analytics/sales_report.yaml";
+import benchChain3 from "../../templates/bench/chain3.yaml";
+import benchDiamond from "../../templates/bench/diamond.yaml";
+import benchFanout100 from "../../templates/bench/fanout_100.yaml";
+import benchFanout998 from "../../templates/bench/fanout_998.yaml";
+import invoiceRun from "../../templates/billing/invoice_run.yaml";
 import articlePublishing from "../../templates/content/article_publishing.yaml";
 import flakyService from "../../templates/demo/flaky_service.yaml";
 import permanentFailure from "../../templates/demo/permanent_failure.yaml";
@@ -12,6 +17,11 @@ import { loadTemplateSources, type TemplateSource } from "./sources";
 
 export const bundledTemplateSources: readonly TemplateSource[] = [
   { path: "templates/analytics/sales_report.yaml", source: salesReport },
+  { path: "templates/bench/chain3.yaml", source: benchChain3 },
+  { path: "templates/bench/diamond.yaml", source: benchDiamond },
+  { path: "templates/bench/fanout_100.yaml", source: benchFanout100 },
+  { path: "templates/bench/fanout_998.yaml", source: benchFanout998 },
+  { path: "templates/billing/invoice_run.yaml", source: invoiceRun },
   { path: "templates/content/article_publishing.yaml", source: articlePublishing },
   { path: "templates/demo/flaky_service.yaml", source: flakyService },
   { path: "templates/demo/permanent_failure.yaml", source: permanentFailure },

@@ -33,7 +33,7 @@ interface EagerBudget {
   startedAt: number;
 }
 
-export type StepConsumer = (batch: MessageBatch<unknown>, env: Record<string, unknown>, ctx: ExecutionContext) => Promise<void>;
+export type StepConsumer = (batch: MessageBatch<unknown>, env: object, ctx: ExecutionContext) => Promise<void>;
 
 type Disposition = "acked" | "retried";
 
@@ -51,7 +51,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
   const now = options.now ?? Date.now;
   const eager = options.eager ?? true;
 
-  async function consume(message: Message<unknown>, env: Record<string, unknown>, queue: string): Promise<Disposition> {
+  async function consume(message: Message<unknown>, env: object, queue: string): Promise<Disposition> {
     const parsed = StepMessageSchema.safeParse(message.body);
     if (!parsed.success) {
       // A malformed body can never become valid: retrying it would only loop until the DLQ.
@@ -166,8 +166,8 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
   };
 }
 
-function namespaceFrom(env: Record<string, unknown>, binding: string): TaskNamespace {
-  const candidate = env[binding];
+function namespaceFrom(env: object, binding: string): TaskNamespace {
+  const candidate = (env as Record<string, unknown>)[binding];
   if (
     typeof candidate !== "object" ||
     candidate === null ||

@@ -76,6 +76,6 @@ async function withTimeout(run: () => Promise<unknown>, timeoutMs: number): Prom
   try {
     return await Promise.race([handler, deadline]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

@@ -129,7 +129,7 @@ async function deliver(messages: StepMessage[]): Promise<void> {
     "tasker-steps-manual",
     messages.map((body, i) => ({ id: `m${i}-${body.dispatch_id}`, timestamp: new Date(), attempts: 1, body })),
   );
-  await consume(batch as MessageBatch<unknown>, env as unknown as Record<string, unknown>, createExecutionContext());
+  await consume(batch as MessageBatch<unknown>, env, createExecutionContext());
 }
 
 async function advance(taskUuid: string, ms: number): Promise<void> {
