@@ -25,7 +25,6 @@ export interface TaskRow {
   version: string;
   state: TaskState;
   context: string;
-  template: string;
   initiator: string;
   source_system: string;
   reason: string;
@@ -97,8 +96,17 @@ function deleteChunked(sql: SqlStorage, table: string, column: string, values: s
 export class TaskStore {
   constructor(private readonly sql: SqlStorage) {}
 
+  /** The task row without its template snapshot, which is written once and never needed on the hot path. */
   task(): TaskRow | null {
-    return this.sql.exec<TaskRow & Record<string, SqlStorageValue>>("SELECT * FROM task LIMIT 1").toArray()[0] ?? null;
+    return (
+      this.sql
+        .exec<TaskRow & Record<string, SqlStorageValue>>(
+          `SELECT task_uuid, namespace, name, version, state, context, initiator, source_system, reason, priority, tags,
+             correlation_id, parent_correlation_id, queue_binding, created_at, updated_at, completed_at
+           FROM task LIMIT 1`,
+        )
+        .toArray()[0] ?? null
+    );
   }
 
   /** Writes the task, its steps and edges; step UUIDs are given so the engine and rows agree. */

@@ -53,6 +53,8 @@ export class TaskObject extends DurableObject<Env> {
   private alarmAt: number | null = null;
   private flushing: Promise<void> | null = null;
   private flushAgain = false;
+  /** Whether the outbox may hold unsent rows; starts true so leftovers of a crash are sent. */
+  private outboxDirty = true;
   private hasSchema = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -284,7 +286,10 @@ export class TaskObject extends DurableObject<Env> {
 
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
-    if (changes.dispatches.some((d) => !d.eager)) this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
+    if (changes.dispatches.some((d) => !d.eager)) {
+      this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
+      this.outboxDirty = true;
+    }
     for (const t of changes.taskTransitions) {
       log(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
         task_uuid: run.taskUuid,
@@ -316,6 +321,7 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   private flushOutbox(): Promise<void> {
+    if (!this.outboxDirty) return Promise.resolve();
     if (this.flushing) {
       this.flushAgain = true;
       return this.flushing;
@@ -323,7 +329,7 @@ export class TaskObject extends DurableObject<Env> {
     this.flushing = (async () => {
       do {
         this.flushAgain = false;
-        await this.sendPendingMessages();
+        this.outboxDirty = !(await this.sendPendingMessages());
       } while (this.flushAgain);
     })().finally(() => {
       this.flushing = null;
@@ -331,15 +337,16 @@ export class TaskObject extends DurableObject<Env> {
     return this.flushing;
   }
 
-  private async sendPendingMessages(): Promise<void> {
+  /** Sends the outbox in batches; true once it is empty, false if a send failed (the flush timer retries). */
+  private async sendPendingMessages(): Promise<boolean> {
     const task = this.store.task();
-    if (!task) return;
+    if (!task) return true;
     const queue = (this.env as unknown as Record<string, Queue<StepMessage> | undefined>)[task.queue_binding];
     for (;;) {
       const rows = this.store.pendingOutbox(MAX_QUEUE_BATCH);
       if (rows.length === 0) {
         this.store.clearOutboxFlushTimer();
-        return;
+        return true;
       }
       try {
         if (!queue) throw new Error(`queue binding ${task.queue_binding} is not configured`);
@@ -353,7 +360,7 @@ export class TaskObject extends DurableObject<Env> {
         // The rows stay in the outbox and the flush timer sends them again.
         log("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
         this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
-        return;
+        return false;
       }
       this.store.removeOutbox(rows);
       log("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
