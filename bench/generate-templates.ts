@@ -17,6 +17,7 @@ function yaml(name: string, description: string, steps: Step[]): string {
     `name: ${name}`,
     "namespace_name: bench",
     'version: "1.0.0"',
+    "identity_strategy: always_unique",
     `description: ${description}`,
     "metadata:",
     "  author: tasker-edge benchmarks",

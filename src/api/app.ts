@@ -3,11 +3,16 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { MAX_REQUEST_BYTES } from "../engine/limits";
 import { log } from "../log";
+import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
 export const app = new Hono<{ Bindings: Env }>();
+
+// Everything under /v1 needs credentials (when configured); health checks stay public. Before the body
+// limit, so an unauthenticated client can't make the Worker buffer a body at all.
+app.use("/v1/*", authenticate());
 
 app.use(
   "*",

@@ -17,6 +17,8 @@ export const TaskRequestSchema = z.object({
   tags: z.array(text(100)).max(50).default([]),
   correlation_id: text(MAX_NAME_LENGTH).optional(),
   parent_correlation_id: text(MAX_NAME_LENGTH).optional(),
+  /** Names the submission: a repeat with the same key (for this template) is refused with 409. */
+  idempotency_key: text(MAX_NAME_LENGTH).optional(),
 });
 export type TaskRequest = z.infer<typeof TaskRequestSchema>;
 

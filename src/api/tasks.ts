@@ -1,12 +1,14 @@
 // Task and step routes: submit, read, cancel, list steps, step audit, task transitions.
-import { Hono } from "hono";
-import { isUuid, uuidv7 } from "../engine/ids";
+import { type Context, Hono } from "hono";
+import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import type { StepAction } from "../engine/task-run";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { validateContext } from "../templates/input-schema";
+import { canSeeNamespace, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
+import { taskUuidFor } from "./identity";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { templateRegistry } from "./template-registry";
 
@@ -17,12 +19,20 @@ function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   return taskObject(env, taskUuid);
 }
 
+/** A task's object, once the caller is known to be allowed to see the task (404 otherwise). */
+async function visibleTask(c: Context, taskUuid: string): Promise<TaskObjectClient> {
+  const stub = taskStub(c.env, taskUuid);
+  await requireVisibleTask(c, stub, taskUuid);
+  return stub;
+}
+
 function requireStepUuid(stepUuid: string): void {
   if (!isUuid(stepUuid)) throw new ApiError(400, "invalid_uuid", `${stepUuid} is not a valid step uuid`);
 }
 
-taskRoutes.post("/", async (c) => {
+taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
+  requireNamespace(c, request.namespace);
   const template = templateRegistry().get(request.namespace, request.name, request.version);
   if (!template) {
     throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
@@ -35,8 +45,8 @@ taskRoutes.post("/", async (c) => {
   if (violations.length > 0) {
     throw new ApiError(400, "invalid_context", "context does not match the template's input_schema", violations);
   }
-  const taskUuid = uuidv7();
-  const { task } = await taskObject(c.env, taskUuid).create({
+  const taskUuid = await taskUuidFor(template, request);
+  const { created, task } = await taskObject(c.env, taskUuid).create({
     task_uuid: taskUuid,
     template,
     context: request.context,
@@ -48,19 +58,26 @@ taskRoutes.post("/", async (c) => {
     correlation_id: request.correlation_id ?? crypto.randomUUID(),
     parent_correlation_id: request.parent_correlation_id ?? null,
   });
+  if (!created) {
+    throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
+      task_uuid: task.task_uuid,
+      status: task.status,
+      identity_strategy: request.idempotency_key === undefined ? template.identity_strategy : "idempotency_key",
+    });
+  }
   return c.json(task, 201);
 });
 
-taskRoutes.get("/:task_uuid", async (c) => {
+taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
   const task = await taskStub(c.env, uuid).getTask();
-  if (!task) throw notFound("task", uuid);
+  if (!task || !canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
   return c.json(task);
 });
 
-taskRoutes.delete("/:task_uuid", async (c) => {
+taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const stub = taskStub(c.env, uuid);
+  const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, CancelRequestSchema, { optional: true });
   const result = await stub.cancel(reason ?? "cancelled through the API");
   if (result.ok) return c.json(result.task);
@@ -68,23 +85,23 @@ taskRoutes.delete("/:task_uuid", async (c) => {
   throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
 });
 
-taskRoutes.get("/:task_uuid/transitions", async (c) => {
+taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const transitions = await taskStub(c.env, uuid).taskTransitions();
+  const transitions = await (await visibleTask(c, uuid)).taskTransitions();
   if (!transitions) throw notFound("task", uuid);
   return c.json({ task_uuid: uuid, transitions });
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps", async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const steps = await taskStub(c.env, uuid).listSteps();
+  const steps = await (await visibleTask(c, uuid)).listSteps();
   if (!steps) throw notFound("task", uuid);
   return c.json({ task_uuid: uuid, total_count: steps.length, steps });
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
-  const stub = taskStub(c.env, task_uuid);
+  const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const lookup = await stub.getStep(step_uuid);
   if (!lookup.task) throw notFound("task", task_uuid);
@@ -92,9 +109,9 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", async (c) => {
   return c.json(lookup.step);
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
-  const stub = taskStub(c.env, task_uuid);
+  const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const lookup = await stub.stepAudit(step_uuid);
   if (!lookup.task) throw notFound("task", task_uuid);
@@ -118,9 +135,9 @@ function toStepAction(request: StepActionRequest): StepAction {
   }
 }
 
-taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", async (c) => {
+taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:resolve"), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
-  const stub = taskStub(c.env, task_uuid);
+  const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const action = toStepAction(await readJson(c, StepActionSchema));
   const result = await stub.applyStepAction(step_uuid, action);
@@ -141,9 +158,9 @@ taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", async (c) => {
   }
 });
 
-taskRoutes.patch("/:task_uuid", async (c) => {
+taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const stub = taskStub(c.env, uuid);
+  const stub = await visibleTask(c, uuid);
   const action = await readJson(c, TaskActionSchema);
   const result = await stub.applyTaskAction(action);
   if (result.ok) return c.json(result.task);

@@ -1,13 +1,17 @@
 // Template routes: list the templates this engine can run, and show one.
 import { Hono } from "hono";
+import { canSeeNamespace, requireNamespace, requirePermission } from "./auth";
 import { ApiError } from "./errors";
 import { templateRegistry } from "./template-registry";
 
 export const templateRoutes = new Hono<{ Bindings: Env }>();
 
-templateRoutes.get("/", (c) => {
+templateRoutes.get("/", requirePermission("templates:read"), (c) => {
   const namespace = c.req.query("namespace");
-  const templates = templateRegistry().list(namespace ? { namespace } : undefined);
+  // A namespace-scoped caller sees only its own namespaces' templates, as if the others did not exist.
+  const templates = templateRegistry()
+    .list(namespace ? { namespace } : undefined)
+    .filter((t) => canSeeNamespace(c, t.namespace_name));
   const counts = new Map<string, number>();
   for (const t of templates) counts.set(t.namespace_name, (counts.get(t.namespace_name) ?? 0) + 1);
   return c.json({
@@ -23,8 +27,9 @@ templateRoutes.get("/", (c) => {
   });
 });
 
-templateRoutes.get("/:namespace/:name/:version", (c) => {
+templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), (c) => {
   const { namespace, name, version } = c.req.param();
+  requireNamespace(c, namespace);
   const template = templateRegistry().get(namespace, name, version);
   if (!template) throw new ApiError(404, "template_not_found", `no template ${namespace}/${name}@${version}`);
   return c.json({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_REQUEST_BYTES } from "../../src/engine/limits";
-import { api, SEED_ORDER } from "./helpers";
+import { api, hasStatus, SEED_ORDER, seedOrder, waitForTask } from "./helpers";
 
 const post = (body: string, path = "/v1/tasks") =>
   api(path, { method: "POST", headers: { "content-type": "application/json" }, body });
@@ -64,9 +64,10 @@ describe("bad input gets a 4xx with the error envelope", () => {
     await expectError(await api(`/v1/tasks/${unknown}/workflow_steps`), 404, "task_not_found");
     await expectError(await api(`/v1/tasks/${unknown}/transitions`), 404, "task_not_found");
     await expectError(await api(`/v1/tasks/${unknown}`, { method: "DELETE" }), 404, "task_not_found");
-    const created = (await (await post(JSON.stringify(SEED_ORDER))).json()) as { task_uuid: string };
+    const created = (await (await post(JSON.stringify(seedOrder()))).json()) as { task_uuid: string };
     await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}`), 404, "step_not_found");
     await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}/audit`), 404, "step_not_found");
+    await waitForTask(created.task_uuid, hasStatus("complete"));
   });
 
   it("400 for an id that is not a uuid", async () => {

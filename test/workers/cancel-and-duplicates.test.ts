@@ -11,6 +11,7 @@ import {
   heldMessage,
   SEED_ORDER,
   scheduledAlarm,
+  seedOrder,
   stepAudit,
   stepNamed,
   submit,
@@ -33,7 +34,7 @@ describe("cancellation", () => {
   });
 
   it("refuses to cancel a task that already finished", async () => {
-    const { task_uuid } = await submit(SEED_ORDER);
+    const { task_uuid } = await submit(seedOrder());
     await waitForTask(task_uuid, hasStatus("complete"));
     const response = await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
     expect(response.status).toBe(400);
@@ -69,7 +70,7 @@ describe("duplicate deliveries", () => {
   });
 
   it("acks a redelivered message without running the handler again or recording a second result", async () => {
-    const { task_uuid } = await submit(SEED_ORDER);
+    const { task_uuid } = await submit(seedOrder());
     await waitForTask(task_uuid, hasStatus("complete"));
     const validate = await stepNamed(task_uuid, "validate_order");
     const auditBefore = await stepAudit(task_uuid, validate.step_uuid);

@@ -18,6 +18,11 @@ export const SEED_ORDER = {
   reason: "checkout",
 };
 
+/** The seed's order with a fresh order_id: order_fulfillment's strict identity refuses a repeated context. */
+export function seedOrder(orderId = `ORD-${crypto.randomUUID().slice(0, 8)}`) {
+  return { ...SEED_ORDER, context: { ...SEED_ORDER.context, order_id: orderId } };
+}
+
 export function api(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(`http://tasker.test${path}`, init);
 }

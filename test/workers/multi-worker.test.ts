@@ -4,14 +4,15 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getSteps, hasStatus, submit, timerCount, waitForTask } from "./helpers";
 
-function invoiceRun(accountId: string) {
+/** An invoice run; invoice_run's strict identity makes each account and period one task. */
+function invoiceRun(accountId: string, period = "2026-10") {
   return {
     name: "invoice_run",
     namespace: "billing",
     version: "1.0.0",
     context: {
       account_id: accountId,
-      period: "2026-10",
+      period,
       usage: [
         { sku: "api_calls", quantity: 250_000 },
         { sku: "storage_gb", quantity: 64 },
@@ -33,7 +34,7 @@ async function queueBindingOf(taskUuid: string): Promise<string> {
 
 describe("a handler bundle deployed as its own Worker", () => {
   it("receives the billing namespace's steps on tasker-steps-billing, through the STEPS_BILLING producer", async () => {
-    const { task_uuid } = await submit(invoiceRun("ACME-001"));
+    const { task_uuid } = await submit(invoiceRun("ACME-001", "2026-09"));
     expect(await queueBindingOf(task_uuid)).toBe("STEPS_BILLING");
     await waitForTask(task_uuid, hasStatus("complete"));
   });

@@ -1,17 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { api, getSteps, hasStatus, SEED_ORDER, stepAudit, submit, taskTransitions, timerCount, waitForTask } from "./helpers";
+import { api, getSteps, hasStatus, seedOrder, stepAudit, submit, taskTransitions, timerCount, waitForTask } from "./helpers";
 
 describe("the seed's order_fulfillment over HTTP", () => {
   it("accepts the submission with 201, a task_uuid and a status", async () => {
-    const task = await submit(SEED_ORDER);
+    const order = seedOrder();
+    const task = await submit(order);
     expect(task.task_uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect(task.status).toBe("steps_in_process");
     expect(task.total_steps).toBe(3);
-    expect(task.context).toEqual(SEED_ORDER.context);
+    expect(task.context).toEqual(order.context);
+    await waitForTask(task.task_uuid, hasStatus("complete"));
   });
 
   it("runs every step to completion with results, attempts and timestamps", async () => {
-    const { task_uuid } = await submit(SEED_ORDER);
+    const { task_uuid } = await submit(seedOrder("ORD-12345"));
     const task = await waitForTask(task_uuid, hasStatus("complete"));
     expect(task).toMatchObject({ total_steps: 3, completed_steps: 3, failed_steps: 0, completion_percentage: 100 });
     expect(task.completed_at).not.toBeNull();
@@ -36,7 +38,7 @@ describe("the seed's order_fulfillment over HTTP", () => {
   });
 
   it("dispatches the two branches after validate_order in the same round", async () => {
-    const { task_uuid } = await submit(SEED_ORDER);
+    const { task_uuid } = await submit(seedOrder());
     await waitForTask(task_uuid, hasStatus("complete"));
     const rounds = (await taskTransitions(task_uuid)).filter((t) => t.event === "ready_steps_found");
     expect(rounds.map((t) => t.metadata.ready_steps)).toEqual([1, 2]);
@@ -51,7 +53,7 @@ describe("the seed's order_fulfillment over HTTP", () => {
   });
 
   it("keeps each step's transitions in order in its audit", async () => {
-    const { task_uuid } = await submit(SEED_ORDER);
+    const { task_uuid } = await submit(seedOrder());
     await waitForTask(task_uuid, hasStatus("complete"));
     const [validate] = await getSteps(task_uuid);
     const audit = await stepAudit(task_uuid, validate?.step_uuid ?? "");
@@ -67,7 +69,7 @@ describe("the seed's order_fulfillment over HTTP", () => {
   });
 
   it("records the task's own transitions from pending to complete", async () => {
-    const { task_uuid } = await submit(SEED_ORDER);
+    const { task_uuid } = await submit(seedOrder());
     await waitForTask(task_uuid, hasStatus("complete"));
     const transitions = await taskTransitions(task_uuid);
     expect(transitions[0]).toMatchObject({ from_state: null, to_state: "pending" });

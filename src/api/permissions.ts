@@ -1,0 +1,45 @@
+// Tasker's permission vocabulary (`resource:action`) and how granted patterns and namespaces match.
+
+/** Every permission a route can require. */
+export const PERMISSIONS = [
+  "tasks:create",
+  "tasks:read",
+  "tasks:list",
+  "tasks:cancel",
+  "tasks:resolve",
+  "steps:read",
+  "steps:resolve",
+  "templates:read",
+  "templates:write",
+  "templates:validate",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const KNOWN = new Set<string>(PERMISSIONS);
+const RESOURCES = new Set<string>(PERMISSIONS.map((p) => p.slice(0, p.indexOf(":"))));
+
+export function isPermission(value: string): value is Permission {
+  return KNOWN.has(value);
+}
+
+/**
+ * Whether a string is something that may be granted: a known permission, `resource:*` for a known
+ * resource, or `*`. Configured keys are checked with it so a typo fails loudly instead of granting nothing.
+ */
+export function isGrantablePattern(pattern: string): boolean {
+  if (pattern === "*" || KNOWN.has(pattern)) return true;
+  return pattern.endsWith(":*") && RESOURCES.has(pattern.slice(0, -2));
+}
+
+/** Whether any granted pattern covers the required permission. Unknown patterns grant nothing. */
+export function grants(granted: readonly string[], required: Permission): boolean {
+  const resourceWildcard = `${required.slice(0, required.indexOf(":"))}:*`;
+  return granted.some((p) => p === "*" || p === required || p === resourceWildcard);
+}
+
+/** `null` means every namespace; a list limits the caller to exactly those names. */
+export type NamespaceScope = readonly string[] | null;
+
+export function inNamespaceScope(scope: NamespaceScope, namespace: string): boolean {
+  return scope === null || scope.includes(namespace);
+}
