@@ -9,7 +9,6 @@ import {
   HELD_TEMPLATE,
   hasStatus,
   heldMessage,
-  SEED_ORDER,
   scheduledAlarm,
   seedOrder,
   stepAudit,
