@@ -5,6 +5,7 @@ import { MAX_REQUEST_BYTES } from "../engine/limits";
 import { log } from "../log";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
+import { healthRoutes } from "./health";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
@@ -22,7 +23,7 @@ app.use(
   }),
 );
 
-app.get("/health", (c) => c.json({ status: "healthy", service: "tasker-edge", time: new Date().toISOString() }));
+app.route("/health", healthRoutes);
 
 app.route("/v1/tasks", taskRoutes);
 app.route("/v1/templates", templateRoutes);
@@ -30,6 +31,8 @@ app.route("/v1/templates", templateRoutes);
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */
 const ALLOWED_METHODS: [string, string[]][] = [
   ["/health", ["GET"]],
+  ["/health/live", ["GET"]],
+  ["/health/ready", ["GET"]],
   ["/v1/tasks", ["POST"]],
   ["/v1/tasks/:task_uuid", ["GET", "PATCH", "DELETE"]],
   ["/v1/tasks/:task_uuid/transitions", ["GET"]],

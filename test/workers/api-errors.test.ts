@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { app } from "../../src/api/app";
 import { MAX_REQUEST_BYTES } from "../../src/engine/limits";
 import { api, hasStatus, SEED_ORDER, seedOrder, waitForTask } from "./helpers";
 
@@ -102,5 +104,22 @@ describe("read-only endpoints", () => {
     const response = await api("/health");
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ status: "healthy" });
+  });
+});
+
+describe("health", () => {
+  it("answers /health/live and /health/ready with the checks it made", async () => {
+    expect(await (await api("/health/live")).json()).toMatchObject({ status: "alive" });
+    const ready = await api("/health/ready");
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: "ready", checks: { task_objects: "ok", step_queue: "ok" } });
+  });
+
+  it("is not ready, with 503 and the failed check, when a binding is missing", async () => {
+    const response = await app.request("/health/ready", {}, { ...env, STEPS_DEFAULT: undefined });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({
+      error: { code: "not_ready", details: { checks: { step_queue: "missing binding STEPS_DEFAULT" } } },
+    });
   });
 });

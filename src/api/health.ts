@@ -1,0 +1,35 @@
+// Health routes: liveness (the Worker answers) and readiness (its bindings and templates are usable).
+import { Hono } from "hono";
+import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
+import { errorBody } from "./errors";
+import { templateRegistry } from "./template-registry";
+
+export const healthRoutes = new Hono<{ Bindings: Env }>();
+
+const now = () => new Date().toISOString();
+
+healthRoutes.get("/", (c) => c.json({ status: "healthy", service: "tasker-edge", time: now() }));
+
+healthRoutes.get("/live", (c) => c.json({ status: "alive", time: now() }));
+
+/** Ready when the task-object namespace and the default step queue are bound and every bundled template loads. */
+healthRoutes.get("/ready", (c) => {
+  const env = c.env as unknown as Record<string, unknown>;
+  const checks: Record<string, string> = {
+    task_objects:
+      typeof (env.TASKS as { getByName?: unknown } | undefined)?.getByName === "function" ? "ok" : "missing binding TASKS",
+    step_queue:
+      typeof (env[DEFAULT_QUEUE_BINDING] as { send?: unknown } | undefined)?.send === "function"
+        ? "ok"
+        : `missing binding ${DEFAULT_QUEUE_BINDING}`,
+    templates: "ok",
+  };
+  try {
+    checks.templates = `ok (${templateRegistry().list().length} loaded)`;
+  } catch (error) {
+    checks.templates = `failed to load: ${(error as Error).message.slice(0, 200)}`;
+  }
+  const ready = Object.values(checks).every((v) => v.startsWith("ok"));
+  if (!ready) return c.json(errorBody("not_ready", "a dependency of this Worker is not usable", { checks }), 503);
+  return c.json({ status: "ready", checks, time: now() });
+});
