@@ -1,0 +1,85 @@
+// createClient: a typed TaskerClient over the REST API (tasks, steps, operator actions, templates, health).
+import { type ClientOptions, createTransport, seg } from "./http";
+import type {
+  CompletionData,
+  HealthResponse,
+  StepAuditResponse,
+  StepsResponse,
+  StepView,
+  TaskRequest,
+  TaskView,
+  TemplateDetail,
+  TemplateList,
+  TransitionsResponse,
+  TransitionView,
+  WaitOptions,
+} from "./types";
+import { pollTask } from "./wait";
+
+export interface TaskerClient {
+  /** `POST /v1/tasks`; a repeat of an existing identity throws `TaskerApiError` 409 `duplicate_task`. */
+  createTask(request: TaskRequest): Promise<TaskView>;
+  getTask(taskUuid: string): Promise<TaskView>;
+  /** `DELETE /v1/tasks/{uuid}`: the cancelled task. */
+  cancelTask(taskUuid: string, reason?: string): Promise<TaskView>;
+  taskTransitions(taskUuid: string): Promise<TransitionView[]>;
+  listSteps(taskUuid: string): Promise<StepView[]>;
+  getStep(taskUuid: string, stepUuid: string): Promise<StepView>;
+  stepAudit(taskUuid: string, stepUuid: string): Promise<TransitionView[]>;
+  /** `reset_for_retry`: a failed step runs again from scratch. */
+  resetStep(taskUuid: string, stepUuid: string, reason: string, resetBy: string): Promise<StepView>;
+  /** `resolve_manually`: the step counts as done, without a result. */
+  resolveStep(taskUuid: string, stepUuid: string, reason: string, resolvedBy: string): Promise<StepView>;
+  /** `complete_manually`: the step completes with `completionData.result`, which dependents read. */
+  completeStep(
+    taskUuid: string,
+    stepUuid: string,
+    completionData: CompletionData,
+    reason: string,
+    completedBy: string,
+  ): Promise<StepView>;
+  /** Ends a blocked task as `error`. */
+  giveUpTask(taskUuid: string, reason: string, performedBy: string): Promise<TaskView>;
+  /** Ends a blocked task as `resolved_manually`. */
+  resolveTask(taskUuid: string, reason: string, performedBy: string): Promise<TaskView>;
+  listTemplates(namespace?: string): Promise<TemplateList>;
+  getTemplate(namespace: string, name: string, version: string): Promise<TemplateDetail>;
+  health(): Promise<HealthResponse>;
+  /** Polls `getTask` until the status is in `until` (default: terminal or blocked_by_failures), or throws `TaskerTimeoutError`. */
+  waitForTask(taskUuid: string, options?: WaitOptions): Promise<TaskView>;
+}
+
+export function createClient(options: ClientOptions): TaskerClient {
+  const http = createTransport(options);
+  const task = (uuid: string) => `/v1/tasks/${seg(uuid)}`;
+  const step = (uuid: string, stepUuid: string) => `${task(uuid)}/workflow_steps/${seg(stepUuid)}`;
+  const stepAction = (uuid: string, stepUuid: string, body: Record<string, unknown>) =>
+    http.request<StepView>("PATCH", step(uuid, stepUuid), { body });
+  const taskAction = (uuid: string, action_type: "give_up" | "resolve_manually", reason: string, performed_by: string) =>
+    http.request<TaskView>("PATCH", task(uuid), { body: { action_type, reason, performed_by } });
+
+  const client: TaskerClient = {
+    createTask: (request) => http.request<TaskView>("POST", "/v1/tasks", { body: request }),
+    getTask: (uuid) => http.request<TaskView>("GET", task(uuid)),
+    cancelTask: (uuid, reason) => http.request<TaskView>("DELETE", task(uuid), reason === undefined ? {} : { body: { reason } }),
+    taskTransitions: async (uuid) => (await http.request<TransitionsResponse>("GET", `${task(uuid)}/transitions`)).transitions,
+    listSteps: async (uuid) => (await http.request<StepsResponse>("GET", `${task(uuid)}/workflow_steps`)).steps,
+    getStep: (uuid, stepUuid) => http.request<StepView>("GET", step(uuid, stepUuid)),
+    stepAudit: async (uuid, stepUuid) =>
+      (await http.request<StepAuditResponse>("GET", `${step(uuid, stepUuid)}/audit`)).transitions,
+    resetStep: (uuid, stepUuid, reason, reset_by) =>
+      stepAction(uuid, stepUuid, { action_type: "reset_for_retry", reason, reset_by }),
+    resolveStep: (uuid, stepUuid, reason, resolved_by) =>
+      stepAction(uuid, stepUuid, { action_type: "resolve_manually", reason, resolved_by }),
+    completeStep: (uuid, stepUuid, completion_data, reason, completed_by) =>
+      stepAction(uuid, stepUuid, { action_type: "complete_manually", completion_data, reason, completed_by }),
+    giveUpTask: (uuid, reason, performedBy) => taskAction(uuid, "give_up", reason, performedBy),
+    resolveTask: (uuid, reason, performedBy) => taskAction(uuid, "resolve_manually", reason, performedBy),
+    listTemplates: (namespace) => http.request<TemplateList>("GET", "/v1/templates", { query: { namespace } }),
+    getTemplate: (namespace, name, version) =>
+      http.request<TemplateDetail>("GET", `/v1/templates/${seg(namespace)}/${seg(name)}/${seg(version)}`),
+    health: () => http.request<HealthResponse>("GET", "/health"),
+    waitForTask: (uuid, waitOptions) => pollTask(client.getTask, uuid, waitOptions),
+  };
+  return client;
+}

@@ -1,0 +1,140 @@
+// tasker-edge/client against the real Worker: submit, wait, read steps and audits, errors, repair, templates, health.
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { createClient, TaskerApiError, TaskerTimeoutError } from "../../src/client";
+import { SEED_ORDER } from "./helpers";
+
+const client = createClient({
+  baseUrl: "http://tasker.test",
+  fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+});
+
+const seed = () => ({ ...SEED_ORDER, context: { ...SEED_ORDER.context, order_id: `ORD-${crypto.randomUUID().slice(0, 8)}` } });
+
+const permanentFailure = {
+  name: "permanent_failure",
+  namespace: "demo",
+  version: "1.0.0",
+  context: {},
+  initiator: "test",
+  source_system: "vitest",
+  reason: "client test",
+};
+
+async function rejection(promise: Promise<unknown>): Promise<TaskerApiError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TaskerApiError);
+  return error as TaskerApiError;
+}
+
+describe("tasker-edge/client", () => {
+  it("creates the seed order, waits for it to complete, and reads its steps, audit and transitions", async () => {
+    const created = await client.createTask(seed());
+    const done = await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });
+    expect(created).toMatchObject({ name: "order_fulfillment", namespace: "ecommerce" });
+    expect(done.status).toBe("complete");
+    expect(done.completion_percentage).toBe(100);
+
+    const steps = await client.listSteps(created.task_uuid);
+    expect(steps.map((s) => s.name)).toEqual(["validate_order", "reserve_inventory", "charge_payment"]);
+    expect(steps.every((s) => s.current_state === "complete")).toBe(true);
+    const first = steps[0];
+    if (!first) throw new Error("no steps");
+    expect(await client.getStep(created.task_uuid, first.step_uuid)).toMatchObject({
+      name: first.name,
+      current_state: "complete",
+    });
+    const audit = await client.stepAudit(created.task_uuid, first.step_uuid);
+    expect(audit.at(-1)).toMatchObject({ to_state: "complete" });
+    const transitions = await client.taskTransitions(created.task_uuid);
+    expect(transitions.at(-1)).toMatchObject({ to_state: "complete" });
+  });
+
+  it("surfaces a duplicate submission as TaskerApiError 409 duplicate_task with the existing task_uuid", async () => {
+    const request = seed();
+    const created = await client.createTask(request);
+    const [duplicate] = await Promise.allSettled([
+      client.createTask(request),
+      client.waitForTask(created.task_uuid, { until: ["complete"], timeoutMs: 10_000, intervalMs: 20 }),
+    ]);
+    const error = duplicate.status === "rejected" ? duplicate.reason : undefined;
+    expect(error).toBeInstanceOf(TaskerApiError);
+    expect(error).toMatchObject({ status: 409, code: "duplicate_task", details: { task_uuid: created.task_uuid } });
+  });
+
+  it("surfaces an unknown task as 404 task_not_found, and a bad uuid as 400 invalid_uuid", async () => {
+    const missing = await rejection(client.getTask(crypto.randomUUID()));
+    expect(missing).toMatchObject({ status: 404, code: "task_not_found" });
+    expect(missing.message).toContain("not found");
+    expect(await rejection(client.getTask("not-a-uuid"))).toMatchObject({ status: 400, code: "invalid_uuid" });
+  });
+
+  it("repairs a permanent failure with completeStep and waits the task to complete", async () => {
+    const created = await client.createTask(permanentFailure);
+    const blocked = await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });
+    expect(blocked.status).toBe("blocked_by_failures");
+    const failed = (await client.listSteps(created.task_uuid)).find((s) => s.name === "validate_input");
+    if (!failed) throw new Error("no validate_input step");
+    expect(failed.current_state).toBe("error");
+
+    const notAllowed = await rejection(client.resetStep(created.task_uuid, crypto.randomUUID(), "x", "ops"));
+    expect(notAllowed).toMatchObject({ status: 404, code: "step_not_found" });
+
+    const step = await client.completeStep(
+      created.task_uuid,
+      failed.step_uuid,
+      { result: { valid: true } },
+      "validated by hand",
+      "ops@example.com",
+    );
+    expect(step).toMatchObject({ current_state: "complete", results: { valid: true } });
+    const done = await client.waitForTask(created.task_uuid, { until: ["complete"], timeoutMs: 10_000, intervalMs: 20 });
+    expect(done.status).toBe("complete");
+    const audit = await client.stepAudit(created.task_uuid, failed.step_uuid);
+    expect(audit.at(-1)).toMatchObject({ event: "complete_manually", metadata: { performed_by: "ops@example.com" } });
+  });
+
+  it("gives up a blocked task, and refuses a task action on a finished one", async () => {
+    const created = await client.createTask(permanentFailure);
+    await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });
+    const ended = await client.giveUpTask(created.task_uuid, "customer cancelled", "ops");
+    expect(ended.status).toBe("error");
+    const refused = await rejection(client.resolveTask(created.task_uuid, "too late", "ops"));
+    expect(refused).toMatchObject({ status: 409, code: "action_not_allowed", details: { current_state: "error" } });
+  });
+
+  it("times out waitForTask with TaskerTimeoutError when the status never comes", async () => {
+    const created = await client.createTask(permanentFailure);
+    await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });
+    const error = await client
+      .waitForTask(created.task_uuid, { until: ["complete"], timeoutMs: 50, intervalMs: 10 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(TaskerTimeoutError);
+    expect(error.lastTask?.status).toBe("blocked_by_failures");
+    await client.resolveTask(created.task_uuid, "handled offline", "ops");
+    expect((await client.getTask(created.task_uuid)).status).toBe("resolved_manually");
+  });
+
+  it("lists templates, filters them by namespace, and shows one", async () => {
+    const all = await client.listTemplates();
+    expect(all.total_count).toBe(all.templates.length);
+    expect(all.templates.some((t) => t.namespace === "ecommerce" && t.name === "order_fulfillment")).toBe(true);
+    const demo = await client.listTemplates("demo");
+    expect(demo.templates.length).toBeGreaterThan(0);
+    expect(demo.templates.every((t) => t.namespace === "demo")).toBe(true);
+    const template = await client.getTemplate("ecommerce", "order_fulfillment", "1.0.0");
+    expect(template).toMatchObject({ name: "order_fulfillment", namespace: "ecommerce", version: "1.0.0" });
+    expect(template.steps.map((s) => s.name)).toEqual(["validate_order", "reserve_inventory", "charge_payment"]);
+    expect(await rejection(client.getTemplate("ecommerce", "nope", "1.0.0"))).toMatchObject({
+      status: 404,
+      code: "template_not_found",
+    });
+  });
+
+  it("reports health", async () => {
+    expect(await client.health()).toMatchObject({ status: "healthy" });
+  });
+});
