@@ -6,6 +6,7 @@ import { log } from "../log";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthRoutes } from "./health";
+import { openApiDocument } from "./openapi";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
@@ -24,6 +25,7 @@ app.use(
 );
 
 app.route("/health", healthRoutes);
+app.get("/openapi.json", (c) => c.json(openApiDocument()));
 
 app.route("/v1/tasks", taskRoutes);
 app.route("/v1/templates", templateRoutes);
@@ -33,6 +35,7 @@ const ALLOWED_METHODS: [string, string[]][] = [
   ["/health", ["GET"]],
   ["/health/live", ["GET"]],
   ["/health/ready", ["GET"]],
+  ["/openapi.json", ["GET"]],
   ["/v1/tasks", ["POST"]],
   ["/v1/tasks/:task_uuid", ["GET", "PATCH", "DELETE"]],
   ["/v1/tasks/:task_uuid/transitions", ["GET"]],

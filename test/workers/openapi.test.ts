@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { app } from "../../src/api/app";
+import { api } from "./helpers";
+
+/** The routes the app really serves, as OpenAPI paths (`:task_uuid` → `{task_uuid}`), without 405 fallbacks. */
+function servedRoutes(): string[] {
+  const served = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    const path = route.path.replace(/\/$/, "").replace(/:(\w+)/g, "{$1}") || "/";
+    served.add(`${route.method.toLowerCase()} ${path}`);
+  }
+  return [...served].sort();
+}
+
+describe("the OpenAPI document", () => {
+  it("is served at /openapi.json as OpenAPI 3.1", async () => {
+    const response = await api("/openapi.json");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ openapi: "3.1.0", info: { title: "tasker-edge" } });
+  });
+
+  it("documents every route the app serves, and no route it does not", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`))
+      .sort();
+    expect(servedRoutes().length).toBeGreaterThan(10);
+    expect(documented).toEqual(servedRoutes());
+  });
+
+  it("takes request bodies from the zod schemas that validate them", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>;
+    };
+    const create = doc.paths["/v1/tasks"]?.post?.requestBody?.content["application/json"]?.schema;
+    expect(create).toMatchObject({
+      type: "object",
+      required: expect.arrayContaining(["name", "namespace", "version", "context"]),
+    });
+    expect(Object.keys((create?.properties as object) ?? {})).toContain("idempotency_key");
+    const action =
+      doc.paths["/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}"]?.patch?.requestBody?.content["application/json"]?.schema;
+    expect(JSON.stringify(action)).toContain("complete_manually");
+  });
+});
