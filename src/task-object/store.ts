@@ -57,6 +57,11 @@ export interface StepRow {
   completed_at: number | null;
 }
 
+export interface ParentRef {
+  name: string;
+  state: StepState;
+}
+
 export interface TimerRow {
   id: number;
   due_at: number;
@@ -342,15 +347,17 @@ export class TaskStore {
     return counts;
   }
 
-  /** Parent names of every step, for the step API. */
-  parentNames(): Map<string, string[]> {
-    const parents = new Map<string, string[]>();
-    const rows = this.sql.exec<{ child_uuid: string; name: string }>(
-      "SELECT e.child_uuid, p.name FROM edges e JOIN steps p ON p.step_uuid = e.parent_uuid ORDER BY p.position",
+  /** Each step's parents (name and state, in template order), for the step API; one step's when given. */
+  parents(childUuid?: string): Map<string, ParentRef[]> {
+    const parents = new Map<string, ParentRef[]>();
+    const rows = this.sql.exec<{ child_uuid: string; name: string; state: StepState }>(
+      `SELECT e.child_uuid, p.name, p.state FROM edges e JOIN steps p ON p.step_uuid = e.parent_uuid
+       ${childUuid === undefined ? "" : "WHERE e.child_uuid = ?"} ORDER BY p.position`,
+      ...(childUuid === undefined ? [] : [childUuid]),
     );
     for (const row of rows) {
       const list = parents.get(row.child_uuid) ?? [];
-      list.push(row.name);
+      list.push({ name: row.name, state: row.state });
       parents.set(row.child_uuid, list);
     }
     return parents;

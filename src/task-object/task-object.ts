@@ -220,16 +220,17 @@ export class TaskObject extends DurableObject<Env> {
   listSteps(): StepView[] | null {
     const task = this.initialised() ? this.store.task() : null;
     if (!task) return null;
-    const rows = this.store.steps();
-    const parents = this.store.parentNames();
-    const stateByName = new Map(rows.map((r) => [r.name, r.state]));
-    return rows.map((row) => stepView(task.task_uuid, row, parents.get(row.step_uuid) ?? [], stateByName));
+    const parents = this.store.parents();
+    return this.store.steps().map((row) => stepView(task.task_uuid, row, parents.get(row.step_uuid) ?? []));
   }
 
+  /** One step, read on its own: the step and its parents, not the whole task. */
   getStep(stepUuid: string): StepLookup {
-    const steps = this.listSteps();
-    if (steps === null) return { task: false };
-    return { task: true, step: steps.find((s) => s.step_uuid === stepUuid) ?? null };
+    const task = this.initialised() ? this.store.task() : null;
+    if (!task) return { task: false };
+    const row = this.store.step(stepUuid);
+    if (!row) return { task: true, step: null };
+    return { task: true, step: stepView(task.task_uuid, row, this.store.parents(stepUuid).get(stepUuid) ?? []) };
   }
 
   stepAudit(stepUuid: string): AuditLookup {

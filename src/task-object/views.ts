@@ -1,7 +1,7 @@
 // Shapes stored rows into the task, step and audit views the API returns (snake_case, ISO times).
 import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
 import type { StepDefinition } from "../templates/types";
-import type { StepRow, TaskRow, TransitionRow } from "./store";
+import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./store";
 
 export interface TaskView {
   task_uuid: string;
@@ -126,9 +126,9 @@ export function taskView(task: TaskRow, counts: Map<StepState, number>): TaskVie
   };
 }
 
-export function stepView(taskUuid: string, row: StepRow, parents: string[], stateByName: Map<string, StepState>): StepView {
+export function stepView(taskUuid: string, row: StepRow, parents: ParentRef[]): StepView {
   const definition = JSON.parse(row.definition) as StepDefinition;
-  const completedParents = parents.filter((p) => DEPENDENCY_SATISFYING_STATES.has(stateByName.get(p) ?? "pending")).length;
+  const completedParents = parents.filter((p) => DEPENDENCY_SATISFYING_STATES.has(p.state)).length;
   const lastError = row.last_error === null ? null : (JSON.parse(row.last_error) as Omit<StepError, "at"> & { at: number });
   return {
     step_uuid: row.step_uuid,
@@ -137,7 +137,7 @@ export function stepView(taskUuid: string, row: StepRow, parents: string[], stat
     type: row.type,
     callable: definition.handler.callable,
     current_state: row.state,
-    dependencies: parents,
+    dependencies: parents.map((p) => p.name),
     dependencies_satisfied: completedParents === parents.length,
     total_parents: parents.length,
     completed_parents: completedParents,

@@ -2,24 +2,15 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createClient, TaskerApiError, TaskerTimeoutError } from "../../src/client";
-import { SEED_ORDER } from "./helpers";
+import { demoTask, seedOrder } from "./helpers";
 
 const client = createClient({
   baseUrl: "http://tasker.test",
   fetch: (input, init) => exports.default.fetch(new Request(input, init)),
 });
 
-const seed = () => ({ ...SEED_ORDER, context: { ...SEED_ORDER.context, order_id: `ORD-${crypto.randomUUID().slice(0, 8)}` } });
-
-const permanentFailure = {
-  name: "permanent_failure",
-  namespace: "demo",
-  version: "1.0.0",
-  context: {},
-  initiator: "test",
-  source_system: "vitest",
-  reason: "client test",
-};
+const seed = () => seedOrder();
+const permanentFailure = demoTask("permanent_failure");
 
 async function rejection(promise: Promise<unknown>): Promise<TaskerApiError> {
   const error = await promise.then(
