@@ -409,8 +409,10 @@ export class TaskObject extends DurableObject<Env> {
   private flushOutbox(): Promise<void> {
     if (!this.outboxDirty) return Promise.resolve();
     if (this.flushing) {
+      // The running flush sends these rows too. Not awaiting it matters: that flush may be waiting on
+      // another object (a child task being cancelled) whose call back into this object is this very call.
       this.flushAgain = true;
-      return this.flushing;
+      return Promise.resolve();
     }
     this.flushing = (async () => {
       do {
