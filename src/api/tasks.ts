@@ -2,8 +2,11 @@
 import { type Context, Hono } from "hono";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
+import { MAX_EAGER_LIMIT } from "../engine/protocol";
 import type { StepAction } from "../engine/task-run";
+import { defaultConsumer } from "../handlers";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
+import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
 import { canSeeNamespace, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
@@ -31,6 +34,16 @@ async function visibleTask(c: Context, taskUuid: string): Promise<TaskObjectClie
   return stub;
 }
 
+/** The request's waitUntil, or undefined when the app runs without an execution context (app.request in tests). */
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined;
+  }
+}
+
 function requireStepUuid(stepUuid: string): void {
   if (!isUuid(stepUuid)) throw new ApiError(400, "invalid_uuid", `${stepUuid} is not a valid step uuid`);
 }
@@ -51,18 +64,25 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
     throw new ApiError(400, "invalid_context", "context does not match the template's input_schema", violations);
   }
   const taskUuid = await taskUuidFor(template, request);
-  const { created, task } = await taskObject(c.env, taskUuid).create({
-    task_uuid: taskUuid,
-    template,
-    context: request.context,
-    initiator: request.initiator,
-    source_system: request.source_system,
-    reason: request.reason,
-    priority: request.priority,
-    tags: request.tags,
-    correlation_id: request.correlation_id ?? crypto.randomUUID(),
-    parent_correlation_id: request.parent_correlation_id ?? null,
-  });
+  // Steps bound for the queue this Worker consumes itself can start right here, without the queue hop.
+  const waitUntil = waitUntilOf(c);
+  const eagerStart = waitUntil !== undefined && resolveQueueBinding(template.namespace_name, c.env) === DEFAULT_QUEUE_BINDING;
+  const { created, task, eager } = await taskObject(c.env, taskUuid).create(
+    {
+      task_uuid: taskUuid,
+      template,
+      context: request.context,
+      initiator: request.initiator,
+      source_system: request.source_system,
+      reason: request.reason,
+      priority: request.priority,
+      tags: request.tags,
+      correlation_id: request.correlation_id ?? crypto.randomUUID(),
+      parent_correlation_id: request.parent_correlation_id ?? null,
+    },
+    eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
+  );
+  if (eager && waitUntil) waitUntil(defaultConsumer.runEager(c.env, eager));
   if (!created) {
     throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
       task_uuid: task.task_uuid,

@@ -241,8 +241,12 @@ export class TaskRun {
     return [...this.ready];
   }
 
-  /** Starts a freshly created task: `pending → initializing`, then the first round of dispatch. */
-  start(): Changes {
+  /**
+   * Starts a freshly created task: `pending → initializing`, then the first round of dispatch. Up to
+   * `eagerLimit` first steps go to the creator to run at once instead of through the queue.
+   */
+  start(eagerLimit = 0): Changes {
+    this.eagerBudget = eagerLimit;
     return this.operate(() => {
       this.moveTask("start", {});
       this.decide("initializing");
@@ -418,7 +422,7 @@ export class TaskRun {
         return;
       }
       this.createSteps(step, plan.steps);
-      if (step.type === "batchable") result = withoutCursorList(result, plan.steps.length);
+      if (step.type === "batchable") result = withoutCursorList(result, plan.steps.filter((p) => p.inputs !== null).length);
     }
     this.changes.results.set(step.uuid, result);
     this.moveStep(step, "complete", { attempt: step.attempts });

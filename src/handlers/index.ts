@@ -1,5 +1,5 @@
 // The example handlers the orchestrator Worker runs itself, so one `wrangler dev` runs every bundled template.
-import { HandlerRegistry } from "../worker";
+import { createStepConsumer, HandlerRegistry } from "../worker";
 import { CustomerStatsHandler, OrderExtractHandler, ReportBuilderHandler, RevenueHandler } from "./analytics";
 import { ApprovalHandler, ApprovalRoutingHandler, ExpenseFinalizeHandler, ExpenseValidationHandler } from "./approvals";
 import { RangePlannerHandler, RangeSumHandler, SumCombinerHandler } from "./batches";
@@ -45,3 +45,6 @@ export const defaultRegistry = new HandlerRegistry()
   .register(CarrierQuoteHandler)
   .register(CarrierBookingHandler)
   .register(CustomerNoticeHandler);
+
+/** The orchestrator's own consumer of tasker-steps-default, also used to run a new task's first steps at once. */
+export const defaultConsumer = createStepConsumer(defaultRegistry);

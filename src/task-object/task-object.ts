@@ -75,10 +75,19 @@ export class TaskObject extends DurableObject<Env> {
     });
   }
 
-  /** Creates the task and dispatches its first steps. Creating an existing task returns it unchanged. */
-  async create(input: NewTaskInput): Promise<{ created: boolean; task: TaskView }> {
+  /**
+   * Creates the task and dispatches its first steps; with `eager_limit`, that many of them are handed
+   * back to the caller to run at once (queued after a short claim timeout if it never claims them).
+   * Creating an existing task returns it unchanged.
+   */
+  async create(
+    input: NewTaskInput,
+    options: ReportOptions = {},
+  ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
     const existing = this.taskViewOrNull();
     if (existing) return { created: false, task: existing };
+    const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
+    let started: Changes | undefined;
     const now = Date.now();
     const task: NewTask = { ...input, queue_binding: resolveQueueBinding(input.template.namespace_name, this.env) };
     let stepUuids = new Map<string, string>();
@@ -87,7 +96,8 @@ export class TaskObject extends DurableObject<Env> {
       stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun();
-      this.applyAndLog(run, run.start(), now);
+      started = run.start(eagerLimit);
+      this.applyAndLog(run, started, now);
     });
     log("info", "task.created", {
       task_uuid: task.task_uuid,
@@ -97,7 +107,16 @@ export class TaskObject extends DurableObject<Env> {
       ...(task.parent ? { parent_task_uuid: task.parent.task_uuid, parent_step: task.parent.step_name } : {}),
     });
     await this.afterWrite();
-    return { created: true, task: this.taskViewOrThrow() };
+    const eager = this.eagerMessages(task.task_uuid, started);
+    return eager.length > 0
+      ? { created: true, task: this.taskViewOrThrow(), eager }
+      : { created: true, task: this.taskViewOrThrow() };
+  }
+
+  private eagerMessages(taskUuid: string, changes: Changes | undefined): StepMessage[] {
+    return (changes?.dispatches ?? [])
+      .filter((d) => d.eager)
+      .map((d) => ({ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId }));
   }
 
   /** Claims a dispatched step for one attempt; `null` for a stale or duplicate dispatch. */
@@ -140,10 +159,7 @@ export class TaskObject extends DurableObject<Env> {
       step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown",
     };
     if ("refused" in applied) return receipt;
-    const taskUuid = this.run?.taskUuid ?? "";
-    const eager = applied.dispatches
-      .filter((d) => d.eager)
-      .map((d) => ({ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId }));
+    const eager = this.eagerMessages(this.run?.taskUuid ?? "", applied);
     return eager.length > 0 ? { ...receipt, eager } : receipt;
   }
 

@@ -33,7 +33,15 @@ interface EagerBudget {
   startedAt: number;
 }
 
-export type StepConsumer = (batch: MessageBatch<unknown>, env: object, ctx: ExecutionContext) => Promise<void>;
+export interface StepConsumer {
+  (batch: MessageBatch<unknown>, env: object, ctx: ExecutionContext): Promise<void>;
+  /**
+   * Claims and runs steps a task object handed straight to this Worker (a new task's first steps),
+   * and the steps their reports make ready, as for a queue message. A step it cannot claim or run is
+   * queued by its claim timeout or recovered by its deadline, so nothing is lost if this never runs.
+   */
+  runEager(env: object, steps: readonly StepMessage[]): Promise<void>;
+}
 
 type Disposition = "acked" | "retried";
 
@@ -144,7 +152,22 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     );
   }
 
-  return async (batch, env, _ctx) => {
+  async function runEager(env: object, steps: readonly StepMessage[]): Promise<void> {
+    if (steps.length === 0) return;
+    const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now() };
+    const byTask = Map.groupBy(steps, (step) => step.task_uuid);
+    await Promise.all(
+      [...byTask].map(([taskUuid, messages]) =>
+        continueEagerly(
+          namespaceFrom(env, binding).getByName(taskUuid),
+          { accepted: true, step_state: "", eager: messages },
+          budget,
+        ),
+      ),
+    );
+  }
+
+  const consumeBatch = async (batch: MessageBatch<unknown>, env: object, _ctx: ExecutionContext): Promise<void> => {
     const startedAt = now();
     // Every message of a batch runs at once: sibling steps must not wait on each other.
     const dispositions = await Promise.all(
@@ -164,6 +187,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
       duration_ms: Math.max(0, now() - startedAt),
     });
   };
+  return Object.assign(consumeBatch, { runEager });
 }
 
 function namespaceFrom(env: object, binding: string): TaskNamespace {
