@@ -43,7 +43,8 @@ const ALLOWED_METHODS: [string, string[]][] = [
   ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid", ["GET", "PATCH"]],
   ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid/audit", ["GET"]],
   ["/v1/templates", ["GET"]],
-  ["/v1/templates/:namespace/:name/:version", ["GET"]],
+  ["/v1/templates/validate", ["POST"]],
+  ["/v1/templates/:namespace/:name/:version", ["GET", "PUT"]],
 ];
 for (const [path, methods] of ALLOWED_METHODS) {
   app.all(path, (c) => {

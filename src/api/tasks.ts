@@ -1,5 +1,6 @@
 // Task and step routes: submit, read, cancel, list steps, step audit, task transitions.
 import { type Context, Hono } from "hono";
+import { findTemplate } from "../catalog/find-template";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import type { StepAction } from "../engine/task-run";
@@ -10,7 +11,6 @@ import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
-import { templateRegistry } from "./template-registry";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
 
@@ -33,7 +33,7 @@ function requireStepUuid(stepUuid: string): void {
 taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
   requireNamespace(c, request.namespace);
-  const template = templateRegistry().get(request.namespace, request.name, request.version);
+  const template = await findTemplate(c.env, request.namespace, request.name, request.version);
   if (!template) {
     throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
   }

@@ -1,0 +1,56 @@
+// The one template lookup: bundled templates first, then registered ones (D1), cached per isolate.
+import { loadBundledTemplates } from "../templates/bundled";
+import type { TemplateRegistry } from "../templates/registry";
+import type { TaskTemplate } from "../templates/types";
+import { getRegisteredTemplate, type RegisteredTemplate } from "./templates";
+
+export type CatalogEnv = Pick<Env, "TASKER_DB">;
+
+export type FoundTemplate = { origin: "bundled"; template: TaskTemplate } | ({ origin: "registered" } & RegisteredTemplate);
+
+let bundled: TemplateRegistry | undefined;
+
+/** The templates shipped with the Worker, loaded and validated once per isolate. */
+export function bundledTemplates(): TemplateRegistry {
+  bundled ??= loadBundledTemplates();
+  return bundled;
+}
+
+// A registered version never changes, so a hit can be kept for the isolate's life; misses are not
+// kept, since the version may be registered a moment later.
+const MAX_CACHED = 256;
+const registeredCache = new Map<string, RegisteredTemplate>();
+const cacheKey = (namespace: string, name: string, version: string) => JSON.stringify([namespace, name, version]);
+
+/** A template with where it comes from (and, for a registered one, its hash and registration). */
+export async function lookupTemplate(
+  env: CatalogEnv,
+  namespace: string,
+  name: string,
+  version: string,
+): Promise<FoundTemplate | undefined> {
+  const shipped = bundledTemplates().get(namespace, name, version);
+  if (shipped) return { origin: "bundled", template: shipped };
+  const key = cacheKey(namespace, name, version);
+  let record = registeredCache.get(key);
+  if (!record) {
+    record = (await getRegisteredTemplate(env.TASKER_DB, namespace, name, version)) ?? undefined;
+    if (!record) return undefined;
+    if (registeredCache.size >= MAX_CACHED) registeredCache.clear();
+    registeredCache.set(key, record);
+  }
+  return { origin: "registered", ...record };
+}
+
+/**
+ * The template a task of (namespace, name, version) runs, bundled or registered, or undefined.
+ * Used by `POST /v1/tasks` and by anything else that starts tasks (e.g. a parent task starting a child).
+ */
+export async function findTemplate(
+  env: CatalogEnv,
+  namespace: string,
+  name: string,
+  version: string,
+): Promise<TaskTemplate | undefined> {
+  return (await lookupTemplate(env, namespace, name, version))?.template;
+}
