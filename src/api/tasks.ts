@@ -10,9 +10,14 @@ import { canSeeNamespace, requireNamespace, requirePermission, requireVisibleTas
 import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
+import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
+
+/** Steps per page of `GET …/workflow_steps` unless `per_page` says otherwise, and the most it may ask for. */
+export const STEPS_PER_PAGE = 500;
+export const MAX_STEPS_PER_PAGE = 1_000;
 
 function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   if (!isUuid(taskUuid)) throw new ApiError(400, "invalid_uuid", `${taskUuid} is not a valid task uuid`);
@@ -94,9 +99,15 @@ taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), async
 
 taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const steps = await (await visibleTask(c, uuid)).listSteps();
-  if (!steps) throw notFound("task", uuid);
-  return c.json({ task_uuid: uuid, total_count: steps.length, steps });
+  const page = readPage(c, { perPage: STEPS_PER_PAGE, maxPerPage: MAX_STEPS_PER_PAGE });
+  const listed = await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page);
+  if (!listed) throw notFound("task", uuid);
+  return c.json({
+    task_uuid: uuid,
+    total_count: listed.total,
+    steps: listed.steps,
+    pagination: paginationInfo(page, listed.total),
+  });
 });
 
 taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), async (c) => {

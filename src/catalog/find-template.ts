@@ -1,8 +1,8 @@
 // The one template lookup: bundled templates first, then registered ones (D1), cached per isolate.
 import { loadBundledTemplates } from "../templates/bundled";
-import type { TemplateRegistry } from "../templates/registry";
+import { compareVersions, type TemplateRegistry } from "../templates/registry";
 import type { TaskTemplate } from "../templates/types";
-import { getRegisteredTemplate, type RegisteredTemplate } from "./templates";
+import { getRegisteredTemplate, listRegisteredVersions, type RegisteredTemplate } from "./templates";
 
 export type CatalogEnv = Pick<Env, "TASKER_DB">;
 
@@ -42,15 +42,28 @@ export async function lookupTemplate(
   return { origin: "registered", ...record };
 }
 
+/** The newest version of a template among bundled and registered ones (numeric parts compared as numbers). */
+async function newestVersion(env: CatalogEnv, namespace: string, name: string): Promise<string | undefined> {
+  const shipped = bundledTemplates()
+    .list({ namespace })
+    .filter((t) => t.name === name)
+    .map((t) => t.version);
+  const registered = await listRegisteredVersions(env.TASKER_DB, namespace, name);
+  return [...shipped, ...registered].sort(compareVersions).at(-1);
+}
+
 /**
- * The template a task of (namespace, name, version) runs, bundled or registered, or undefined.
- * Used by `POST /v1/tasks` and by anything else that starts tasks (e.g. a parent task starting a child).
+ * The template a task of (namespace, name, version) runs, bundled or registered, or undefined; a
+ * `null` version means the newest one. Used by `POST /v1/tasks` and by a task object starting a
+ * sub-workflow's child task.
  */
 export async function findTemplate(
   env: CatalogEnv,
   namespace: string,
   name: string,
-  version: string,
+  version: string | null,
 ): Promise<TaskTemplate | undefined> {
-  return (await lookupTemplate(env, namespace, name, version))?.template;
+  const exact = version ?? (await newestVersion(env, namespace, name));
+  if (exact === undefined) return undefined;
+  return (await lookupTemplate(env, namespace, name, exact))?.template;
 }

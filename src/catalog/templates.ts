@@ -111,3 +111,13 @@ export async function listRegisteredTemplates(db: D1Database, namespace?: string
       : db.prepare("SELECT namespace, name, version, description, step_count FROM templates WHERE namespace = ?").bind(namespace);
   return (await statement.all<RegisteredTemplateSummary>()).results;
 }
+
+/** Every registered version of one template, in no particular order. */
+export async function listRegisteredVersions(db: D1Database, namespace: string, name: string): Promise<string[]> {
+  await ensureCatalog(db);
+  const { results } = await db
+    .prepare("SELECT version FROM templates WHERE namespace = ? AND name = ?")
+    .bind(namespace, name)
+    .all<{ version: string }>();
+  return results.map((row) => row.version);
+}

@@ -1,5 +1,6 @@
 // The wire contract between a task object and the handler Workers: queue message, claim, report.
 import { z } from "zod";
+import type { BatchWorkerInputs } from "./dynamic-steps";
 
 /** A queue message: identifiers only, so messages stay far below the 128 KB limit. */
 export const StepMessageSchema = z.object({
@@ -32,9 +33,18 @@ export interface ClaimedStep {
     max_attempts: number;
     /** The handler must finish within this many milliseconds. */
     timeout_ms: number;
+    /** A batch worker's cursor and batch metadata (absent for other steps). */
+    inputs?: BatchWorkerInputs;
   };
   /** Results of every completed ancestor, keyed by step name. */
   dependency_results: Record<string, unknown>;
+  /** Parents that failed but were tolerated (a continue_on_failure batch), keyed by step name; absent when none. */
+  failed_dependencies?: Record<string, FailedDependency>;
+}
+
+export interface FailedDependency {
+  error_code: string;
+  message: string;
 }
 
 /** A handler's outcome as reported to the object. */

@@ -1,9 +1,11 @@
 // The pure task engine: one task's steps in memory, every decision made here, changes reported out.
 
-import type { RetrySettings } from "../templates/types";
+import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
+import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";
 import { IN_FLIGHT_STEP_STATES, isTerminalTaskState, STEP_STATES, type StepState, type TaskState } from "./states";
+import { type RunsAs, runsAsFor } from "./sub-workflow";
 import {
   canTransitionStep,
   canTransitionTask,
@@ -24,6 +26,8 @@ export interface EngineDeps {
   now(): number;
   newId(): string;
   random(): number;
+  /** The task's template, read only when a decision or batchable step completes. */
+  template?(): TaskTemplate;
 }
 
 export interface StepError {
@@ -35,10 +39,24 @@ export interface StepError {
   at: number;
 }
 
+export type { RunsAs } from "./sub-workflow";
+
+/** A batch worker's membership: its batch (the batchable step's name) and the batch's rules. */
+export interface BatchMembership {
+  group: string;
+  parallelism: number;
+  failureStrategy: FailureStrategy;
+}
+
 /** The engine's view of one step: only what decisions need (results live in storage). */
 export interface StepRuntime {
   uuid: string;
   name: string;
+  /** Defaults to `standard`. */
+  type?: StepType;
+  /** Defaults to `queue`. */
+  runsAs?: RunsAs;
+  batch?: BatchMembership | null;
   state: StepState;
   attempts: number;
   retry: RetrySettings;
@@ -76,6 +94,24 @@ export interface StepTransitionRecord {
   metadata: Record<string, unknown>;
 }
 
+/** A step the engine created while the task ran (a decision's branch, a batch worker, a convergence step). */
+export interface CreatedStep {
+  uuid: string;
+  name: string;
+  position: number;
+  definition: StepDefinition;
+  inputs: BatchWorkerInputs | null;
+  remainingParents: number;
+  createdBy: string;
+  at: number;
+}
+
+/** A step that runs as a child task; its dispatch id names the child. */
+export interface ChildRun {
+  stepUuid: string;
+  dispatchId: string;
+}
+
 export interface Dispatch {
   stepUuid: string;
   dispatchId: string;
@@ -96,11 +132,22 @@ export class Changes {
   readonly timersCleared = new Set<string>();
   readonly results = new Map<string, unknown>();
   readonly errors = new Map<string, StepError>();
+  /** Steps created by a decision or batch outcome, with their edges (parent uuid, child uuid). */
+  readonly createdSteps: CreatedStep[] = [];
+  readonly createdEdges: [string, string][] = [];
+  /** Child tasks to start, and child tasks to cancel because their parent step will not wait for them. */
+  readonly childStarts: ChildRun[] = [];
+  readonly childCancels: ChildRun[] = [];
   /** Set when an action closed the whole task: its unsent messages and all its timers are void. */
   taskClosed = false;
 
   get isEmpty(): boolean {
-    return this.taskTransitions.length === 0 && this.stepTransitions.length === 0 && this.dispatches.length === 0;
+    return (
+      this.taskTransitions.length === 0 &&
+      this.stepTransitions.length === 0 &&
+      this.dispatches.length === 0 &&
+      this.childStarts.length === 0
+    );
   }
 }
 
@@ -118,10 +165,39 @@ export type TaskAction = { action_type: "give_up" | "resolve_manually"; performe
 
 type EvaluationTrigger = "step_completed" | "step_failed" | "retry_ready" | "operator_action";
 
+/** How a permanently failed step affects the task: block it, wait for repair without blocking siblings, or be tolerated. */
+type FailureMode = "block" | "isolate" | "tolerate";
+
+function failureMode(step: StepRuntime): FailureMode {
+  switch (step.batch?.failureStrategy) {
+    case "continue_on_failure":
+      return "tolerate";
+    case "isolate":
+      return "isolate";
+    default:
+      return "block";
+  }
+}
+
+/** A batch's slots: workers ready or in flight count against `parallelism`; the rest wait in `held`. */
+interface BatchGroup {
+  limit: number;
+  used: number;
+  held: string[];
+  heldHead: number;
+}
+
+/** Why an outcome of a decision or batchable step could not be acted on. */
+export const INVALID_OUTCOME_CODES = { decision: "invalid_decision_outcome", batchable: "invalid_batch_outcome" } as const;
+
 export class TaskRun {
   readonly steps = new Map<string, StepRuntime>();
   private readonly ready = new Set<string>();
   private readonly counts = new Map<StepState, number>(STEP_STATES.map((s) => [s, 0]));
+  private readonly uuidByName = new Map<string, string>();
+  private readonly groups = new Map<string, BatchGroup>();
+  /** Steps in `error` that do not block the task (continue_on_failure) or block it only at the end (isolate). */
+  private readonly softErrors = { tolerate: 0, isolate: 0 };
   private changes = new Changes();
   /** Eager dispatches the current operation may still hand out (set by `report`, zero otherwise). */
   private eagerBudget = 0;
@@ -134,9 +210,13 @@ export class TaskRun {
   ) {
     for (const step of steps) {
       this.steps.set(step.uuid, step);
+      this.uuidByName.set(step.name, step.uuid);
       this.bump(step.state, 1);
-      if (this.isReady(step)) this.ready.add(step.uuid);
+      this.countSoftError(step, step.state, 1);
+      const group = this.groupOf(step);
+      if (group && IN_FLIGHT_STEP_STATES.has(step.state)) group.used += 1;
     }
+    for (const step of this.steps.values()) this.releaseIfReady(step);
   }
 
   /** Number of steps in each state. */
@@ -252,6 +332,7 @@ export class TaskRun {
       });
       this.changes.timersCleared.add(step.uuid);
       this.moveStep(step, "fail", { error_code: "dead_lettered", dispatch_id: dispatchId });
+      this.afterPermanentFailure(step);
       this.evaluate("step_failed");
     });
   }
@@ -259,6 +340,7 @@ export class TaskRun {
   /** Cancels the task and every unfinished step in one operation. */
   cancel(reason: Record<string, unknown>): Changes {
     return this.operate(() => {
+      this.cancelChildTasks();
       for (const step of this.steps.values()) {
         if (step.state === "complete" || step.state === "cancelled" || step.state === "resolved_manually") continue;
         this.moveStep(step, "cancel", reason);
@@ -276,6 +358,9 @@ export class TaskRun {
     if (!step) return { refused: "unknown_step" };
     if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
     if (!canTransitionStep(step.state, action.action_type)) return { refused: "action_not_allowed", state: step.state };
+    // A tolerated failure already let its dependents run; running the step again could not undo that.
+    const alreadyReleased = this.releasedChildren(step);
+    if (alreadyReleased && action.action_type === "reset_for_retry") return { refused: "action_not_allowed", state: step.state };
     return this.operate(() => {
       const metadata = { performed_by: action.performed_by, reason: action.reason };
       this.moveStep(step, action.action_type, metadata);
@@ -288,10 +373,10 @@ export class TaskRun {
           break;
         case "complete_manually":
           this.changes.results.set(step.uuid, action.result);
-          this.releaseChildren(step);
+          if (!alreadyReleased) this.releaseChildren(step);
           break;
         case "resolve_manually":
-          this.releaseChildren(step);
+          if (!alreadyReleased) this.releaseChildren(step);
           break;
       }
       this.evaluate("operator_action");
@@ -303,6 +388,7 @@ export class TaskRun {
     const event = action.action_type === "give_up" ? "give_up" : "manual_resolution";
     if (!canTransitionTask(this.state, event)) return { refused: "action_not_allowed" };
     return this.operate(() => {
+      this.cancelChildTasks();
       for (const step of this.steps.values()) this.changes.timersCleared.add(step.uuid);
       this.ready.clear();
       this.changes.taskClosed = true;
@@ -312,6 +398,14 @@ export class TaskRun {
 
   private succeed(step: StepRuntime, result: unknown): void {
     this.moveStep(step, "enqueue_for_orchestration", { attempt: step.attempts });
+    if (step.type === "decision" || step.type === "batchable") {
+      const plan = this.plan(step, result);
+      if (!plan.ok) {
+        this.rejectOutcome(step, INVALID_OUTCOME_CODES[step.type], plan.message);
+        return;
+      }
+      this.createSteps(step, plan.steps);
+    }
     this.changes.results.set(step.uuid, result);
     this.moveStep(step, "complete", { attempt: step.attempts });
     this.changes.timersCleared.add(step.uuid);
@@ -355,8 +449,106 @@ export class TaskRun {
       this.armTimer("retry", step, step.nextRetryAt);
     } else {
       this.moveStep(step, "fail", { reason: decision.reason, error_code: error.error_code });
+      this.afterPermanentFailure(step);
     }
     this.evaluate("step_failed");
+  }
+
+  /** A decision or batch outcome the engine cannot act on fails the step for good: rerunning returns the same. */
+  private rejectOutcome(step: StepRuntime, errorCode: string, message: string): void {
+    this.changes.errors.set(step.uuid, {
+      message,
+      error_code: errorCode,
+      retryable: false,
+      attempt: step.attempts,
+      at: this.deps.now(),
+    });
+    this.changes.timersCleared.add(step.uuid);
+    this.moveStep(step, "fail", { error_code: errorCode });
+    this.afterPermanentFailure(step);
+    this.evaluate("step_failed");
+  }
+
+  /** A tolerated failure (continue_on_failure) settles the step for its dependents as a success would. */
+  private afterPermanentFailure(step: StepRuntime): void {
+    if (failureMode(step) === "tolerate") this.releaseChildren(step);
+  }
+
+  private releasedChildren(step: StepRuntime): boolean {
+    return step.state === "error" && failureMode(step) === "tolerate";
+  }
+
+  private plan(step: StepRuntime, result: unknown): Plan {
+    if (!this.deps.template) throw new Error("the engine needs the task's template to expand a decision or batch");
+    const template = this.deps.template();
+    const existing = new Set(this.uuidByName.keys());
+    return step.type === "decision"
+      ? planDecision(template, step.name, result, existing)
+      : planBatch(template, step.name, result, existing);
+  }
+
+  /** Adds planned steps as pending, wired to their parents; the creator releases them when it completes. */
+  private createSteps(creator: StepRuntime, planned: PlannedStep[]): void {
+    const now = this.deps.now();
+    for (const plan of planned) {
+      const uuid = this.deps.newId();
+      const definition: StepDefinition = { ...plan.definition, name: plan.name, dependencies: plan.parents };
+      const parents = plan.parents.map((name) => this.mustGet(this.uuidByName.get(name) ?? name));
+      const step: StepRuntime = {
+        uuid,
+        name: plan.name,
+        type: definition.type,
+        runsAs: plan.inputs?.is_no_op ? "inline_noop" : runsAsFor(definition),
+        batch: plan.inputs
+          ? {
+              group: creator.name,
+              parallelism: plan.inputs.batch_metadata.parallelism,
+              failureStrategy: plan.inputs.batch_metadata.failure_strategy,
+            }
+          : null,
+        state: "pending",
+        attempts: 0,
+        retry: definition.retry,
+        timeoutMs: definition.timeout_seconds * 1000,
+        parents: parents.map((p) => p.uuid),
+        children: [],
+        remainingParents: parents.filter((p) => !this.satisfies(p)).length,
+        dispatchId: null,
+        nextRetryAt: null,
+      };
+      for (const parent of parents) {
+        parent.children.push(uuid);
+        this.changes.createdEdges.push([parent.uuid, uuid]);
+      }
+      this.steps.set(uuid, step);
+      this.uuidByName.set(plan.name, uuid);
+      this.bump("pending", 1);
+      this.changes.createdSteps.push({
+        uuid,
+        name: plan.name,
+        position: this.steps.size - 1,
+        definition,
+        inputs: plan.inputs,
+        remainingParents: step.remainingParents,
+        createdBy: creator.name,
+        at: now,
+      });
+      this.releaseIfReady(step);
+    }
+  }
+
+  /** Whether a parent in this state lets its children run. */
+  private satisfies(parent: StepRuntime): boolean {
+    return parent.state === "complete" || parent.state === "resolved_manually" || this.releasedChildren(parent);
+  }
+
+  /** Child tasks of steps still running are cancelled with their parent task. */
+  private cancelChildTasks(): void {
+    for (const step of this.steps.values()) {
+      if (step.runsAs === "child_task" && step.state === "in_progress" && step.dispatchId) {
+        this.changes.childCancels.push({ stepUuid: step.uuid, dispatchId: step.dispatchId });
+      }
+    }
   }
 
   /** Moves the task into evaluation from wherever it waits, then decides what happens next. */
@@ -375,7 +567,7 @@ export class TaskRun {
       case "blocked_by_failures":
         // A blocked task records what its in-flight steps report but starts nothing until an
         // operator has repaired every failed step.
-        if (trigger !== "operator_action" || this.count("error") > 0) return;
+        if (trigger !== "operator_action" || this.count("error") - this.softErrors.tolerate > 0) return;
         this.moveTask("resume", {});
         break;
       default:
@@ -398,19 +590,40 @@ export class TaskRun {
   private nextTaskEvent(from: "initializing" | "evaluating_results"): TaskEvent {
     const total = this.steps.size;
     if (from === "initializing" && total === 0) return "no_steps_found";
-    if (this.count("error") > 0) return "permanent_failure";
+    const { tolerate, isolate } = this.softErrors;
+    if (this.count("error") - tolerate - isolate > 0) return "permanent_failure";
     if (this.ready.size > 0) return "ready_steps_found";
-    if (this.count("complete") + this.count("resolved_manually") === total) return "all_steps_successful";
+    if (this.count("complete") + this.count("resolved_manually") + tolerate === total) return "all_steps_successful";
     if (from === "evaluating_results" && this.inFlight() > 0) return "steps_in_flight";
     if (from === "evaluating_results" && this.count("waiting_for_retry") > 0) return "retry_backoff_started";
+    // Isolated failures block the task only once nothing else can make progress.
+    if (isolate > 0) return "permanent_failure";
     return "no_dependencies_ready";
   }
 
+  /** Dispatches every ready step; steps completed inline may make more ready, which this same pass picks up. */
   private dispatchReady(): void {
     const now = this.deps.now();
     for (const uuid of this.ready) {
       const step = this.mustGet(uuid);
       step.dispatchId = this.deps.newId();
+      if (step.runsAs === "child_task") {
+        step.attempts += 1;
+        this.moveStep(step, "enqueue", { dispatch_id: step.dispatchId, child_task: true });
+        this.moveStep(step, "start", { dispatch_id: step.dispatchId, attempt: step.attempts });
+        this.changes.childStarts.push({ stepUuid: uuid, dispatchId: step.dispatchId });
+        continue;
+      }
+      if (step.runsAs === "inline_noop") {
+        step.attempts += 1;
+        this.moveStep(step, "enqueue", { dispatch_id: step.dispatchId, no_op: true });
+        this.moveStep(step, "start", { attempt: step.attempts });
+        this.moveStep(step, "enqueue_for_orchestration", { attempt: step.attempts });
+        this.changes.results.set(uuid, { is_no_op: true });
+        this.moveStep(step, "complete", { no_op: true });
+        this.releaseChildren(step);
+        continue;
+      }
       const eager = this.eagerBudget > 0;
       if (eager) this.eagerBudget -= 1;
       this.moveStep(step, "enqueue", eager ? { dispatch_id: step.dispatchId, eager: true } : { dispatch_id: step.dispatchId });
@@ -429,8 +642,51 @@ export class TaskRun {
     }
   }
 
+  /** Makes a step ready once its parents allow; a batch worker beyond its batch's parallelism waits for a slot. */
   private releaseIfReady(step: StepRuntime): void {
-    if (this.isReady(step)) this.ready.add(step.uuid);
+    if (!this.isReady(step) || this.ready.has(step.uuid)) return;
+    const group = this.groupOf(step);
+    if (group) {
+      if (group.used >= group.limit) {
+        group.held.push(step.uuid);
+        return;
+      }
+      group.used += 1;
+    }
+    this.ready.add(step.uuid);
+  }
+
+  /** A batch slot came free: the longest-waiting held worker that is still ready takes it. */
+  private admitHeld(group: BatchGroup): void {
+    while (group.used < group.limit && group.heldHead < group.held.length) {
+      const uuid = group.held[group.heldHead] as string;
+      group.heldHead += 1;
+      const step = this.mustGet(uuid);
+      if (!this.isReady(step) || this.ready.has(uuid)) continue;
+      group.used += 1;
+      this.ready.add(uuid);
+    }
+    if (group.heldHead === group.held.length) {
+      group.held.length = 0;
+      group.heldHead = 0;
+    }
+  }
+
+  private groupOf(step: StepRuntime): BatchGroup | undefined {
+    const batch = step.batch;
+    if (!batch) return undefined;
+    let group = this.groups.get(batch.group);
+    if (!group) {
+      group = { limit: batch.parallelism, used: 0, held: [], heldHead: 0 };
+      this.groups.set(batch.group, group);
+    }
+    return group;
+  }
+
+  private countSoftError(step: StepRuntime, state: StepState, by: number): void {
+    if (state !== "error") return;
+    const mode = failureMode(step);
+    if (mode !== "block") this.softErrors[mode] += by;
   }
 
   private isReady(step: StepRuntime): boolean {
@@ -462,7 +718,17 @@ export class TaskRun {
     const to = nextStepState(from, event);
     this.bump(from, -1);
     this.bump(to, 1);
+    this.countSoftError(step, from, -1);
+    this.countSoftError(step, to, 1);
     step.state = to;
+    const group = this.groupOf(step);
+    if (group) {
+      const held = IN_FLIGHT_STEP_STATES.has(from) || (from === "pending" && this.ready.has(step.uuid));
+      if (held && !IN_FLIGHT_STEP_STATES.has(to)) {
+        group.used -= 1;
+        this.admitHeld(group);
+      }
+    }
     if (to !== "pending") this.ready.delete(step.uuid);
     this.changes.touchedSteps.add(step.uuid);
     this.changes.stepTransitions.push({ stepUuid: step.uuid, from, to, event, at: this.deps.now(), metadata });

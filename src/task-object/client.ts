@@ -9,6 +9,7 @@ export type TaskObjectClient = Pick<
   | "create"
   | "claim"
   | "report"
+  | "childFinished"
   | "deadLetter"
   | "cancel"
   | "applyStepAction"

@@ -91,6 +91,26 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Version 2 is left to the task index's outbox work; versions only need to increase.
+    version: 3,
+    description: "dynamic steps (batch inputs), sub-workflow links, and the effects outbox",
+    sql: `
+      ALTER TABLE steps ADD COLUMN inputs TEXT;
+      ALTER TABLE steps ADD COLUMN child_task_uuid TEXT;
+      ALTER TABLE task ADD COLUMN parent_task_uuid TEXT;
+      ALTER TABLE task ADD COLUMN parent_step_uuid TEXT;
+      ALTER TABLE task ADD COLUMN parent_step_name TEXT;
+      ALTER TABLE task ADD COLUMN parent_dispatch_id TEXT;
+      ALTER TABLE task ADD COLUMN lineage TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE effects (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The table that records applied migrations (SQLite DOs reject `PRAGMA user_version`). */

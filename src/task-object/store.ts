@@ -1,8 +1,21 @@
 // The task object's SQL: creating a task's rows, loading the engine's view, and writing its changes.
+
+import { type BatchWorkerInputs, initialStepNames } from "../engine/dynamic-steps";
 import { SQL_PARAMS_PER_STATEMENT } from "../engine/limits";
 import { isTerminalTaskState, type StepState, type TaskState } from "../engine/states";
+import { runsAsFor } from "../engine/sub-workflow";
 import type { Changes, Dispatch, StepRuntime, TimerSpec } from "../engine/task-run";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
+
+/** Where a child task came from: its parent task, the step waiting for it, and the chain of templates above it. */
+export interface ParentLink {
+  task_uuid: string;
+  step_uuid: string;
+  step_name: string;
+  dispatch_id: string;
+  /** Template keys from the root task down to the parent. */
+  lineage: string[];
+}
 
 export interface NewTask {
   task_uuid: string;
@@ -16,6 +29,7 @@ export interface NewTask {
   correlation_id: string;
   parent_correlation_id: string | null;
   queue_binding: string;
+  parent?: ParentLink | null;
 }
 
 export interface TaskRow {
@@ -36,6 +50,11 @@ export interface TaskRow {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  parent_task_uuid: string | null;
+  parent_step_uuid: string | null;
+  parent_step_name: string | null;
+  parent_dispatch_id: string | null;
+  lineage: string;
 }
 
 export interface StepRow {
@@ -55,6 +74,27 @@ export interface StepRow {
   updated_at: number;
   last_attempted_at: number | null;
   completed_at: number | null;
+  inputs: string | null;
+  child_task_uuid: string | null;
+}
+
+/** Work for other objects, written in the same transaction as the change that calls for it. */
+export type Effect =
+  | { kind: "start_child"; step_uuid: string; dispatch_id: string; child_task_uuid: string }
+  | { kind: "cancel_child"; child_task_uuid: string; reason: string }
+  | {
+      kind: "notify_parent";
+      parent_task_uuid: string;
+      parent_step_uuid: string;
+      parent_dispatch_id: string;
+      child_task_uuid: string;
+      status: string;
+      results: Record<string, unknown>;
+    };
+
+export interface EffectRow {
+  id: number;
+  effect: Effect;
 }
 
 export interface ParentRef {
@@ -107,20 +147,34 @@ export class TaskStore {
       this.sql
         .exec<TaskRow & Record<string, SqlStorageValue>>(
           `SELECT task_uuid, namespace, name, version, state, context, initiator, source_system, reason, priority, tags,
-             correlation_id, parent_correlation_id, queue_binding, created_at, updated_at, completed_at
+             correlation_id, parent_correlation_id, queue_binding, created_at, updated_at, completed_at,
+             parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage
            FROM task LIMIT 1`,
         )
         .toArray()[0] ?? null
     );
   }
 
-  /** Writes the task, its steps and edges; step UUIDs are given so the engine and rows agree. */
-  insertTask(task: NewTask, stepUuids: Map<string, string>, now: number): void {
-    const { template } = task;
+  /** The template snapshot the task was created from; read only when a decision or batch creates steps. */
+  template(): TaskTemplate {
+    const row = this.sql.exec<{ template: string }>("SELECT template FROM task LIMIT 1").one();
+    return JSON.parse(row.template) as TaskTemplate;
+  }
+
+  /**
+   * Writes the task, the steps that exist from the start and their edges (a decision's branches,
+   * batch workers and convergence steps come later). Returns the initial steps' uuids by name.
+   */
+  insertTask(task: NewTask, newId: () => string, now: number): Map<string, string> {
+    const { template, parent } = task;
+    const initial = initialStepNames(template);
+    const steps = template.steps.filter((step) => initial.has(step.name));
+    const stepUuids = new Map(steps.map((step) => [step.name, newId()]));
     this.sql.exec(
       `INSERT INTO task (task_uuid, namespace, name, version, state, context, template, initiator, source_system,
-        reason, priority, tags, correlation_id, parent_correlation_id, queue_binding, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        reason, priority, tags, correlation_id, parent_correlation_id, queue_binding, created_at, updated_at,
+        parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       task.task_uuid,
       template.namespace_name,
       template.name,
@@ -137,6 +191,11 @@ export class TaskStore {
       task.queue_binding,
       now,
       now,
+      parent?.task_uuid ?? null,
+      parent?.step_uuid ?? null,
+      parent?.step_name ?? null,
+      parent?.dispatch_id ?? null,
+      JSON.stringify(parent?.lineage ?? []),
     );
     this.sql.exec(
       "INSERT INTO task_transitions (from_state, to_state, event, metadata, recorded_at) VALUES (NULL, 'pending', 'create', '{}', ?)",
@@ -147,7 +206,7 @@ export class TaskStore {
       this.sql,
       "steps",
       ["step_uuid", "name", "position", "type", "definition", "state", "remaining_parents", "created_at", "updated_at"],
-      template.steps.map((step, position) => [
+      steps.map((step, position) => [
         uuidOf(step.name),
         step.name,
         position,
@@ -163,14 +222,15 @@ export class TaskStore {
       this.sql,
       "step_transitions",
       ["step_uuid", "from_state", "to_state", "event", "metadata", "recorded_at"],
-      template.steps.map((step) => [uuidOf(step.name), null, "pending", "create", "{}", now]),
+      steps.map((step) => [uuidOf(step.name), null, "pending", "create", "{}", now]),
     );
     insertChunked(
       this.sql,
       "edges",
       ["parent_uuid", "child_uuid"],
-      template.steps.flatMap((step) => step.dependencies.map((parent) => [uuidOf(parent), uuidOf(step.name)])),
+      steps.flatMap((step) => step.dependencies.map((parent) => [uuidOf(parent), uuidOf(step.name)])),
     );
+    return stepUuids;
   }
 
   /** Builds the engine's view of every step: one pass over steps and one over edges. */
@@ -178,9 +238,13 @@ export class TaskStore {
     const steps = new Map<string, StepRuntime>();
     for (const row of this.sql.exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps ORDER BY position")) {
       const definition = JSON.parse(row.definition) as StepDefinition;
+      const inputs = row.inputs === null ? null : (JSON.parse(row.inputs) as BatchWorkerInputs);
       steps.set(row.step_uuid, {
         uuid: row.step_uuid,
         name: row.name,
+        type: definition.type,
+        runsAs: inputs?.is_no_op ? "inline_noop" : runsAsFor(definition),
+        batch: inputs ? batchMembership(inputs) : null,
         state: row.state,
         attempts: row.attempts,
         retry: definition.retry,
@@ -201,6 +265,7 @@ export class TaskStore {
 
   /** Writes one engine operation's changes. Must run inside `transactionSync`. */
   applyChanges(changes: Changes, steps: Map<string, StepRuntime>, taskState: TaskState, now: number): void {
+    this.insertCreatedSteps(changes);
     if (changes.taskTransitions.length > 0) {
       this.sql.exec(
         "UPDATE task SET state = ?, updated_at = ?, completed_at = ? WHERE 1",
@@ -258,6 +323,86 @@ export class TaskStore {
     }
     this.insertTimers(changes.timersArmed);
     this.insertOutbox(changes.dispatches, now);
+  }
+
+  /** Steps a decision or batch created, their edges and their `create` transitions, before any update touches them. */
+  private insertCreatedSteps(changes: Changes): void {
+    if (changes.createdSteps.length === 0) return;
+    insertChunked(
+      this.sql,
+      "steps",
+      ["step_uuid", "name", "position", "type", "definition", "state", "remaining_parents", "inputs", "created_at", "updated_at"],
+      changes.createdSteps.map((step) => [
+        step.uuid,
+        step.name,
+        step.position,
+        step.definition.type,
+        JSON.stringify(step.definition),
+        "pending",
+        step.remainingParents,
+        step.inputs === null ? null : JSON.stringify(step.inputs),
+        step.at,
+        step.at,
+      ]),
+    );
+    insertChunked(
+      this.sql,
+      "step_transitions",
+      ["step_uuid", "from_state", "to_state", "event", "metadata", "recorded_at"],
+      changes.createdSteps.map((step) => [
+        step.uuid,
+        null,
+        "pending",
+        "create",
+        JSON.stringify({ created_by: step.createdBy }),
+        step.at,
+      ]),
+    );
+    insertChunked(this.sql, "edges", ["parent_uuid", "child_uuid"], changes.createdEdges);
+  }
+
+  insertEffects(effects: Effect[], now: number): void {
+    insertChunked(
+      this.sql,
+      "effects",
+      ["kind", "payload", "created_at"],
+      effects.map((effect) => [effect.kind, JSON.stringify(effect), now]),
+    );
+  }
+
+  pendingEffects(limit: number): EffectRow[] {
+    return this.sql
+      .exec<{ id: number; payload: string }>("SELECT id, payload FROM effects ORDER BY id LIMIT ?", limit)
+      .toArray()
+      .map((row) => ({ id: row.id, effect: JSON.parse(row.payload) as Effect }));
+  }
+
+  deleteEffect(id: number): void {
+    this.sql.exec("DELETE FROM effects WHERE id = ?", id);
+  }
+
+  setChildTask(stepUuid: string, childTaskUuid: string): void {
+    this.sql.exec("UPDATE steps SET child_task_uuid = ? WHERE step_uuid = ?", childTaskUuid, stepUuid);
+  }
+
+  /** Results of the completed steps, by name: what a finished child task hands its parent step. */
+  completedResults(): Record<string, unknown> {
+    const results: Record<string, unknown> = {};
+    for (const row of this.sql.exec<{ name: string; results: string | null }>(
+      "SELECT name, results FROM steps WHERE state = 'complete' ORDER BY position",
+    )) {
+      results[row.name] = row.results === null ? null : JSON.parse(row.results);
+    }
+    return results;
+  }
+
+  /** The steps that started child tasks: for the parent's task view. */
+  childTasks(): { step_uuid: string; step_name: string; child_task_uuid: string }[] {
+    return this.sql
+      .exec<{ step_uuid: string; step_name: string; child_task_uuid: string }>(
+        "SELECT step_uuid, name AS step_name, child_task_uuid FROM steps WHERE child_task_uuid IS NOT NULL ORDER BY position",
+      )
+      .toArray();
   }
 
   private insertTimers(timers: TimerSpec[]): void {
@@ -335,8 +480,15 @@ export class TaskStore {
     );
   }
 
-  steps(): StepRow[] {
-    return this.sql.exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps ORDER BY position").toArray();
+  /** A page of steps in creation order. */
+  steps(offset: number, limit: number): StepRow[] {
+    return this.sql
+      .exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps ORDER BY position LIMIT ? OFFSET ?", limit, offset)
+      .toArray();
+  }
+
+  stepTotal(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM steps").one().n;
   }
 
   stepCounts(): Map<StepState, number> {
@@ -347,20 +499,37 @@ export class TaskStore {
     return counts;
   }
 
-  /** Each step's parents (name and state, in template order), for the step API; one step's when given. */
-  parents(childUuid?: string): Map<string, ParentRef[]> {
+  /** The parents (name and state, in creation order) of the given steps, for the step API. */
+  parentsOf(childUuids: readonly string[]): Map<string, ParentRef[]> {
     const parents = new Map<string, ParentRef[]>();
-    const rows = this.sql.exec<{ child_uuid: string; name: string; state: StepState }>(
-      `SELECT e.child_uuid, p.name, p.state FROM edges e JOIN steps p ON p.step_uuid = e.parent_uuid
-       ${childUuid === undefined ? "" : "WHERE e.child_uuid = ?"} ORDER BY p.position`,
-      ...(childUuid === undefined ? [] : [childUuid]),
-    );
-    for (const row of rows) {
-      const list = parents.get(row.child_uuid) ?? [];
-      list.push({ name: row.name, state: row.state });
-      parents.set(row.child_uuid, list);
+    for (let i = 0; i < childUuids.length; i += SQL_PARAMS_PER_STATEMENT) {
+      const chunk = childUuids.slice(i, i + SQL_PARAMS_PER_STATEMENT);
+      const rows = this.sql.exec<{ child_uuid: string; name: string; state: StepState }>(
+        `SELECT e.child_uuid, p.name, p.state FROM edges e JOIN steps p ON p.step_uuid = e.parent_uuid
+         WHERE e.child_uuid IN (${chunk.map(() => "?").join(", ")}) ORDER BY p.position`,
+        ...chunk,
+      );
+      for (const row of rows) {
+        const list = parents.get(row.child_uuid) ?? [];
+        list.push({ name: row.name, state: row.state });
+        parents.set(row.child_uuid, list);
+      }
     }
     return parents;
+  }
+
+  /** A step's direct parents that failed but were tolerated (continue_on_failure), with their errors. */
+  failedParents(stepUuid: string): Record<string, { error_code: string; message: string }> {
+    const failed: Record<string, { error_code: string; message: string }> = {};
+    for (const row of this.sql.exec<{ name: string; last_error: string | null }>(
+      `SELECT p.name, p.last_error FROM edges e JOIN steps p ON p.step_uuid = e.parent_uuid
+       WHERE e.child_uuid = ? AND p.state = 'error' ORDER BY p.position`,
+      stepUuid,
+    )) {
+      const error = row.last_error === null ? null : (JSON.parse(row.last_error) as { error_code: string; message: string });
+      failed[row.name] = { error_code: error?.error_code ?? "unknown", message: error?.message ?? "" };
+    }
+    return failed;
   }
 
   /** Results of every completed ancestor of a step, keyed by step name (what handlers may read). */
@@ -403,4 +572,12 @@ export interface TransitionRow {
   event: string;
   metadata: string;
   recorded_at: number;
+}
+
+function batchMembership(inputs: BatchWorkerInputs): StepRuntime["batch"] {
+  return {
+    group: inputs.batch_metadata.batchable_step,
+    parallelism: inputs.batch_metadata.parallelism,
+    failureStrategy: inputs.batch_metadata.failure_strategy,
+  };
 }

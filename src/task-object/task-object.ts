@@ -4,6 +4,7 @@ import { z } from "zod";
 import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../engine/limits";
 import {
   type ClaimedStep,
+  type FailedDependency,
   MAX_EAGER_LIMIT,
   type ReportOptions,
   type ReportReceipt,
@@ -14,18 +15,23 @@ import {
 import { isTerminalTaskState } from "../engine/states";
 import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { log } from "../log";
-import type { StepDefinition } from "../templates/types";
+import type { StepDefinition, TaskTemplate } from "../templates/types";
+import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
+import { taskObject } from "./client";
 import { isInitialised, migrate } from "./migrations";
 import { resolveQueueBinding } from "./routing";
-import { type NewTask, OUTBOX_FLUSH_TIMER, TaskStore } from "./store";
+import { type Effect, type EffectRow, type NewTask, OUTBOX_FLUSH_TIMER, TaskStore } from "./store";
 import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
 
 /** If the sends after a write never happen (crash, failed send), the alarm re-sends this much later. */
 export const OUTBOX_FLUSH_DELAY_MS = 5_000;
 /** Timers handled per alarm run; the rest re-arm the alarm immediately. */
 const TIMERS_PER_ALARM = 500;
+/** Effects (child task starts, cancels, parent notices) performed per read of the effects table. */
+const EFFECTS_PER_READ = 50;
 
-export type NewTaskInput = Omit<NewTask, "queue_binding">;
+export type NewTaskInput = ChildTaskInput;
+export type StepPage = { total: number; steps: StepView[] };
 export type CancelResult =
   | { ok: true; task: TaskView }
   | { ok: false; code: "task_not_found" }
@@ -74,10 +80,10 @@ export class TaskObject extends DurableObject<Env> {
     if (existing) return { created: false, task: existing };
     const now = Date.now();
     const task: NewTask = { ...input, queue_binding: resolveQueueBinding(input.template.namespace_name, this.env) };
-    const stepUuids = new Map(input.template.steps.map((s) => [s.name, crypto.randomUUID()]));
+    let stepUuids = new Map<string, string>();
     this.ctx.storage.transactionSync(() => {
       migrate(this.ctx.storage.sql, now);
-      this.store.insertTask(task, stepUuids, now);
+      stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun();
       this.applyAndLog(run, run.start(), now);
@@ -87,6 +93,7 @@ export class TaskObject extends DurableObject<Env> {
       namespace: task.template.namespace_name,
       name: task.template.name,
       steps: stepUuids.size,
+      ...(task.parent ? { parent_task_uuid: task.parent.task_uuid, parent_step: task.parent.step_name } : {}),
     });
     await this.afterWrite();
     return { created: true, task: this.taskViewOrThrow() };
@@ -186,6 +193,36 @@ export class TaskObject extends DurableObject<Env> {
     return { ok: true, task: this.taskViewOrThrow() };
   }
 
+  /**
+   * A child task this task's workflow step started has finished: its outcome becomes the step's.
+   * A notice for a dispatch the step no longer waits on (cancelled, reset, retried) changes nothing.
+   */
+  async childFinished(
+    stepUuid: string,
+    dispatchId: string,
+    childTaskUuid: string,
+    status: string,
+    results: Record<string, unknown>,
+  ): Promise<{ accepted: boolean }> {
+    IdSchema.parse(stepUuid);
+    IdSchema.parse(dispatchId);
+    if (!this.initialised()) return { accepted: false };
+    let outcome: StepOutcome = childOutcome(status, results, childTaskUuid);
+    if (outcome.success && byteLength(outcome.result) > MAX_RESULT_BYTES) {
+      outcome = {
+        success: false,
+        error: {
+          message: `child task ${childTaskUuid}'s results exceed ${MAX_RESULT_BYTES} bytes`,
+          error_code: "result_too_large",
+          retryable: false,
+        },
+      };
+    }
+    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome));
+    await this.afterWrite();
+    return { accepted: !("refused" in applied) };
+  }
+
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.initialised()) return;
@@ -217,11 +254,16 @@ export class TaskObject extends DurableObject<Env> {
     return this.taskViewOrNull();
   }
 
-  listSteps(): StepView[] | null {
+  /** One page of the task's steps in creation order, with the total; null when there is no task. */
+  listSteps(offset = 0, limit = 1_000): StepPage | null {
     const task = this.initialised() ? this.store.task() : null;
     if (!task) return null;
-    const parents = this.store.parents();
-    return this.store.steps().map((row) => stepView(task.task_uuid, row, parents.get(row.step_uuid) ?? []));
+    const rows = this.store.steps(offset, limit);
+    const parents = this.store.parentsOf(rows.map((row) => row.step_uuid));
+    return {
+      total: this.store.stepTotal(),
+      steps: rows.map((row) => stepView(task.task_uuid, row, parents.get(row.step_uuid) ?? [])),
+    };
   }
 
   /** One step, read on its own: the step and its parents, not the whole task. */
@@ -230,7 +272,7 @@ export class TaskObject extends DurableObject<Env> {
     if (!task) return { task: false };
     const row = this.store.step(stepUuid);
     if (!row) return { task: true, step: null };
-    return { task: true, step: stepView(task.task_uuid, row, this.store.parents(stepUuid).get(stepUuid) ?? []) };
+    return { task: true, step: stepView(task.task_uuid, row, this.store.parentsOf([stepUuid]).get(stepUuid) ?? []) };
   }
 
   stepAudit(stepUuid: string): AuditLookup {
@@ -253,10 +295,15 @@ export class TaskObject extends DurableObject<Env> {
     if (this.run) return this.run;
     const task = this.store.task();
     if (!task) throw new Error("task object has no task");
+    let template: TaskTemplate | undefined;
     this.run = new TaskRun(task.task_uuid, task.state, this.store.loadRuntime(), {
       now: () => Date.now(),
       newId: () => crypto.randomUUID(),
       random: Math.random,
+      template: () => {
+        template ??= this.store.template();
+        return template;
+      },
     });
     return this.run;
   }
@@ -287,9 +334,15 @@ export class TaskObject extends DurableObject<Env> {
 
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
-    if (changes.dispatches.some((d) => !d.eager)) {
+    const effects = this.effectsOf(run, changes);
+    if (effects.length > 0) this.store.insertEffects(effects, now);
+    if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
       this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
       this.outboxDirty = true;
+      if (this.flushing) this.flushAgain = true;
+    }
+    for (const created of changes.createdSteps.length > 0 ? [changes.createdSteps] : []) {
+      log("info", "steps.created", { task_uuid: run.taskUuid, by: created[0]?.createdBy, steps: created.length });
     }
     for (const t of changes.taskTransitions) {
       log(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
@@ -315,6 +368,38 @@ export class TaskObject extends DurableObject<Env> {
     }
   }
 
+  /** Work for other objects that this change calls for, written in its transaction. */
+  private effectsOf(run: TaskRun, changes: Changes): Effect[] {
+    const effects: Effect[] = [];
+    for (const start of changes.childStarts) {
+      this.store.setChildTask(start.stepUuid, start.dispatchId);
+      effects.push({
+        kind: "start_child",
+        step_uuid: start.stepUuid,
+        dispatch_id: start.dispatchId,
+        child_task_uuid: start.dispatchId,
+      });
+    }
+    for (const cancel of changes.childCancels) {
+      effects.push({ kind: "cancel_child", child_task_uuid: cancel.dispatchId, reason: `parent task ${run.taskUuid} ended` });
+    }
+    if (changes.taskTransitions.length > 0 && isTerminalTaskState(run.state)) {
+      const task = this.store.task();
+      if (task?.parent_task_uuid && task.parent_step_uuid && task.parent_dispatch_id) {
+        effects.push({
+          kind: "notify_parent",
+          parent_task_uuid: task.parent_task_uuid,
+          parent_step_uuid: task.parent_step_uuid,
+          parent_dispatch_id: task.parent_dispatch_id,
+          child_task_uuid: task.task_uuid,
+          status: run.state,
+          results: run.state === "complete" || run.state === "resolved_manually" ? this.store.completedResults() : {},
+        });
+      }
+    }
+    return effects;
+  }
+
   /** Performs the effects of committed writes: send the outbox, then point the alarm at the next timer. */
   private async afterWrite(): Promise<void> {
     await this.flushOutbox();
@@ -324,13 +409,17 @@ export class TaskObject extends DurableObject<Env> {
   private flushOutbox(): Promise<void> {
     if (!this.outboxDirty) return Promise.resolve();
     if (this.flushing) {
+      // The running flush sends these rows too. Not awaiting it matters: that flush may be waiting on
+      // another object (a child task being cancelled) whose call back into this object is this very call.
       this.flushAgain = true;
-      return this.flushing;
+      return Promise.resolve();
     }
     this.flushing = (async () => {
       do {
         this.flushAgain = false;
-        this.outboxDirty = !(await this.sendPendingMessages());
+        const sent = await this.sendPendingMessages();
+        const performed = await this.performPendingEffects();
+        this.outboxDirty = !(sent && performed);
       } while (this.flushAgain);
     })().finally(() => {
       this.flushing = null;
@@ -368,6 +457,79 @@ export class TaskObject extends DurableObject<Env> {
     }
   }
 
+  /** Performs the effects table in order; true once it is empty, false if one failed (the flush timer retries). */
+  private async performPendingEffects(): Promise<boolean> {
+    for (;;) {
+      const rows = this.store.pendingEffects(EFFECTS_PER_READ);
+      if (rows.length === 0) return true;
+      for (const row of rows) {
+        try {
+          await this.perform(row);
+        } catch (error) {
+          log("error", "effect.failed", { task_uuid: this.run?.taskUuid, kind: row.effect.kind, error: String(error) });
+          this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
+          return false;
+        }
+      }
+    }
+  }
+
+  /** One effect; each is idempotent, so a crash between doing it and deleting it only repeats it. */
+  private async perform({ id, effect }: EffectRow): Promise<void> {
+    switch (effect.kind) {
+      case "start_child":
+        await this.startChild(id, effect);
+        return;
+      case "cancel_child":
+        await taskObject(this.env, effect.child_task_uuid).cancel(effect.reason);
+        break;
+      case "notify_parent":
+        await taskObject(this.env, effect.parent_task_uuid).childFinished(
+          effect.parent_step_uuid,
+          effect.parent_dispatch_id,
+          effect.child_task_uuid,
+          effect.status,
+          effect.results,
+        );
+        break;
+    }
+    this.store.deleteEffect(id);
+  }
+
+  /** Creates the child task (its uuid is the dispatch id, so a repeat finds it); a child that cannot start fails the step. */
+  private async startChild(id: number, effect: Extract<Effect, { kind: "start_child" }>): Promise<void> {
+    const task = this.store.task();
+    const step = this.store.step(effect.step_uuid);
+    if (!task || !step || step.state !== "in_progress" || step.dispatch_id !== effect.dispatch_id) {
+      this.store.deleteEffect(id);
+      return;
+    }
+    const plan = await planChildTask(this.env, task, step, effect.dispatch_id, this.store.ancestorResults(step.step_uuid));
+    if (!plan.ok) {
+      log("error", "child_task.refused", {
+        task_uuid: task.task_uuid,
+        step: step.name,
+        error_code: plan.code,
+        message: plan.message,
+      });
+      const failure: StepOutcome = { success: false, error: { message: plan.message, error_code: plan.code, retryable: false } };
+      this.mutate(
+        (run) => run.report(step.step_uuid, effect.dispatch_id, failure),
+        () => this.store.deleteEffect(id),
+      );
+      return;
+    }
+    const { created } = await taskObject(this.env, effect.child_task_uuid).create(plan.input);
+    log("info", "child_task.started", {
+      task_uuid: task.task_uuid,
+      step: step.name,
+      child_task_uuid: effect.child_task_uuid,
+      template: `${plan.input.template.namespace_name}/${plan.input.template.name}@${plan.input.template.version}`,
+      created,
+    });
+    this.store.deleteEffect(id);
+  }
+
   private async syncAlarm(): Promise<void> {
     const due = this.store.nextTimerDue();
     if (due === this.alarmAt) return;
@@ -399,15 +561,23 @@ export class TaskObject extends DurableObject<Env> {
         attempt: row.attempts,
         max_attempts: definition.retry.max_attempts,
         timeout_ms: definition.timeout_seconds * 1000,
+        ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
       },
       dependency_results: this.store.ancestorResults(stepUuid),
+      ...this.failedDependencies(stepUuid),
     };
+  }
+
+  /** Tolerated failures among a step's parents (continue_on_failure batches), so a convergence step can report them. */
+  private failedDependencies(stepUuid: string): { failed_dependencies?: Record<string, FailedDependency> } {
+    const failed = this.store.failedParents(stepUuid);
+    return Object.keys(failed).length === 0 ? {} : { failed_dependencies: failed };
   }
 
   private taskViewOrNull(): TaskView | null {
     if (!this.initialised()) return null;
     const task = this.store.task();
-    return task ? taskView(task, this.store.stepCounts()) : null;
+    return task ? taskView(task, this.store.stepCounts(), this.store.childTasks()) : null;
   }
 
   private taskViewOrThrow(): TaskView {

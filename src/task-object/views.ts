@@ -29,6 +29,18 @@ export interface TaskView {
   cancelled_steps: number;
   completion_percentage: number;
   execution_status: string;
+  /** Set on a child task: the task and step that started it. */
+  parent_task_uuid: string | null;
+  parent_step_uuid: string | null;
+  parent_step_name: string | null;
+  /** The child tasks this task's workflow steps started, newest attempt last. */
+  child_tasks: ChildTaskLink[];
+}
+
+export interface ChildTaskLink {
+  step_uuid: string;
+  step_name: string;
+  child_task_uuid: string;
 }
 
 export interface StepError {
@@ -62,6 +74,10 @@ export interface StepView {
   updated_at: string;
   last_attempted_at: string | null;
   completed_at: string | null;
+  /** A batch worker's cursor and batch metadata; null for other steps. */
+  inputs: unknown;
+  /** The child task a workflow step started (its latest attempt); null for other steps. */
+  child_task_uuid: string | null;
 }
 
 export interface TransitionView {
@@ -82,6 +98,7 @@ function iso(ms: number | null): string | null {
 function executionStatus(task: TaskState, counts: Map<StepState, number>, total: number): string {
   const n = (s: StepState) => counts.get(s) ?? 0;
   if (task === "cancelled" || task === "resolved_manually") return task;
+  if (task === "complete") return "all_complete";
   if (n("error") > 0) return "blocked_by_failures";
   let inFlight = 0;
   for (const s of IN_FLIGHT_STEP_STATES) inFlight += n(s);
@@ -91,7 +108,7 @@ function executionStatus(task: TaskState, counts: Map<StepState, number>, total:
   return "waiting_for_dependencies";
 }
 
-export function taskView(task: TaskRow, counts: Map<StepState, number>): TaskView {
+export function taskView(task: TaskRow, counts: Map<StepState, number>, childTasks: ChildTaskLink[] = []): TaskView {
   const n = (s: StepState) => counts.get(s) ?? 0;
   let total = 0;
   for (const c of counts.values()) total += c;
@@ -123,6 +140,10 @@ export function taskView(task: TaskRow, counts: Map<StepState, number>): TaskVie
     cancelled_steps: n("cancelled"),
     completion_percentage: total === 0 ? 100 : Math.round((completed / total) * 1000) / 10,
     execution_status: executionStatus(task.state, counts, total),
+    parent_task_uuid: task.parent_task_uuid,
+    parent_step_uuid: task.parent_step_uuid,
+    parent_step_name: task.parent_step_name,
+    child_tasks: childTasks,
   };
 }
 
@@ -152,6 +173,8 @@ export function stepView(taskUuid: string, row: StepRow, parents: ParentRef[]): 
     updated_at: iso(row.updated_at),
     last_attempted_at: iso(row.last_attempted_at),
     completed_at: iso(row.completed_at),
+    inputs: row.inputs === null ? null : JSON.parse(row.inputs),
+    child_task_uuid: row.child_task_uuid,
   };
 }
 

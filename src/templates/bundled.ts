@@ -1,6 +1,9 @@
 // The templates shipped with the Worker: each YAML file under templates/ imported as text and loaded once.
 // To add a template, add its YAML file and one import plus one entry below (a unit test checks the list is complete).
 import salesReport from "../../templates/analytics/sales_report.yaml";
+import expenseApproval from "../../templates/approvals/expense_approval.yaml";
+import sumNumbers from "../../templates/batches/sum_numbers.yaml";
+import benchBatchFanout from "../../templates/bench/batch_fanout.yaml";
 import benchChain3 from "../../templates/bench/chain3.yaml";
 import benchDiamond from "../../templates/bench/diamond.yaml";
 import benchFanout100 from "../../templates/bench/fanout_100.yaml";
@@ -12,11 +15,16 @@ import permanentFailure from "../../templates/demo/permanent_failure.yaml";
 import slowStep from "../../templates/demo/slow_step.yaml";
 import unknownHandler from "../../templates/demo/unknown_handler.yaml";
 import orderFulfillment from "../../templates/ecommerce/order_fulfillment.yaml";
+import bookShipment from "../../templates/fulfillment/book_shipment.yaml";
+import shipOrder from "../../templates/fulfillment/ship_order.yaml";
 import type { TemplateRegistry } from "./registry";
 import { loadTemplateSources, type TemplateSource } from "./sources";
 
 export const bundledTemplateSources: readonly TemplateSource[] = [
   { path: "templates/analytics/sales_report.yaml", source: salesReport },
+  { path: "templates/approvals/expense_approval.yaml", source: expenseApproval },
+  { path: "templates/batches/sum_numbers.yaml", source: sumNumbers },
+  { path: "templates/bench/batch_fanout.yaml", source: benchBatchFanout },
   { path: "templates/bench/chain3.yaml", source: benchChain3 },
   { path: "templates/bench/diamond.yaml", source: benchDiamond },
   { path: "templates/bench/fanout_100.yaml", source: benchFanout100 },
@@ -28,6 +36,8 @@ export const bundledTemplateSources: readonly TemplateSource[] = [
   { path: "templates/demo/slow_step.yaml", source: slowStep },
   { path: "templates/demo/unknown_handler.yaml", source: unknownHandler },
   { path: "templates/ecommerce/order_fulfillment.yaml", source: orderFulfillment },
+  { path: "templates/fulfillment/book_shipment.yaml", source: bookShipment },
+  { path: "templates/fulfillment/ship_order.yaml", source: shipOrder },
 ];
 
 /** The registry of bundled templates; a broken bundled template fails loudly rather than vanishing. */

@@ -6,6 +6,7 @@ import { checkInputSchema } from "./input-schema";
 import { issuesToProblems } from "./issues";
 import { templateErrorMap } from "./messages";
 import { TemplateSchema } from "./schema";
+import { checkStepTypes } from "./step-types";
 import type { TaskTemplate, TemplateProblem } from "./types";
 
 export type TemplateResult = { ok: true; template: TaskTemplate } | { ok: false; problems: TemplateProblem[] };
@@ -74,6 +75,7 @@ export function validateTemplate(raw: unknown): TemplateResult {
   const graph = graphStepsOf(raw);
   if (graph) problems.push(...checkGraph(graph));
   if (isRecord(raw) && isRecord(raw.input_schema)) problems.push(...checkInputSchema(raw.input_schema));
+  if (parsed.success && problems.length === 0) problems.push(...checkStepTypes(parsed.data));
   if (parsed.success && problems.length === 0) return { ok: true, template: parsed.data };
   return { ok: false, problems: orderProblems(problems) };
 }

@@ -1,5 +1,6 @@
 // The set of templates an engine can run, looked up by exact (namespace, name, version) as Tasker does.
 import type { TaskTemplate } from "./types";
+import { findWorkflowCycle } from "./workflow-references";
 
 export interface NamespaceSummary {
   name: string;
@@ -36,7 +37,10 @@ export class TemplateRegistry {
   readonly #templates = new Map<string, TaskTemplate>();
   readonly #sorted: readonly TaskTemplate[];
 
-  /** Throws when two templates share (namespace, name, version): which one runs would be ambiguous. */
+  /**
+   * Throws when two templates share (namespace, name, version), which would make the one that runs
+   * ambiguous, or when templates start each other as child tasks in a loop.
+   */
   constructor(templates: Iterable<TaskTemplate>) {
     const duplicates: string[] = [];
     for (const template of templates) {
@@ -45,6 +49,9 @@ export class TemplateRegistry {
       else this.#templates.set(key, template);
     }
     if (duplicates.length > 0) throw new Error(`duplicate templates: ${duplicates.join(", ")}`);
+    // A loop would start child tasks until the depth limit stopped it; refuse it when the templates load.
+    const cycle = findWorkflowCycle([...this.#templates.values()]);
+    if (cycle) throw new Error(`templates start each other as child tasks in a loop: ${cycle.join(" → ")}`);
     this.#sorted = [...this.#templates.values()].sort(compareTemplates);
   }
 

@@ -3,7 +3,16 @@ import { z } from "zod";
 import { IDENTITY_STRATEGIES } from "../engine/identity";
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../engine/limits";
 import { describeValue } from "./messages";
-import type { BackoffKind, RetrySettings, StepDefinition, StepType, TaskTemplate, TemplateMetadata } from "./types";
+import type {
+  BackoffKind,
+  BatchConfig,
+  FailureStrategy,
+  RetrySettings,
+  StepDefinition,
+  StepType,
+  TaskTemplate,
+  TemplateMetadata,
+} from "./types";
 
 /** Template, namespace and step names: they become queue names, URL segments and log keys. */
 export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
@@ -33,8 +42,21 @@ const stepTypeSet = {
   batch_worker: true,
 } satisfies Record<StepType, true>;
 const backoffSet = { none: true, linear: true, exponential: true, fibonacci: true } satisfies Record<BackoffKind, true>;
+const failureStrategySet = { fail_fast: true, continue_on_failure: true, isolate: true } satisfies Record<FailureStrategy, true>;
 export const STEP_TYPES = Object.keys(stepTypeSet) as StepType[];
 export const BACKOFF_KINDS = Object.keys(backoffSet) as BackoffKind[];
+export const FAILURE_STRATEGIES = Object.keys(failureStrategySet) as FailureStrategy[];
+/** Tasker's ranges and defaults for batch_config (reference §3.7). */
+export const BATCH_BOUNDS = {
+  batch_size: { min: 1, max: 100_000 },
+  parallelism: { min: 1, max: 1_000 },
+} as const;
+export const BATCH_DEFAULTS = {
+  batch_size: 1_000,
+  parallelism: 10,
+  cursor_field: "id",
+  failure_strategy: "continue_on_failure",
+} as const satisfies Omit<BatchConfig, "worker_template">;
 
 const identifier = (max: number) =>
   z.string().max(max).regex(NAME_PATTERN, {
@@ -141,6 +163,26 @@ const RetrySchema = z.strictObject(retryShape).superRefine(
   { when: isObjectPayload },
 );
 
+const batchConfigShape = {
+  worker_template: requiredText("the name of the batch_worker step each cursor becomes").regex(NAME_PATTERN, {
+    error: "must be a step name",
+  }),
+  batch_size: intIn(BATCH_BOUNDS.batch_size).nullish(),
+  parallelism: intIn(BATCH_BOUNDS.parallelism).nullish(),
+  cursor_field: z.string().min(1).max(MAX_NAME_LENGTH).nullish(),
+  failure_strategy: z.enum(FAILURE_STRATEGIES).nullish(),
+};
+
+const BatchConfigSchema = z.strictObject(batchConfigShape).transform(
+  (config): BatchConfig => ({
+    worker_template: config.worker_template,
+    batch_size: config.batch_size ?? BATCH_DEFAULTS.batch_size,
+    parallelism: config.parallelism ?? BATCH_DEFAULTS.parallelism,
+    cursor_field: config.cursor_field ?? BATCH_DEFAULTS.cursor_field,
+    failure_strategy: config.failure_strategy ?? BATCH_DEFAULTS.failure_strategy,
+  }),
+);
+
 const stepShape = {
   name: identifier(MAX_NAME_LENGTH),
   description: z.string().nullish(),
@@ -154,7 +196,7 @@ const stepShape = {
   // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised step).
   system_dependency: z.unknown().optional(),
   publishes_events: z.unknown().optional(),
-  batch_config: z.unknown().optional(),
+  batch_config: BatchConfigSchema.nullish(),
   result_schema: z.unknown().optional(),
   composition: z.unknown().optional(),
 };
@@ -189,6 +231,7 @@ const StepSchema = z
     dependencies: step.dependencies ?? step.depends_on ?? [],
     retry: step.retry ?? null,
     timeout_seconds: step.timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS,
+    ...(step.batch_config ? { batch_config: step.batch_config } : {}),
   }));
 
 const MetadataSchema = z.looseObject({
@@ -273,5 +316,6 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 2) return Object.keys(stepShape);
   if (path.length === 3 && path[2] === "handler") return Object.keys(handlerShape);
   if (path.length === 3 && path[2] === "retry") return Object.keys(retryShape);
+  if (path.length === 3 && path[2] === "batch_config") return Object.keys(batchConfigShape);
   return [];
 }

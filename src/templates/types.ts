@@ -4,6 +4,21 @@ import type { IdentityStrategy } from "../engine/identity";
 
 export type StepType = "standard" | "decision" | "deferred_convergence" | "batchable" | "batch_worker";
 export type BackoffKind = "none" | "linear" | "exponential" | "fibonacci";
+/** What a batch does when one of its workers fails permanently (enforced by the task object). */
+export type FailureStrategy = "fail_fast" | "continue_on_failure" | "isolate";
+
+/** `batch_config` of a `batchable` step (Tasker's BatchConfiguration). */
+export interface BatchConfig {
+  /** Name of the `batch_worker` step each cursor becomes a copy of. */
+  worker_template: string;
+  /** Items per worker, advisory: the batchable handler computes the cursors. */
+  batch_size: number;
+  /** Most workers of this batch enqueued or running at once. */
+  parallelism: number;
+  /** Passed to each worker in its batch metadata. */
+  cursor_field: string;
+  failure_strategy: FailureStrategy;
+}
 
 export interface RetrySettings {
   retryable: boolean;
@@ -27,6 +42,8 @@ export interface StepDefinition {
   dependencies: string[];
   retry: RetrySettings;
   timeout_seconds: number;
+  /** Only on `batchable` steps. */
+  batch_config?: BatchConfig;
 }
 
 export interface TemplateMetadata {

@@ -1,6 +1,8 @@
 // The handler SDK, `tasker-edge/worker`: write step handlers, register them, export a queue consumer.
-export type { ClaimedStep, ReportReceipt, StepMessage, StepOutcome, TaskObjectRpc } from "../engine/protocol";
+export type { BatchWorkerInputs } from "../engine/dynamic-steps";
+export type { ClaimedStep, FailedDependency, ReportReceipt, StepMessage, StepOutcome, TaskObjectRpc } from "../engine/protocol";
 export { StepMessageSchema, StepOutcomeSchema } from "../engine/protocol";
+export { WORKFLOW_HANDLER } from "../engine/sub-workflow";
 export { createStepConsumer, retryDelaySeconds, type StepConsumer, type StepConsumerOptions } from "./consumer";
 export {
   type ClassifiedFailure,
@@ -12,6 +14,7 @@ export {
   type RetryableErrorOptions,
 } from "./errors";
 export { errorFromResponse, retryAfterMs } from "./http";
+export { BatchOutcome, type BatchResult, type CursorConfig, DecisionOutcome, type DecisionResult } from "./outcomes";
 export { HandlerRegistry } from "./registry";
 export { type RunKind, runStep, type StepRun } from "./run-step";
 export { StepContext } from "./step-context";

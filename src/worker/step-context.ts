@@ -1,5 +1,6 @@
 // What a handler sees of its step: task context, configuration, dependency results, attempt and deadline.
-import type { ClaimedStep } from "../engine/protocol";
+import type { BatchWorkerInputs } from "../engine/dynamic-steps";
+import type { ClaimedStep, FailedDependency } from "../engine/protocol";
 
 export class StepContext {
   readonly taskUuid: string;
@@ -26,6 +27,12 @@ export class StepContext {
   readonly timeoutMs: number;
   /** Aborted when the step's timeout passes; pass it to fetch() and other cancellable work. */
   readonly signal: AbortSignal;
+  /** A batch worker's cursor: start (inclusive) and end (exclusive); null for other steps. */
+  readonly cursor: BatchWorkerInputs["cursor"];
+  /** A batch worker's batch: its batchable step, cursor field, failure strategy and parallelism; null for other steps. */
+  readonly batchMetadata: BatchWorkerInputs["batch_metadata"] | null;
+  /** Parents that failed but were tolerated (a continue_on_failure batch), keyed by step name. */
+  readonly failedDependencies: Readonly<Record<string, FailedDependency>>;
 
   constructor(claimed: ClaimedStep, signal: AbortSignal = new AbortController().signal) {
     this.taskUuid = claimed.task.task_uuid;
@@ -44,6 +51,9 @@ export class StepContext {
     this.dependencyResults = claimed.dependency_results;
     this.timeoutMs = claimed.step.timeout_ms;
     this.signal = signal;
+    this.cursor = claimed.step.inputs?.cursor ?? null;
+    this.batchMetadata = claimed.step.inputs?.batch_metadata ?? null;
+    this.failedDependencies = claimed.failed_dependencies ?? {};
   }
 
   /** A value from the task context, or undefined when the key is absent. */

@@ -280,6 +280,46 @@ describe("a task from a registered template", () => {
     });
   });
 
+  it("can start a registered template as a sub-workflow's child, the newest version when none is named", async () => {
+    const child = (version: string, tag: string) => `
+name: registered_child
+namespace_name: registered
+version: ${version}
+steps:
+  - name: tagged
+    handler: { callable: EchoHandler, initialization: { tag: ${tag} } }
+`;
+    expect((await put(path("registered_child", "1.2.0"), child("1.2.0", "old"))).status).toBe(201);
+    expect((await put(path("registered_child", "1.10.0"), child("1.10.0", "newest"))).status).toBe(201);
+    const parent = `
+name: registered_parent
+namespace_name: registered
+version: 1.0.0
+steps:
+  - name: run_child
+    handler:
+      callable: WorkflowHandler
+      initialization:
+        task_template: registered_child
+        context_mapping: { greeting: context.greeting }
+`;
+    expect((await put(path("registered_parent"), parent)).status).toBe(201);
+    const task = await submit({
+      name: "registered_parent",
+      namespace: "registered",
+      version: "1.0.0",
+      context: { greeting: "hi" },
+      initiator: "test",
+      source_system: "vitest",
+      reason: "registered sub-workflow",
+    });
+    const done = await waitForTask(task.task_uuid, hasStatus("complete", "blocked_by_failures", "error"));
+    expect(done.status).toBe("complete");
+    const step = await stepNamed(task.task_uuid, "run_child");
+    const childTask = (await (await api(`/v1/tasks/${step.child_task_uuid}`)).json()) as { version: string };
+    expect(childTask.version).toBe("1.10.0");
+  });
+
   it("answers 404 template_not_found for a version nobody registered", async () => {
     const response = await api("/v1/tasks", {
       method: "POST",

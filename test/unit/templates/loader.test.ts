@@ -211,7 +211,6 @@ describe("Tasker compatibility", () => {
               handler: { callable: "Ns.AHandler", method: "process", resolver: "explicit_mapping", initialization: { k: 1 } },
               system_dependency: "payments",
               publishes_events: [{ name: "a.done", schema: {} }],
-              batch_config: { worker_template: "b" },
               result_schema: { type: "object" },
               composition: { anything: true },
             }),

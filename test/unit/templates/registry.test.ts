@@ -85,7 +85,17 @@ describe("loadTemplateSources", () => {
     const files = templateFiles();
     const registry = loadTemplateSources(files.map((path) => ({ path, source: readProjectFile(path) })));
     expect(registry.size).toBe(files.length);
-    expect(registry.namespaces().map((n) => n.name)).toEqual(["analytics", "bench", "billing", "content", "demo", "ecommerce"]);
+    expect(registry.namespaces().map((n) => n.name)).toEqual([
+      "analytics",
+      "approvals",
+      "batches",
+      "bench",
+      "billing",
+      "content",
+      "demo",
+      "ecommerce",
+      "fulfillment",
+    ]);
     expect(registry.get("ecommerce", "order_fulfillment", "1.0.0")?.steps).toHaveLength(3);
   });
 

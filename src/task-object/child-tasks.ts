@@ -1,0 +1,98 @@
+// What a workflow step's child task is: its template, context and lineage, or why it cannot start.
+import { type CatalogEnv, findTemplate } from "../catalog/find-template";
+import { MAX_CONTEXT_BYTES } from "../engine/limits";
+import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
+import { validateContext } from "../templates/input-schema";
+import type { StepDefinition } from "../templates/types";
+import type { NewTask, StepRow, TaskRow } from "./store";
+
+export type ChildTaskInput = Omit<NewTask, "queue_binding">;
+export type ChildPlan = { ok: true; input: ChildTaskInput } | { ok: false; code: string; message: string };
+
+/** The chain of templates from the root task down to (and including) this one. */
+export function lineageOf(task: TaskRow): string[] {
+  return [...(JSON.parse(task.lineage) as string[]), templateKey(task.namespace, task.name, task.version)];
+}
+
+/**
+ * Decides the child task a workflow step starts for one dispatch; its uuid is the dispatch id. The
+ * template may be bundled or registered; with no version named, the newest one runs.
+ */
+export async function planChildTask(
+  env: CatalogEnv,
+  task: TaskRow,
+  step: StepRow,
+  dispatchId: string,
+  dependencyResults: Record<string, unknown>,
+): Promise<ChildPlan> {
+  const definition = JSON.parse(step.definition) as StepDefinition;
+  const parsed = parseWorkflowConfig(definition.handler.initialization);
+  if (!parsed.ok) {
+    const problems = parsed.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+    return { ok: false, code: "invalid_workflow_config", message: problems };
+  }
+  const { template: ref, contextMapping } = parsed.config;
+  const namespace = ref.namespace ?? task.namespace;
+  const template = await findTemplate(env, namespace, ref.name, ref.version);
+  if (!template) {
+    return {
+      ok: false,
+      code: "child_template_not_found",
+      message: `no template ${namespace}/${ref.name}${ref.version === null ? "" : `@${ref.version}`}`,
+    };
+  }
+  const lineage = lineageOf(task);
+  const nesting = nestingProblem(lineage, templateKey(template.namespace_name, template.name, template.version));
+  if (nesting) return { ok: false, ...nesting };
+  const context = childContext(contextMapping, JSON.parse(task.context), dependencyResults);
+  const bytes = new TextEncoder().encode(JSON.stringify(context)).byteLength;
+  if (bytes > MAX_CONTEXT_BYTES) {
+    return {
+      ok: false,
+      code: "invalid_child_context",
+      message: `the child's context is ${bytes} bytes; the limit is ${MAX_CONTEXT_BYTES}`,
+    };
+  }
+  const violations = validateContext(template, context);
+  if (violations.length > 0) {
+    const detail = violations.map((v) => `${v.path || "context"}: ${v.message}`).join("; ");
+    return {
+      ok: false,
+      code: "invalid_child_context",
+      message: `the child's context does not match its input_schema: ${detail}`,
+    };
+  }
+  return {
+    ok: true,
+    input: {
+      task_uuid: dispatchId,
+      template,
+      context,
+      initiator: task.initiator,
+      source_system: "tasker-edge",
+      reason: `sub-workflow of task ${task.task_uuid}, step ${step.name}`,
+      priority: task.priority,
+      tags: JSON.parse(task.tags) as string[],
+      correlation_id: task.correlation_id,
+      parent_correlation_id: task.correlation_id,
+      parent: { task_uuid: task.task_uuid, step_uuid: step.step_uuid, step_name: step.name, dispatch_id: dispatchId, lineage },
+    },
+  };
+}
+
+/** What a finished child task means for the step that waited on it. */
+export function childOutcome(
+  status: string,
+  results: Record<string, unknown>,
+  childTaskUuid: string,
+): { success: true; result: unknown } | { success: false; error: { message: string; error_code: string; retryable: false } } {
+  if (status === "complete" || status === "resolved_manually") return { success: true, result: results };
+  return {
+    success: false,
+    error: {
+      message: `child task ${childTaskUuid} ended as ${status}`,
+      error_code: status === "cancelled" ? "child_task_cancelled" : "child_task_failed",
+      retryable: false,
+    },
+  };
+}

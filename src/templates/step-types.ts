@@ -1,0 +1,65 @@
+// Rules that tie steps of special types together: batches and their workers, convergence, sub-workflows.
+import { initialStepNames } from "../engine/dynamic-steps";
+import { parseWorkflowConfig, WORKFLOW_HANDLER } from "../engine/sub-workflow";
+import { formatPath } from "./paths";
+import type { TaskTemplate, TemplateProblem } from "./types";
+
+/** Problems of a schema-valid, acyclic template's special step types, each at the offending key. */
+export function checkStepTypes(template: TaskTemplate): TemplateProblem[] {
+  const problems: TemplateProblem[] = [];
+  const at = (index: number, ...rest: (string | number)[]) => formatPath(["steps", index, ...rest]);
+  const indexByName = new Map(template.steps.map((step, index) => [step.name, index]));
+  const workersClaimed = new Map<string, string>();
+
+  template.steps.forEach((step, index) => {
+    if (step.type === "batchable" && !step.batch_config) {
+      problems.push({ path: at(index, "batch_config"), message: "is required: a batchable step names its worker template here" });
+    }
+    if (step.type !== "batchable" && step.batch_config) {
+      problems.push({
+        path: at(index, "batch_config"),
+        message: `only batchable steps take batch_config (this step is ${step.type})`,
+      });
+    }
+    const config = step.type === "batchable" ? step.batch_config : undefined;
+    if (config) {
+      const workerIndex = indexByName.get(config.worker_template);
+      const worker = workerIndex === undefined ? undefined : template.steps[workerIndex];
+      const path = at(index, "batch_config", "worker_template");
+      if (!worker) problems.push({ path, message: `names no step: "${config.worker_template}"` });
+      else if (worker.type !== "batch_worker") {
+        problems.push({ path, message: `"${worker.name}" must have type batch_worker (it is ${worker.type})` });
+      } else if (!worker.dependencies.includes(step.name)) {
+        problems.push({ path, message: `"${worker.name}" must list "${step.name}" in its dependencies` });
+      } else {
+        const other = workersClaimed.get(worker.name);
+        if (other) problems.push({ path, message: `"${worker.name}" is already the worker template of "${other}"` });
+        else workersClaimed.set(worker.name, step.name);
+      }
+    }
+    if (step.type === "deferred_convergence" && step.dependencies.length === 0) {
+      problems.push({ path: at(index, "dependencies"), message: "a deferred_convergence step lists every step it may wait for" });
+    }
+    if (step.handler.callable === WORKFLOW_HANDLER) {
+      if (step.type !== "standard") {
+        problems.push({ path: at(index, "type"), message: `a ${WORKFLOW_HANDLER} step must be standard (it is ${step.type})` });
+      }
+      const parsed = parseWorkflowConfig(step.handler.initialization);
+      if (!parsed.ok) {
+        for (const problem of parsed.problems) {
+          problems.push({ path: `${at(index, "handler", "initialization")}.${problem.path}`, message: problem.message });
+        }
+      }
+    }
+  });
+
+  template.steps.forEach((step, index) => {
+    if (step.type === "batch_worker" && !workersClaimed.has(step.name)) {
+      problems.push({ path: at(index, "type"), message: "no batchable step names this batch_worker as its worker_template" });
+    }
+  });
+  if (problems.length === 0 && initialStepNames(template).size === 0) {
+    problems.push({ path: "steps", message: "no step can run first: every step waits for a decision or a batch" });
+  }
+  return problems;
+}

@@ -1,0 +1,49 @@
+// Which templates start which as child tasks, and whether those references loop back.
+import { parseWorkflowConfig, templateKey, WORKFLOW_HANDLER } from "../engine/sub-workflow";
+import type { TaskTemplate } from "./types";
+
+const keyOf = (t: TaskTemplate) => templateKey(t.namespace_name, t.name, t.version);
+
+/** The templates each workflow step of `template` may start (every version, when the step names none). */
+export function childTemplatesOf(template: TaskTemplate, all: readonly TaskTemplate[]): TaskTemplate[] {
+  const children: TaskTemplate[] = [];
+  for (const step of template.steps) {
+    if (step.handler.callable !== WORKFLOW_HANDLER) continue;
+    const parsed = parseWorkflowConfig(step.handler.initialization);
+    if (!parsed.ok) continue;
+    const { namespace, name, version } = parsed.config.template;
+    const ns = namespace ?? template.namespace_name;
+    children.push(
+      ...all.filter((t) => t.namespace_name === ns && t.name === name && (version === null || t.version === version)),
+    );
+  }
+  return children;
+}
+
+/** A loop of templates starting each other as child tasks (first template repeated at the end), or null. */
+export function findWorkflowCycle(templates: readonly TaskTemplate[]): string[] | null {
+  const state = new Map<string, "visiting" | "done">();
+  const path: TaskTemplate[] = [];
+  const visit = (template: TaskTemplate): string[] | null => {
+    const key = keyOf(template);
+    if (state.get(key) === "done") return null;
+    if (state.get(key) === "visiting") {
+      const start = path.findIndex((t) => keyOf(t) === key);
+      return [...path.slice(start).map(keyOf), key];
+    }
+    state.set(key, "visiting");
+    path.push(template);
+    for (const child of childTemplatesOf(template, templates)) {
+      const cycle = visit(child);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(key, "done");
+    return null;
+  };
+  for (const template of templates) {
+    const cycle = visit(template);
+    if (cycle) return cycle;
+  }
+  return null;
+}
