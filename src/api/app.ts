@@ -36,7 +36,7 @@ const ALLOWED_METHODS: [string, string[]][] = [
   ["/health/live", ["GET"]],
   ["/health/ready", ["GET"]],
   ["/openapi.json", ["GET"]],
-  ["/v1/tasks", ["POST"]],
+  ["/v1/tasks", ["GET", "POST"]],
   ["/v1/tasks/:task_uuid", ["GET", "PATCH", "DELETE"]],
   ["/v1/tasks/:task_uuid/transitions", ["GET"]],
   ["/v1/tasks/:task_uuid/workflow_steps", ["GET"]],

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { TemplateSchema } from "../templates/schema";
 import { CancelRequestSchema, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
+import { TaskListQuerySchema } from "./task-query";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -39,6 +40,15 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "This document",
     success: { status: 200, description: "OpenAPI 3.1" },
     errors: [],
+  },
+  {
+    method: "get",
+    path: "/v1/tasks",
+    summary: "List tasks from the index, newest first, filtered and paginated",
+    permission: "tasks:list",
+    query: TaskListQuerySchema,
+    success: { status: 200, description: "{ tasks: TaskSummary[], pagination }" },
+    errors: [400, 401, 403],
   },
   {
     method: "post",

@@ -1,17 +1,19 @@
-// Task and step routes: submit, read, cancel, list steps, step audit, task transitions.
+// Task and step routes: submit, list, read, cancel, list steps, step audit, task transitions.
 import { type Context, Hono } from "hono";
 import { findTemplate } from "../catalog/find-template";
+import { queryTaskIndex } from "../catalog/task-index";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import type { StepAction } from "../engine/task-run";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { validateContext } from "../templates/input-schema";
-import { canSeeNamespace, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
+import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
+import { parseTaskListQuery } from "./task-query";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
 
@@ -71,6 +73,23 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
     });
   }
   return c.json(task, 201);
+});
+
+/**
+ * Lists tasks from the index, newest first. The index follows each task's object by one outbox flush,
+ * so a task appears (and changes status) here a moment after its object records it.
+ */
+taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
+  const parsed = parseTaskListQuery(new URL(c.req.url).searchParams);
+  if (!parsed.ok) throw new ApiError(400, "invalid_query", "the query string is invalid", parsed.problems);
+  const { filters, page } = parsed.query;
+  const { tasks, total } = await queryTaskIndex(
+    c.env.TASKER_DB,
+    filters,
+    { offset: page.offset, limit: page.per_page },
+    namespaceScope(c),
+  );
+  return c.json({ tasks, pagination: paginationInfo(page, total) });
 });
 
 taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), async (c) => {

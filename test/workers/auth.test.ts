@@ -286,6 +286,7 @@ describe("permissions", () => {
     },
     { permission: "templates:read", method: "GET", route: "/v1/templates", status: 200 },
     { permission: "templates:read", method: "GET", route: "/v1/templates/ecommerce/order_fulfillment/1.0.0", status: 200 },
+    { permission: "tasks:list", method: "GET", route: "/v1/tasks?namespace=manual", status: 200 },
     {
       permission: "templates:write",
       method: "PUT",
@@ -412,6 +413,30 @@ describe("namespace scoping", () => {
 
     await expectError(await call("/v1/templates/demo/slow_step/1.0.0", { key }), 403, "forbidden");
     expect((await call("/v1/templates/ecommerce/order_fulfillment/1.0.0", { key })).status).toBe(200);
+  });
+
+  it("lists only tasks of the caller's namespaces", async () => {
+    const mine = (await (await call("/v1/tasks", { method: "POST", body: seedOrder(), key })).json()) as TaskView;
+    const admin = keyOf("admin");
+    // The index follows each object by one flush: wait until both tasks are listed for an unscoped caller.
+    await vi.waitUntil(
+      async () => {
+        const all = (await (await call("/v1/tasks?per_page=100", { key: admin })).json()) as { tasks: { task_uuid: string }[] };
+        const listed = new Set(all.tasks.map((t) => t.task_uuid));
+        return listed.has(mine.task_uuid) && listed.has(other.task_uuid);
+      },
+      { timeout: 10_000, interval: 25 },
+    );
+    const scoped = (await (await call("/v1/tasks?per_page=100", { key })).json()) as { tasks: TaskView[] };
+    expect(scoped.tasks.map((t) => t.task_uuid)).toContain(mine.task_uuid);
+    expect(new Set(scoped.tasks.map((t) => t.namespace))).toEqual(new Set(["ecommerce"]));
+    const elsewhere = (await (await call("/v1/tasks?namespace=manual", { key })).json()) as {
+      tasks: unknown[];
+      pagination: { total_count: number };
+    };
+    expect(elsewhere).toMatchObject({ tasks: [], pagination: { total_count: 0 } });
+    const asAdmin = (await (await call("/v1/tasks?namespace=manual", { key: admin })).json()) as { tasks: TaskView[] };
+    expect(asAdmin.tasks.map((t) => t.task_uuid)).toContain(other.task_uuid);
   });
 
   it("registers templates only in the caller's namespaces, and hides other namespaces' registered ones", async () => {
