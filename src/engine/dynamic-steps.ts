@@ -104,8 +104,9 @@ export function planDecision(template: TaskTemplate, decision: string, result: u
   if (invalid.length > 0) {
     return {
       ok: false,
-      message: `not steps this decision can create: ${invalid.map((n) => JSON.stringify(n)).join(", ")} (valid: ${[...below]
-        .filter((n) => byName.get(n)?.type !== "batch_worker")
+      message: `not steps this decision can create: ${invalid.map((n) => JSON.stringify(n)).join(", ")} (valid: ${template.steps
+        .filter((s) => below.has(s.name) && s.type !== "batch_worker")
+        .map((s) => s.name)
         .join(", ")})`,
     };
   }
