@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { app } from "../../src/api/app";
 import { requiredPermissionOf } from "../../src/api/auth";
 import { PERMISSIONS, type Permission } from "../../src/api/permissions";
@@ -111,7 +111,23 @@ function call(
   if (bearer !== undefined) headers.set("authorization", `Bearer ${bearer}`);
   const init: RequestInit = { method, headers };
   if (body !== undefined) init.body = JSON.stringify(body);
-  return app.request(`http://tasker.test${path}`, init, withEnv ?? authEnv);
+  const response = Promise.resolve(app.request(`http://tasker.test${path}`, init, withEnv ?? authEnv));
+  if (method === "POST" && path === "/v1/tasks") void response.then((r) => recordCreated(r.clone()));
+  return response;
+}
+
+/** Tasks this file submits over HTTP; they must all have settled before the file ends. */
+const submitted: Promise<string | undefined>[] = [];
+function recordCreated(response: Response): void {
+  submitted.push(
+    response.status === 201 ? response.json().then((task) => (task as TaskView).task_uuid) : Promise.resolve(undefined),
+  );
+}
+
+/** Waits for every task submitted so far to settle (run before "configuration", whose module reset ends the objects' isolate). */
+async function settleSubmitted(): Promise<void> {
+  const uuids = (await Promise.all(submitted.splice(0))).filter((uuid): uuid is string => uuid !== undefined);
+  await Promise.all(uuids.map((uuid) => waitForTask(uuid, hasStatus("complete", "blocked_by_failures", "error", "cancelled"))));
 }
 
 async function expectError(response: Response, status: number, code: string) {
@@ -242,6 +258,8 @@ const authTemplate = (name: string, namespace = "auth_test") => ({
 });
 
 describe("permissions", () => {
+  afterAll(settleSubmitted, 30_000);
+
   beforeAll(async () => {
     const [held, toCancel, blocked, blocked2] = await Promise.all([heldTask(), heldTask(), blockedTask(), blockedTask()]);
     Object.assign(ids, {
@@ -350,6 +368,8 @@ describe("permissions", () => {
 });
 
 describe("namespace scoping", () => {
+  afterAll(settleSubmitted, 30_000);
+
   const key = keyOf("ecommerce-only");
   let other: TaskView;
 
@@ -417,6 +437,7 @@ describe("namespace scoping", () => {
 
   it("lists only tasks of the caller's namespaces", async () => {
     const mine = (await (await call("/v1/tasks", { method: "POST", body: seedOrder(), key })).json()) as TaskView;
+    await waitForTask(mine.task_uuid, hasStatus("complete"));
     const admin = keyOf("admin");
     // The index follows each object by one flush: wait until both tasks are listed for an unscoped caller.
     await vi.waitUntil(
