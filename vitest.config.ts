@@ -6,6 +6,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     faultRuns: number;
     faultSeed: number;
+    batchWorkers: number;
   }
 }
 
@@ -13,14 +14,17 @@ declare module "vitest" {
 const faultSeed = Number(process.env.FAULT_SEED ?? 1);
 const faultRuns = process.env.FAULT_SEED ? 1 : Number(process.env.FAULT_RUNS ?? 12);
 
-// `npm run test:faults` shows only the fault lab's summary line; otherwise logs (one JSON line per
-// transition) are shown for failing tests only.
-const faultScript = process.env.FAULT_SCRIPT === "1";
+// BATCH_WORKERS sizes the big batch test (npm test: 2,000; `npm run test:scale`: 10,000).
+const batchWorkers = Number(process.env.BATCH_WORKERS ?? 2_000);
+
+// The scripts (`npm run test:faults`, `npm run test:scale`) show only the tests' summary lines;
+// otherwise logs (one JSON line per transition) are shown for failing tests only.
+const summaryOnly = process.env.SUMMARY_ONLY === "1";
 
 export default defineConfig({
   test: {
-    silent: faultScript ? false : "passed-only",
-    onConsoleLog: faultScript ? (log) => log.includes('"evt":"fault_lab.summary"') : undefined,
+    silent: summaryOnly ? false : "passed-only",
+    onConsoleLog: summaryOnly ? (log) => log.includes('.summary"') : undefined,
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
       {
@@ -38,7 +42,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
-          provide: { faultRuns, faultSeed },
+          provide: { faultRuns, faultSeed, batchWorkers },
           globalSetup: ["./examples/billing-handlers/auxiliary-worker.ts"],
         },
       },

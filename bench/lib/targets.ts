@@ -53,17 +53,20 @@ function expectStatus(method: string, url: string, got: { status: number; json: 
   }
 }
 
-/** Template names of the bench namespace; a template holds at most 1,000 steps, so the big fan-out has 998 branches. */
-export function templateFor(job: Job): string {
+/**
+ * The bench template (and context) for a job. A fan-out of 100 is a static template (root → 100 →
+ * join); larger ones are a batch: a batchable root creating `workers` batch workers, then a
+ * convergence step, the same n + 2 steps.
+ */
+export function templateFor(job: Job): { name: string; context: Record<string, unknown> } {
   switch (job.workload) {
     case "chain3":
     case "diamond":
-      return job.workload;
+      return { name: job.workload, context: {} };
     case "fanout":
-      if (job.n === 100 || job.n === 998) return `fanout_${job.n}`;
-      throw new TargetError(
-        `tasker-edge has no bench template for a fan-out of ${job.n} (a template may have at most 1,000 steps)`,
-      );
+      if (job.n === 100) return { name: "fanout_100", context: {} };
+      if (job.n !== undefined && job.n > 0 && job.n <= 10_000) return { name: "batch_fanout", context: { workers: job.n } };
+      throw new TargetError(`tasker-edge has no bench template for a fan-out of ${job.n} (a batch holds at most 10,000 workers)`);
     case "hop":
     case "hop_warm":
       throw new TargetError("the engine has no bare hop");
@@ -78,11 +81,12 @@ export function taskerEdge(baseUrl: string): Target {
     label: "tasker-edge",
     async submit(job, deadline) {
       const url = `${baseUrl}/v1/tasks`;
+      const { name, context } = templateFor(job);
       const request = {
-        name: templateFor(job),
+        name,
         namespace: "bench",
         version: "1.0.0",
-        context: {},
+        context,
         initiator: "bench",
         source_system: "bench",
         reason: "benchmark",

@@ -187,6 +187,19 @@ interface BatchGroup {
   heldHead: number;
 }
 
+/**
+ * A batchable step's result as stored: the cursor list is replaced by the number of workers it made.
+ * Each worker holds its own cursor, and every worker reads its ancestors' results, so keeping a
+ * 10,000-cursor list here would cost every one of them a copy.
+ */
+function withoutCursorList(result: unknown, workers: number): unknown {
+  if (typeof result !== "object" || result === null) return result;
+  const { batch_processing_outcome: outcome, ...rest } = result as Record<string, unknown>;
+  if (typeof outcome !== "object" || outcome === null) return result;
+  const { cursor_configs: _cursors, ...summary } = outcome as Record<string, unknown>;
+  return { ...rest, batch_processing_outcome: { ...summary, worker_count: workers } };
+}
+
 /** Why an outcome of a decision or batchable step could not be acted on. */
 export const INVALID_OUTCOME_CODES = { decision: "invalid_decision_outcome", batchable: "invalid_batch_outcome" } as const;
 
@@ -405,6 +418,7 @@ export class TaskRun {
         return;
       }
       this.createSteps(step, plan.steps);
+      if (step.type === "batchable") result = withoutCursorList(result, plan.steps.length);
     }
     this.changes.results.set(step.uuid, result);
     this.moveStep(step, "complete", { attempt: step.attempts });

@@ -103,6 +103,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE task ADD COLUMN parent_step_name TEXT;
       ALTER TABLE task ADD COLUMN parent_dispatch_id TEXT;
       ALTER TABLE task ADD COLUMN lineage TEXT NOT NULL DEFAULT '[]';
+      CREATE INDEX steps_with_child_task ON steps (position) WHERE child_task_uuid IS NOT NULL;
       CREATE TABLE effects (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         kind TEXT NOT NULL,

@@ -537,14 +537,18 @@ export class TaskStore {
     return failed;
   }
 
-  /** Results of every completed ancestor of a step, keyed by step name (what handlers may read). */
+  /**
+   * Results of every completed ancestor of a step, keyed by step name (what handlers may read).
+   * CROSS JOIN keeps the ancestors as the outer loop: without statistics the planner may otherwise
+   * scan every step of the task for each claim.
+   */
   ancestorResults(stepUuid: string): Record<string, unknown> {
     const rows = this.sql.exec<{ name: string; results: string | null }>(
       `WITH RECURSIVE ancestors(uuid) AS (
          SELECT parent_uuid FROM edges WHERE child_uuid = ?
          UNION SELECT e.parent_uuid FROM edges e JOIN ancestors a ON e.child_uuid = a.uuid
        )
-       SELECT s.name, s.results FROM steps s JOIN ancestors a ON s.step_uuid = a.uuid
+       SELECT s.name, s.results FROM ancestors a CROSS JOIN steps s ON s.step_uuid = a.uuid
        WHERE s.state = 'complete'`,
       stepUuid,
     );

@@ -12,7 +12,7 @@ import {
   type StepOutcome,
   StepOutcomeSchema,
 } from "../engine/protocol";
-import { isTerminalTaskState } from "../engine/states";
+import { isTerminalTaskState, type StepState } from "../engine/states";
 import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { log } from "../log";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
@@ -22,6 +22,7 @@ import { isInitialised, migrate } from "./migrations";
 import { resolveQueueBinding } from "./routing";
 import { type Effect, type EffectRow, type NewTask, OUTBOX_FLUSH_TIMER, TaskStore } from "./store";
 import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
+import { logTransitions } from "./transition-log";
 import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
 
 /** If the sends after a write never happen (crash, failed send), the alarm re-sends this much later. */
@@ -353,28 +354,7 @@ export class TaskObject extends DurableObject<Env> {
     for (const created of changes.createdSteps.length > 0 ? [changes.createdSteps] : []) {
       log("info", "steps.created", { task_uuid: run.taskUuid, by: created[0]?.createdBy, steps: created.length });
     }
-    for (const t of changes.taskTransitions) {
-      log(t.to === "blocked_by_failures" || t.to === "error" ? "error" : "info", "task.transition", {
-        task_uuid: run.taskUuid,
-        from: t.from,
-        to: t.to,
-        event: t.event,
-      });
-    }
-    for (const t of changes.stepTransitions) {
-      const step = run.steps.get(t.stepUuid);
-      log(t.to === "error" ? "error" : t.to === "waiting_for_retry" ? "warn" : "info", "step.transition", {
-        task_uuid: run.taskUuid,
-        step_uuid: t.stepUuid,
-        step: step?.name,
-        attempt: step?.attempts,
-        from: t.from,
-        to: t.to,
-        event: t.event,
-        ...("error_code" in t.metadata ? { error_code: t.metadata.error_code } : {}),
-        ...("delay_ms" in t.metadata ? { delay_ms: t.metadata.delay_ms } : {}),
-      });
-    }
+    logTransitions(run, changes);
   }
 
   /** Work for other objects that this change calls for, written in its transaction. */
@@ -600,7 +580,10 @@ export class TaskObject extends DurableObject<Env> {
   private taskViewOrNull(): TaskView | null {
     if (!this.initialised()) return null;
     const task = this.store.task();
-    return task ? taskView(task, this.store.stepCounts(), this.store.childTasks()) : null;
+    if (!task) return null;
+    // A loaded run keeps its counts current; counting rows would scan every step on each status read.
+    const counts = this.run ? new Map(Object.entries(this.run.stepCounts()) as [StepState, number][]) : this.store.stepCounts();
+    return taskView(task, counts, this.store.childTasks());
   }
 
   private taskViewOrThrow(): TaskView {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import type { StepOutcome } from "../../src/engine/protocol";
 import type { StepView } from "../../src/task-object/views";
 import { BatchOutcome } from "../../src/worker";
@@ -78,6 +78,11 @@ describe("batch fan-out", () => {
         parallelism: 8,
       },
       is_no_op: false,
+    });
+    // The stored outcome keeps the worker count, not the cursors: each worker holds its own.
+    expect((await stepNamed(task.task_uuid, "plan_batches")).results).toEqual({
+      total_items: 1_000,
+      batch_processing_outcome: { type: "create_batches", worker_count: 10 },
     });
     const combine = await stepNamed(task.task_uuid, "combine_sums");
     expect(combine.dependencies).toHaveLength(10);
@@ -194,26 +199,45 @@ describe("batch fan-out", () => {
     expect(await getSteps(task.task_uuid)).toHaveLength(1);
   });
 
-  it("runs a batch of 2,000 workers to completion and pages through its steps", async () => {
-    const task = await createFromYaml(sumTemplate({ strategy: "continue_on_failure", parallelism: 1_000 }), {
-      total_items: 2_000,
-      batch_size: 1,
-    });
-    await waitForTask(task.task_uuid, hasStatus("complete"), 120_000);
-    const page = await api(`/v1/tasks/${task.task_uuid}/workflow_steps?page=3&per_page=1000`);
-    const body = (await page.json()) as { steps: StepView[]; total_count: number; pagination: Record<string, unknown> };
-    expect(body.total_count).toBe(2_002);
-    expect(body.steps.map((s) => s.name)).toEqual(["sum_batch_2000", "combine_sums"]);
-    expect(body.steps[1]?.results).toMatchObject({ total_sum: sumBelow(2_000), items: 2_000, batches_completed: 2_000 });
-    expect(body.pagination).toEqual({
-      page: 3,
-      per_page: 1_000,
-      total_count: 2_002,
-      total_pages: 3,
-      has_next: false,
-      has_previous: true,
-    });
-    const tooMany = await api(`/v1/tasks/${task.task_uuid}/workflow_steps?per_page=5000`);
-    expect(tooMany.status).toBe(400);
-  }, 150_000);
+  // npm test runs 2,000 workers; `npm run test:scale` runs 10,000 (BATCH_WORKERS) and prints a summary line.
+  const size = inject("batchWorkers");
+  it(
+    `runs a batch of ${size.toLocaleString("en-US")} workers to completion and pages through its steps`,
+    async () => {
+      const started = Date.now();
+      const task = await createFromYaml(sumTemplate({ strategy: "continue_on_failure", parallelism: 1_000 }), {
+        total_items: size,
+        batch_size: 1,
+      });
+      await waitForTask(task.task_uuid, hasStatus("complete"), size * 60);
+      const elapsedMs = Date.now() - started;
+      const total = size + 2;
+      const lastPage = Math.ceil(total / 1_000);
+      const page = await api(`/v1/tasks/${task.task_uuid}/workflow_steps?page=${lastPage}&per_page=1000`);
+      const body = (await page.json()) as { steps: StepView[]; total_count: number; pagination: Record<string, unknown> };
+      expect(body.total_count).toBe(total);
+      expect(body.steps.at(-1)?.name).toBe("combine_sums");
+      expect(body.steps.at(-1)?.results).toMatchObject({ total_sum: sumBelow(size), items: size, batches_completed: size });
+      expect(body.pagination).toEqual({
+        page: lastPage,
+        per_page: 1_000,
+        total_count: total,
+        total_pages: lastPage,
+        has_next: false,
+        has_previous: lastPage > 1,
+      });
+      const tooMany = await api(`/v1/tasks/${task.task_uuid}/workflow_steps?per_page=5000`);
+      expect(tooMany.status).toBe(400);
+      console.log(
+        JSON.stringify({
+          evt: "batch_scale.summary",
+          workers: size,
+          steps: total,
+          elapsed_ms: elapsedMs,
+          ms_per_worker: Math.round((elapsedMs / size) * 100) / 100,
+        }),
+      );
+    },
+    size * 60 + 30_000,
+  );
 });
