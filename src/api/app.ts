@@ -36,14 +36,15 @@ const ALLOWED_METHODS: [string, string[]][] = [
   ["/health/live", ["GET"]],
   ["/health/ready", ["GET"]],
   ["/openapi.json", ["GET"]],
-  ["/v1/tasks", ["POST"]],
+  ["/v1/tasks", ["GET", "POST"]],
   ["/v1/tasks/:task_uuid", ["GET", "PATCH", "DELETE"]],
   ["/v1/tasks/:task_uuid/transitions", ["GET"]],
   ["/v1/tasks/:task_uuid/workflow_steps", ["GET"]],
   ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid", ["GET", "PATCH"]],
   ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid/audit", ["GET"]],
   ["/v1/templates", ["GET"]],
-  ["/v1/templates/:namespace/:name/:version", ["GET"]],
+  ["/v1/templates/validate", ["POST"]],
+  ["/v1/templates/:namespace/:name/:version", ["GET", "PUT"]],
 ];
 for (const [path, methods] of ALLOWED_METHODS) {
   app.all(path, (c) => {

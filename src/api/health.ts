@@ -1,8 +1,9 @@
-// Health routes: liveness (the Worker answers) and readiness (its bindings and templates are usable).
+// Health routes: liveness (the Worker answers) and readiness (its bindings, catalog and templates are usable).
 import { Hono } from "hono";
+import { bundledTemplates } from "../catalog/find-template";
+import { ensureCatalog } from "../catalog/schema";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
 import { errorBody } from "./errors";
-import { templateRegistry } from "./template-registry";
 
 export const healthRoutes = new Hono<{ Bindings: Env }>();
 
@@ -12,8 +13,11 @@ healthRoutes.get("/", (c) => c.json({ status: "healthy", service: "tasker-edge",
 
 healthRoutes.get("/live", (c) => c.json({ status: "alive", time: now() }));
 
-/** Ready when the task-object namespace and the default step queue are bound and every bundled template loads. */
-healthRoutes.get("/ready", (c) => {
+/**
+ * Ready when the task-object namespace and the default step queue are bound, the catalog database
+ * answers with its schema current, and every bundled template loads.
+ */
+healthRoutes.get("/ready", async (c) => {
   const env = c.env as unknown as Record<string, unknown>;
   const checks: Record<string, string> = {
     task_objects:
@@ -22,10 +26,20 @@ healthRoutes.get("/ready", (c) => {
       typeof (env[DEFAULT_QUEUE_BINDING] as { send?: unknown } | undefined)?.send === "function"
         ? "ok"
         : `missing binding ${DEFAULT_QUEUE_BINDING}`,
+    catalog: "ok",
     templates: "ok",
   };
+  const db = env.TASKER_DB as D1Database | undefined;
+  if (typeof db?.prepare !== "function") checks.catalog = "missing binding TASKER_DB";
+  else {
+    try {
+      await ensureCatalog(db);
+    } catch (error) {
+      checks.catalog = `unavailable: ${String(error).slice(0, 200)}`;
+    }
+  }
   try {
-    checks.templates = `ok (${templateRegistry().list().length} loaded)`;
+    checks.templates = `ok (${bundledTemplates().list().length} loaded)`;
   } catch (error) {
     checks.templates = `failed to load: ${(error as Error).message.slice(0, 200)}`;
   }

@@ -1,8 +1,10 @@
 // The OpenAPI 3.1 document of the API: request bodies come from the same zod schemas that validate them.
 import { z } from "zod";
+import { TemplateSchema } from "../templates/schema";
 import { CancelRequestSchema, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
+import { TaskListQuerySchema } from "./task-query";
 
-type Method = "get" | "post" | "patch" | "delete";
+type Method = "get" | "post" | "put" | "patch" | "delete";
 
 interface Operation {
   method: Method;
@@ -11,6 +13,9 @@ interface Operation {
   permission?: string;
   body?: z.ZodType;
   bodyRequired?: boolean;
+  /** The body is a template, sent as YAML or JSON. */
+  templateBody?: boolean;
+  query?: z.ZodObject;
   success: { status: number; description: string };
   errors: number[];
 }
@@ -35,6 +40,15 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "This document",
     success: { status: 200, description: "OpenAPI 3.1" },
     errors: [],
+  },
+  {
+    method: "get",
+    path: "/v1/tasks",
+    summary: "List tasks from the index, newest first, filtered and paginated",
+    permission: "tasks:list",
+    query: TaskListQuerySchema,
+    success: { status: 200, description: "{ tasks: TaskSummary[], pagination }" },
+    errors: [400, 401, 403],
   },
   {
     method: "post",
@@ -131,6 +145,28 @@ export const OPERATIONS: readonly Operation[] = [
     success: { status: 200, description: "the template with its steps" },
     errors: [401, 403, 404],
   },
+  {
+    method: "put",
+    path: "/v1/templates/{namespace}/{name}/{version}",
+    summary: "Register a template version (YAML or JSON); a registered version never changes",
+    permission: "templates:write",
+    body: TemplateSchema,
+    bodyRequired: true,
+    templateBody: true,
+    success: { status: 201, description: "registered (200: the same content was already registered)" },
+    errors: [400, 401, 403, 409, 413, 415],
+  },
+  {
+    method: "post",
+    path: "/v1/templates/validate",
+    summary: "Validate a template (YAML or JSON) without storing it",
+    permission: "templates:validate",
+    body: TemplateSchema,
+    bodyRequired: true,
+    templateBody: true,
+    success: { status: 200, description: "{ valid, problems: [{ path, message }], template? }" },
+    errors: [400, 401, 403, 413, 415],
+  },
 ];
 
 const ERROR_ENVELOPE = {
@@ -153,8 +189,23 @@ function requestSchema(schema: z.ZodType): Record<string, unknown> {
   return json;
 }
 
-function parameters(path: string): Record<string, unknown>[] {
-  return [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: "path", required: true, schema: { type: "string" } }));
+function parameters(path: string, query?: z.ZodObject): Record<string, unknown>[] {
+  const inPath = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: "path",
+    required: true,
+    schema: { type: "string" },
+  }));
+  if (!query) return inPath;
+  const { properties = {} } = requestSchema(query) as { properties?: Record<string, Record<string, unknown>> };
+  const inQuery = Object.entries(properties).map(([name, { description, ...schema }]) => ({
+    name,
+    in: "query",
+    required: false,
+    ...(description === undefined ? {} : { description }),
+    schema,
+  }));
+  return [...inPath, ...inQuery];
 }
 
 let cached: Record<string, unknown> | undefined;
@@ -175,15 +226,19 @@ export function openApiDocument(): Record<string, unknown> {
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
       };
     }
-    const operation: Record<string, unknown> = { summary: op.summary, parameters: parameters(op.path), responses };
+    const operation: Record<string, unknown> = { summary: op.summary, parameters: parameters(op.path, op.query), responses };
     if (op.permission) {
       operation["x-permission"] = op.permission;
       operation.security = [{ apiKey: [] }, { bearer: [] }];
     }
     if (op.body) {
+      const schema = requestSchema(op.body);
+      const types = op.templateBody
+        ? ["application/yaml", "text/yaml", "application/x-yaml", "application/json"]
+        : ["application/json"];
       operation.requestBody = {
         required: op.bodyRequired ?? false,
-        content: { "application/json": { schema: requestSchema(op.body) } },
+        content: Object.fromEntries(types.map((type) => [type, { schema }])),
       };
     }
     paths[op.path] = { ...paths[op.path], [op.method]: operation };

@@ -1,5 +1,7 @@
-// Task and step routes: submit, read, cancel, list steps, step audit, task transitions.
+// Task and step routes: submit, list, read, cancel, list steps, step audit, task transitions.
 import { type Context, Hono } from "hono";
+import { findTemplate } from "../catalog/find-template";
+import { queryTaskIndex } from "../catalog/task-index";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
@@ -8,13 +10,13 @@ import { defaultConsumer } from "../handlers";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
-import { canSeeNamespace, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
+import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
-import { templateRegistry } from "./template-registry";
+import { parseTaskListQuery } from "./task-query";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
 
@@ -51,7 +53,7 @@ function requireStepUuid(stepUuid: string): void {
 taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
   requireNamespace(c, request.namespace);
-  const template = templateRegistry().get(request.namespace, request.name, request.version);
+  const template = await findTemplate(c.env, request.namespace, request.name, request.version);
   if (!template) {
     throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
   }
@@ -91,6 +93,23 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
     });
   }
   return c.json(task, 201);
+});
+
+/**
+ * Lists tasks from the index, newest first. The index follows each task's object by one outbox flush,
+ * so a task appears (and changes status) here a moment after its object records it.
+ */
+taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
+  const parsed = parseTaskListQuery(new URL(c.req.url).searchParams);
+  if (!parsed.ok) throw new ApiError(400, "invalid_query", "the query string is invalid", parsed.problems);
+  const { filters, page } = parsed.query;
+  const { tasks, total } = await queryTaskIndex(
+    c.env.TASKER_DB,
+    filters,
+    { offset: page.offset, limit: page.per_page },
+    namespaceScope(c),
+  );
+  return c.json({ tasks, pagination: paginationInfo(page, total) });
 });
 
 taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), async (c) => {

@@ -1,44 +1,77 @@
-// Template routes: list the templates this engine can run, and show one.
-import { Hono } from "hono";
-import { canSeeNamespace, requireNamespace, requirePermission } from "./auth";
+// Template routes: list and show the templates this engine runs (bundled and registered), register and validate.
+import { type Context, Hono } from "hono";
+import { bundledTemplates, type FoundTemplate, lookupTemplate } from "../catalog/find-template";
+import { listRegisteredTemplates, registerTemplate, templateContentHash } from "../catalog/templates";
+import { differingPaths } from "../templates/diff";
+import { compareVersions } from "../templates/registry";
+import type { TaskTemplate, TemplateProblem } from "../templates/types";
+import { canSeeNamespace, principalOf, requireNamespace, requirePermission } from "./auth";
 import { ApiError } from "./errors";
-import { templateRegistry } from "./template-registry";
+import { checkTemplate, readTemplateBody } from "./template-body";
 
 export const templateRoutes = new Hono<{ Bindings: Env }>();
 
-templateRoutes.get("/", requirePermission("templates:read"), (c) => {
+interface TemplateListing {
+  name: string;
+  namespace: string;
+  version: string;
+  description: string | null;
+  step_count: number;
+  origin: "bundled" | "registered";
+}
+
+function byIdentity(a: TemplateListing, b: TemplateListing): number {
+  if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return compareVersions(a.version, b.version);
+}
+
+templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
   const namespace = c.req.query("namespace");
-  // A namespace-scoped caller sees only its own namespaces' templates, as if the others did not exist.
-  const templates = templateRegistry()
+  const shipped: TemplateListing[] = bundledTemplates()
     .list(namespace ? { namespace } : undefined)
-    .filter((t) => canSeeNamespace(c, t.namespace_name));
-  const counts = new Map<string, number>();
-  for (const t of templates) counts.set(t.namespace_name, (counts.get(t.namespace_name) ?? 0) + 1);
-  return c.json({
-    namespaces: [...counts].map(([name, template_count]) => ({ name, template_count })),
-    templates: templates.map((t) => ({
+    .map((t) => ({
       name: t.name,
       namespace: t.namespace_name,
       version: t.version,
       description: t.description,
       step_count: t.steps.length,
-    })),
+      origin: "bundled",
+    }));
+  const identities = new Set(shipped.map((t) => JSON.stringify([t.namespace, t.name, t.version])));
+  // A bundled template wins over a registered one of the same identity, as it does when tasks are created.
+  const registered: TemplateListing[] = (await listRegisteredTemplates(c.env.TASKER_DB, namespace || undefined))
+    .filter((t) => !identities.has(JSON.stringify([t.namespace, t.name, t.version])))
+    .map((t) => ({ ...t, origin: "registered" }));
+  // A namespace-scoped caller sees only its own namespaces' templates, as if the others did not exist.
+  const templates = [...shipped, ...registered].filter((t) => canSeeNamespace(c, t.namespace)).sort(byIdentity);
+  const counts = new Map<string, number>();
+  for (const t of templates) counts.set(t.namespace, (counts.get(t.namespace) ?? 0) + 1);
+  return c.json({
+    namespaces: [...counts].map(([name, template_count]) => ({ name, template_count })),
+    templates,
     total_count: templates.length,
   });
 });
 
-templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), (c) => {
-  const { namespace, name, version } = c.req.param();
-  requireNamespace(c, namespace);
-  const template = templateRegistry().get(namespace, name, version);
-  if (!template) throw new ApiError(404, "template_not_found", `no template ${namespace}/${name}@${version}`);
-  return c.json({
+function templateDetail(found: FoundTemplate) {
+  const { template } = found;
+  return {
     name: template.name,
     namespace: template.namespace_name,
     version: template.version,
     description: template.description,
     metadata: template.metadata,
     input_schema: template.input_schema,
+    identity_strategy: template.identity_strategy,
+    origin: found.origin,
+    ...(found.origin === "registered"
+      ? {
+          content_hash: found.content_hash,
+          registered_by: found.registered_by,
+          registered_at: new Date(found.registered_at).toISOString(),
+        }
+      : {}),
     steps: template.steps.map((s) => ({
       name: s.name,
       description: s.description,
@@ -50,5 +83,113 @@ templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:re
       retry: s.retry,
       timeout_seconds: s.timeout_seconds,
     })),
+  };
+}
+
+templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), async (c) => {
+  const { namespace, name, version } = c.req.param();
+  requireNamespace(c, namespace);
+  const found = await lookupTemplate(c.env, namespace, name, version);
+  if (!found) throw new ApiError(404, "template_not_found", `no template ${namespace}/${name}@${version}`);
+  return c.json(templateDetail(found));
+});
+
+/** Problems where the body's identity differs from the URL's, at the body's keys. */
+function identityMismatches(
+  template: TaskTemplate,
+  path: { namespace: string; name: string; version: string },
+): TemplateProblem[] {
+  const pairs: [string, string, string][] = [
+    ["namespace_name", template.namespace_name, path.namespace],
+    ["name", template.name, path.name],
+    ["version", template.version, path.version],
+  ];
+  return pairs
+    .filter(([, body, url]) => body !== url)
+    .map(([key, body, url]) => ({ path: key, message: `is ${JSON.stringify(body)} but the URL says ${JSON.stringify(url)}` }));
+}
+
+async function versionExists(
+  existing: TaskTemplate,
+  origin: "bundled" | "registered",
+  template: TaskTemplate,
+  existingHash: string,
+) {
+  const identity = `${template.namespace_name}/${template.name}@${template.version}`;
+  return new ApiError(
+    409,
+    "template_version_exists",
+    `${identity} is already ${origin === "bundled" ? "bundled with the engine" : "registered"} with different content; a version never changes, register a new version instead`,
+    {
+      origin,
+      existing_content_hash: existingHash,
+      content_hash: await templateContentHash(template),
+      differences: differingPaths(existing, template),
+    },
+  );
+}
+
+/**
+ * Registers a template version: 201 the first time, 200 when the same content is sent again, 409
+ * when the version exists with other content (bundled versions included). "Same content" is the
+ * loaded template, defaults applied, so a YAML and a JSON rendering of one template are the same.
+ */
+templateRoutes.put("/:namespace/:name/:version", requirePermission("templates:write"), async (c: Context<{ Bindings: Env }>) => {
+  const path = c.req.param() as { namespace: string; name: string; version: string };
+  requireNamespace(c, path.namespace);
+  const { source, format } = await readTemplateBody(c);
+  const result = checkTemplate(source, format);
+  if (!result.ok) {
+    throw new ApiError(400, "invalid_template", `the template has ${result.problems.length} problem(s)`, result.problems);
+  }
+  const { template } = result;
+  const mismatches = identityMismatches(template, path);
+  if (mismatches.length > 0) {
+    throw new ApiError(
+      400,
+      "template_identity_mismatch",
+      "the template's namespace_name, name and version must match the URL",
+      mismatches,
+    );
+  }
+  const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
+  if (shipped) {
+    const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
+    if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
+    return c.json(templateDetail({ origin: "bundled", template: shipped }), 200);
+  }
+  const registered = await registerTemplate(c.env.TASKER_DB, {
+    template,
+    source,
+    format,
+    registeredBy: principalOf(c).name,
+    now: Date.now(),
+  });
+  if (registered.outcome === "conflict") {
+    throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
+  }
+  return c.json(templateDetail({ origin: "registered", ...registered.record }), registered.outcome === "created" ? 201 : 200);
+});
+
+/**
+ * Checks a template without storing it: 200 with `valid` and every problem (syntax errors included,
+ * at path ""). Only a body that cannot be a template at all is refused: empty (400), another media
+ * type (415), or over the size limit (413).
+ */
+templateRoutes.post("/validate", requirePermission("templates:validate"), async (c) => {
+  const { source, format } = await readTemplateBody(c);
+  const result = checkTemplate(source, format);
+  if (!result.ok) return c.json({ valid: false, problems: result.problems });
+  const { template } = result;
+  return c.json({
+    valid: true,
+    problems: [],
+    template: {
+      namespace: template.namespace_name,
+      name: template.name,
+      version: template.version,
+      step_count: template.steps.length,
+      content_hash: await templateContentHash(template),
+    },
   });
 });

@@ -1,15 +1,19 @@
-// createClient: a typed TaskerClient over the REST API (tasks, steps, operator actions, templates, health).
-import { type ClientOptions, createTransport, seg } from "./http";
+// createClient: a typed TaskerClient over the REST API (tasks and their list, steps, operator actions, templates, health).
+import { type ClientOptions, createTransport, type Query, seg } from "./http";
 import type {
   CompletionData,
   HealthResponse,
   StepAuditResponse,
   StepsResponse,
   StepView,
+  TaskList,
+  TaskListFilters,
   TaskRequest,
   TaskView,
   TemplateDetail,
   TemplateList,
+  TemplateRegistration,
+  TemplateValidation,
   TransitionsResponse,
   TransitionView,
   WaitOptions,
@@ -20,6 +24,8 @@ export interface TaskerClient {
   /** `POST /v1/tasks`; a repeat of an existing identity throws `TaskerApiError` 409 `duplicate_task`. */
   createTask(request: TaskRequest): Promise<TaskView>;
   getTask(taskUuid: string): Promise<TaskView>;
+  /** `GET /v1/tasks`: one page of tasks from the index, newest first. The index trails each task by a moment. */
+  listTasks(filters?: TaskListFilters): Promise<TaskList>;
   /** `DELETE /v1/tasks/{uuid}`: the cancelled task. */
   cancelTask(taskUuid: string, reason?: string): Promise<TaskView>;
   taskTransitions(taskUuid: string): Promise<TransitionView[]>;
@@ -44,6 +50,20 @@ export interface TaskerClient {
   resolveTask(taskUuid: string, reason: string, performedBy: string): Promise<TaskView>;
   listTemplates(namespace?: string): Promise<TemplateList>;
   getTemplate(namespace: string, name: string, version: string): Promise<TemplateDetail>;
+  /**
+   * `PUT /v1/templates/{namespace}/{name}/{version}`: a string is sent as YAML, an object as JSON.
+   * Sending a registered version again is fine when the content is the same; other content throws
+   * `TaskerApiError` 409 `template_version_exists`, and an invalid template 400 `invalid_template`
+   * with the problems in `details`.
+   */
+  registerTemplate(
+    namespace: string,
+    name: string,
+    version: string,
+    template: string | Record<string, unknown>,
+  ): Promise<TemplateRegistration>;
+  /** `POST /v1/templates/validate`: every problem with its key path, nothing stored. */
+  validateTemplate(template: string | Record<string, unknown>): Promise<TemplateValidation>;
   health(): Promise<HealthResponse>;
   /** Polls `getTask` until the status is in `until` (default: terminal or blocked_by_failures), or throws `TaskerTimeoutError`. */
   waitForTask(taskUuid: string, options?: WaitOptions): Promise<TaskView>;
@@ -55,12 +75,15 @@ export function createClient(options: ClientOptions): TaskerClient {
   const step = (uuid: string, stepUuid: string) => `${task(uuid)}/workflow_steps/${seg(stepUuid)}`;
   const stepAction = (uuid: string, stepUuid: string, body: Record<string, unknown>) =>
     http.request<StepView>("PATCH", step(uuid, stepUuid), { body });
+  const templateBody = (template: string | Record<string, unknown>) =>
+    typeof template === "string" ? { text: { body: template, contentType: "application/yaml" } } : { body: template };
   const taskAction = (uuid: string, action_type: "give_up" | "resolve_manually", reason: string, performed_by: string) =>
     http.request<TaskView>("PATCH", task(uuid), { body: { action_type, reason, performed_by } });
 
   const client: TaskerClient = {
     createTask: (request) => http.request<TaskView>("POST", "/v1/tasks", { body: request }),
     getTask: (uuid) => http.request<TaskView>("GET", task(uuid)),
+    listTasks: (filters = {}) => http.request<TaskList>("GET", "/v1/tasks", { query: taskListQuery(filters) }),
     cancelTask: (uuid, reason) => http.request<TaskView>("DELETE", task(uuid), reason === undefined ? {} : { body: { reason } }),
     taskTransitions: async (uuid) => (await http.request<TransitionsResponse>("GET", `${task(uuid)}/transitions`)).transitions,
     listSteps: async (uuid) => (await http.request<StepsResponse>("GET", `${task(uuid)}/workflow_steps`)).steps,
@@ -78,8 +101,24 @@ export function createClient(options: ClientOptions): TaskerClient {
     listTemplates: (namespace) => http.request<TemplateList>("GET", "/v1/templates", { query: { namespace } }),
     getTemplate: (namespace, name, version) =>
       http.request<TemplateDetail>("GET", `/v1/templates/${seg(namespace)}/${seg(name)}/${seg(version)}`),
+    registerTemplate: async (namespace, name, version, template) => {
+      const path = `/v1/templates/${seg(namespace)}/${seg(name)}/${seg(version)}`;
+      const { status, body } = await http.exchange<TemplateDetail>("PUT", path, templateBody(template));
+      return { created: status === 201, template: body };
+    },
+    validateTemplate: (template) => http.request<TemplateValidation>("POST", "/v1/templates/validate", templateBody(template)),
     health: () => http.request<HealthResponse>("GET", "/health"),
     waitForTask: (uuid, waitOptions) => pollTask(client.getTask, uuid, waitOptions),
   };
   return client;
+}
+
+/** The query string of `GET /v1/tasks`: Dates as ISO 8601, numbers as text, absent filters left out. */
+function taskListQuery(filters: TaskListFilters): Query {
+  const query: Query = {};
+  for (const [key, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    query[key] = value instanceof Date ? value.toISOString() : String(value);
+  }
+  return query;
 }

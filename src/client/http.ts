@@ -16,30 +16,50 @@ export interface ClientOptions {
 
 export type Query = Record<string, string | undefined>;
 
+export interface RequestOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as is, with its own media type (a YAML template). */
+  text?: { body: string; contentType: string };
+  query?: Query;
+}
+
 export interface Transport {
-  request<T>(method: string, path: string, options?: { body?: unknown; query?: Query }): Promise<T>;
+  request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** The same, with the response status (e.g. 201 vs 200). */
+  exchange<T>(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: T }>;
 }
 
 export function createTransport(options: ClientOptions): Transport {
   const base = options.baseUrl.replace(/\/+$/, "");
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
+  const exchange = async <T>(
+    method: string,
+    path: string,
+    { body, text, query }: RequestOptions = {},
+  ): Promise<{ status: number; body: T }> => {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (options.apiKey !== undefined) headers["x-api-key"] = options.apiKey;
+    if (options.bearerToken !== undefined) headers.authorization = `Bearer ${options.bearerToken}`;
+    const init: RequestInit = { method, headers };
+    if (text !== undefined) {
+      headers["content-type"] = text.contentType;
+      init.body = text.body;
+    } else if (body !== undefined) {
+      headers["content-type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, value);
+    const search = params.size > 0 ? `?${params}` : "";
+    const response = await doFetch(`${base}${path}${search}`, init);
+    if (!response.ok) throw await apiErrorFrom(response);
+    return { status: response.status, body: (await response.json()) as T };
+  };
   return {
-    async request<T>(method: string, path: string, { body, query }: { body?: unknown; query?: Query } = {}): Promise<T> {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (options.apiKey !== undefined) headers["x-api-key"] = options.apiKey;
-      if (options.bearerToken !== undefined) headers.authorization = `Bearer ${options.bearerToken}`;
-      const init: RequestInit = { method, headers };
-      if (body !== undefined) {
-        headers["content-type"] = "application/json";
-        init.body = JSON.stringify(body);
-      }
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, value);
-      const search = params.size > 0 ? `?${params}` : "";
-      const response = await doFetch(`${base}${path}${search}`, init);
-      if (!response.ok) throw await apiErrorFrom(response);
-      return (await response.json()) as T;
-    },
+    exchange,
+    request: async <T>(method: string, path: string, requestOptions?: RequestOptions) =>
+      (await exchange<T>(method, path, requestOptions)).body,
   };
 }
 

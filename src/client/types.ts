@@ -1,6 +1,8 @@
 // Request and response types of the client: requests defined here, views imported type-only from the Worker.
+import type { TaskSummary } from "../catalog/task-index";
 import type { StepView, TaskView, TransitionView } from "../task-object/views";
 
+export type { TaskSummary } from "../catalog/task-index";
 export type { StepError, StepView, TaskView, TransitionView } from "../task-object/views";
 
 export type TaskStatus = TaskView["status"];
@@ -45,12 +47,48 @@ export interface StepAuditResponse {
   transitions: TransitionView[];
 }
 
+/** Filters and page of `GET /v1/tasks`; times are ISO 8601 strings or Dates. */
+export interface TaskListFilters {
+  namespace?: string;
+  name?: string;
+  version?: string;
+  status?: TaskStatus;
+  initiator?: string;
+  source_system?: string;
+  correlation_id?: string;
+  /** Tasks created at or after this instant. */
+  created_after?: string | Date;
+  /** Tasks created before this instant. */
+  created_before?: string | Date;
+  /** From 1. */
+  page?: number;
+  /** 25 by default, at most 100. */
+  per_page?: number;
+}
+
+export interface Pagination {
+  page: number;
+  per_page: number;
+  total_count: number;
+  total_pages: number;
+  has_next: boolean;
+  has_previous: boolean;
+}
+
+export interface TaskList {
+  tasks: TaskSummary[];
+  pagination: Pagination;
+}
+
+export type TemplateOrigin = "bundled" | "registered";
+
 export interface TemplateSummary {
   name: string;
   namespace: string;
   version: string;
-  description?: string;
+  description?: string | null;
   step_count: number;
+  origin: TemplateOrigin;
 }
 
 export interface TemplateList {
@@ -75,10 +113,34 @@ export interface TemplateDetail {
   name: string;
   namespace: string;
   version: string;
-  description?: string;
-  metadata?: Record<string, unknown>;
-  input_schema?: Record<string, unknown>;
+  description?: string | null;
+  metadata?: Record<string, unknown> | null;
+  input_schema?: Record<string, unknown> | null;
+  identity_strategy: string;
+  origin: TemplateOrigin;
+  /** For a registered template: SHA-256 of the loaded template, who registered it and when. */
+  content_hash?: string;
+  registered_by?: string;
+  registered_at?: string;
   steps: TemplateStep[];
+}
+
+/** What `registerTemplate` returns: the template as stored, and whether this call stored it (201) or it was there (200). */
+export interface TemplateRegistration {
+  created: boolean;
+  template: TemplateDetail;
+}
+
+export interface TemplateProblem {
+  /** The key path of the problem, e.g. `steps[1].dependencies[0]`; empty for the whole template. */
+  path: string;
+  message: string;
+}
+
+export interface TemplateValidation {
+  valid: boolean;
+  problems: TemplateProblem[];
+  template?: { namespace: string; name: string; version: string; step_count: number; content_hash: string };
 }
 
 export interface HealthResponse {

@@ -18,3 +18,10 @@ export const MAX_VERSION_LENGTH = 50;
 export const SQL_PARAMS_PER_STATEMENT = 100;
 /** Messages per `sendBatch` call (the Queues limit). */
 export const MAX_QUEUE_BATCH = 100;
+/** Largest template body `PUT /v1/templates/...` and `POST /v1/templates/validate` accept. */
+export const MAX_TEMPLATE_SOURCE_BYTES = 524_288;
+/** Largest registered template once loaded (every default applied), so it and its source fit one 2 MB D1 row. */
+export const MAX_TEMPLATE_JSON_BYTES = 786_432;
+/** Default and largest page size of `GET /v1/tasks`. */
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;

@@ -1,36 +1,30 @@
 // What a workflow step's child task is: its template, context and lineage, or why it cannot start.
-import { templateRegistry } from "../api/template-registry";
+import { type CatalogEnv, findTemplate } from "../catalog/find-template";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
 import { validateContext } from "../templates/input-schema";
-import type { StepDefinition, TaskTemplate } from "../templates/types";
+import type { StepDefinition } from "../templates/types";
 import type { NewTask, StepRow, TaskRow } from "./store";
 
 export type ChildTaskInput = Omit<NewTask, "queue_binding">;
 export type ChildPlan = { ok: true; input: ChildTaskInput } | { ok: false; code: string; message: string };
-
-/** The newest version when none is named: versions compare with numeric parts as numbers. */
-function findTemplate(namespace: string, name: string, version: string | null): TaskTemplate | undefined {
-  const registry = templateRegistry();
-  if (version !== null) return registry.get(namespace, name, version);
-  return registry
-    .list({ namespace })
-    .filter((t) => t.name === name)
-    .at(-1);
-}
 
 /** The chain of templates from the root task down to (and including) this one. */
 export function lineageOf(task: TaskRow): string[] {
   return [...(JSON.parse(task.lineage) as string[]), templateKey(task.namespace, task.name, task.version)];
 }
 
-/** Decides the child task a workflow step starts for one dispatch; its uuid is the dispatch id. */
-export function planChildTask(
+/**
+ * Decides the child task a workflow step starts for one dispatch; its uuid is the dispatch id. The
+ * template may be bundled or registered; with no version named, the newest one runs.
+ */
+export async function planChildTask(
+  env: CatalogEnv,
   task: TaskRow,
   step: StepRow,
   dispatchId: string,
   dependencyResults: Record<string, unknown>,
-): ChildPlan {
+): Promise<ChildPlan> {
   const definition = JSON.parse(step.definition) as StepDefinition;
   const parsed = parseWorkflowConfig(definition.handler.initialization);
   if (!parsed.ok) {
@@ -39,7 +33,7 @@ export function planChildTask(
   }
   const { template: ref, contextMapping } = parsed.config;
   const namespace = ref.namespace ?? task.namespace;
-  const template = findTemplate(namespace, ref.name, ref.version);
+  const template = await findTemplate(env, namespace, ref.name, ref.version);
   if (!template) {
     return {
       ok: false,

@@ -90,7 +90,9 @@ export type Effect =
       child_task_uuid: string;
       status: string;
       results: Record<string, unknown>;
-    };
+    }
+  /** The task's row in the task index needs writing; `attempts` counts failed writes (task-index-effect.ts). */
+  | { kind: "index_task"; attempts: number };
 
 export interface EffectRow {
   id: number;
@@ -372,7 +374,10 @@ export class TaskStore {
 
   pendingEffects(limit: number): EffectRow[] {
     return this.sql
-      .exec<{ id: number; payload: string }>("SELECT id, payload FROM effects ORDER BY id LIMIT ?", limit)
+      .exec<{ id: number; payload: string }>(
+        "SELECT id, payload FROM effects WHERE kind != 'index_task' ORDER BY id LIMIT ?",
+        limit,
+      )
       .toArray()
       .map((row) => ({ id: row.id, effect: JSON.parse(row.payload) as Effect }));
   }

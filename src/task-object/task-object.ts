@@ -21,6 +21,7 @@ import { taskObject } from "./client";
 import { isInitialised, migrate } from "./migrations";
 import { resolveQueueBinding } from "./routing";
 import { type Effect, type EffectRow, type NewTask, OUTBOX_FLUSH_TIMER, TaskStore } from "./store";
+import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
 import { logTransitions } from "./transition-log";
 import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
 
@@ -63,10 +64,16 @@ export class TaskObject extends DurableObject<Env> {
   /** Whether the outbox may hold unsent rows; starts true so leftovers of a crash are sent. */
   private outboxDirty = true;
   private hasSchema = false;
+  private readonly indexWriter: TaskIndexWriter;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new TaskStore(ctx.storage.sql);
+    this.indexWriter = new TaskIndexWriter(
+      ctx.storage.sql,
+      () => (this.initialised() ? this.store.task() : null),
+      () => env.TASKER_DB,
+    );
     ctx.blockConcurrencyWhile(async () => {
       // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
       if (!isInitialised(ctx.storage.sql)) return;
@@ -264,6 +271,7 @@ export class TaskObject extends DurableObject<Env> {
       if (!("refused" in changes)) fired += 1;
     }
     log("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
+    this.indexWriter.wake();
     await this.afterWrite();
   }
 
@@ -351,6 +359,7 @@ export class TaskObject extends DurableObject<Env> {
 
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
+    if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
     const effects = this.effectsOf(run, changes);
     if (effects.length > 0) this.store.insertEffects(effects, now);
     if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
@@ -396,10 +405,21 @@ export class TaskObject extends DurableObject<Env> {
     return effects;
   }
 
-  /** Performs the effects of committed writes: send the outbox, then point the alarm at the next timer. */
+  /**
+   * Performs the effects of committed writes: send the outbox, then point the alarm at the next timer.
+   * The task index is written in the background: the caller never waits on D1.
+   */
   private async afterWrite(): Promise<void> {
     await this.flushOutbox();
     await this.syncAlarm();
+    this.ctx.waitUntil(
+      this.indexWriter
+        .flush()
+        .then(() => this.syncAlarm())
+        .catch((error: unknown) =>
+          log("error", "task_index.flush_failed", { task_uuid: this.run?.taskUuid, error: String(error) }),
+        ),
+    );
   }
 
   private flushOutbox(): Promise<void> {
@@ -479,6 +499,9 @@ export class TaskObject extends DurableObject<Env> {
       case "cancel_child":
         await taskObject(this.env, effect.child_task_uuid).cancel(effect.reason);
         break;
+      case "index_task":
+        // Written by the TaskIndexWriter off the hot path; pendingEffects() never hands these out.
+        return;
       case "notify_parent":
         await taskObject(this.env, effect.parent_task_uuid).childFinished(
           effect.parent_step_uuid,
@@ -500,7 +523,7 @@ export class TaskObject extends DurableObject<Env> {
       this.store.deleteEffect(id);
       return;
     }
-    const plan = planChildTask(task, step, effect.dispatch_id, this.store.ancestorResults(step.step_uuid));
+    const plan = await planChildTask(this.env, task, step, effect.dispatch_id, this.store.ancestorResults(step.step_uuid));
     if (!plan.ok) {
       log("error", "child_task.refused", {
         task_uuid: task.task_uuid,

@@ -78,7 +78,7 @@ describe("bad input gets a 4xx with the error envelope", () => {
 
   it("405 with Allow for a known path and a wrong method", async () => {
     const response = await api("/v1/tasks", { method: "PUT" });
-    expect(response.headers.get("allow")).toBe("POST");
+    expect(response.headers.get("allow")).toBe("GET, POST");
     await expectError(response, 405, "method_not_allowed");
   });
 
@@ -112,7 +112,10 @@ describe("health", () => {
     expect(await (await api("/health/live")).json()).toMatchObject({ status: "alive" });
     const ready = await api("/health/ready");
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: "ready", checks: { task_objects: "ok", step_queue: "ok" } });
+    expect(await ready.json()).toMatchObject({
+      status: "ready",
+      checks: { task_objects: "ok", step_queue: "ok", catalog: "ok" },
+    });
   });
 
   it("is not ready, with 503 and the failed check, when a binding is missing", async () => {
@@ -120,6 +123,11 @@ describe("health", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({
       error: { code: "not_ready", details: { checks: { step_queue: "missing binding STEPS_DEFAULT" } } },
+    });
+    const noCatalog = await app.request("/health/ready", {}, { ...env, TASKER_DB: undefined });
+    expect(noCatalog.status).toBe(503);
+    expect(await noCatalog.json()).toMatchObject({
+      error: { details: { checks: { catalog: "missing binding TASKER_DB" } } },
     });
   });
 });

@@ -1,6 +1,6 @@
 // tasker-edge/client against the real Worker: submit, wait, read steps and audits, errors, repair, templates, health.
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createClient, TaskerApiError, TaskerTimeoutError } from "../../src/client";
 import { demoTask, seedOrder } from "./helpers";
 
@@ -123,6 +123,47 @@ describe("tasker-edge/client", () => {
       status: 404,
       code: "template_not_found",
     });
+  });
+
+  it("registers and validates a YAML template, runs it, and finds the task with listTasks", async () => {
+    const namespace = `cl_${crypto.randomUUID().slice(0, 8)}`;
+    const yaml = `
+name: hello
+namespace_name: ${namespace}
+version: 1.0.0
+steps:
+  - name: greet
+    handler: { callable: EchoHandler }
+`;
+    expect(await client.validateTemplate(yaml)).toMatchObject({ valid: true, problems: [], template: { step_count: 1 } });
+    const invalid = await client.validateTemplate({ name: "hello", namespace_name: namespace, version: "1.0.0", steps: [] });
+    expect(invalid.valid).toBe(false);
+    expect(invalid.problems.map((p) => p.path)).toContain("steps");
+
+    const registered = await client.registerTemplate(namespace, "hello", "1.0.0", yaml);
+    expect(registered).toMatchObject({ created: true, template: { origin: "registered", name: "hello" } });
+    expect((await client.registerTemplate(namespace, "hello", "1.0.0", yaml)).created).toBe(false);
+    const conflict = await rejection(client.registerTemplate(namespace, "hello", "1.0.0", yaml.replace("greet", "wave")));
+    expect(conflict).toMatchObject({ status: 409, code: "template_version_exists" });
+
+    const created = await client.createTask({
+      name: "hello",
+      namespace,
+      version: "1.0.0",
+      context: {},
+      initiator: "client-test",
+      source_system: "vitest",
+      reason: "listTasks",
+    });
+    await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });
+    await vi.waitUntil(async () => (await client.listTasks({ namespace, status: "complete" })).tasks.length === 1, {
+      timeout: 10_000,
+      interval: 25,
+    });
+    const listed = await client.listTasks({ namespace, created_after: new Date(Date.parse(created.created_at)), per_page: 10 });
+    expect(listed.tasks.map((t) => t.task_uuid)).toEqual([created.task_uuid]);
+    expect(listed.pagination).toMatchObject({ page: 1, per_page: 10, total_count: 1 });
+    expect(await rejection(client.listTasks({ per_page: 1_000 }))).toMatchObject({ status: 400, code: "invalid_query" });
   });
 
   it("reports health", async () => {

@@ -43,4 +43,15 @@ describe("the OpenAPI document", () => {
       doc.paths["/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}"]?.patch?.requestBody?.content["application/json"]?.schema;
     expect(JSON.stringify(action)).toContain("complete_manually");
   });
+
+  it("documents the task list's query parameters and the template routes' YAML and JSON bodies", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { parameters: { name: string; in: string }[]; requestBody?: { content: object } }>>;
+    };
+    const query = doc.paths["/v1/tasks"]?.get?.parameters.filter((p) => p.in === "query").map((p) => p.name);
+    expect(query).toEqual(expect.arrayContaining(["namespace", "status", "created_after", "page", "per_page"]));
+    const put = doc.paths["/v1/templates/{namespace}/{name}/{version}"]?.put?.requestBody?.content;
+    expect(Object.keys(put ?? {})).toEqual(expect.arrayContaining(["application/yaml", "application/json"]));
+    expect(doc.paths["/v1/templates/validate"]?.post).toMatchObject({ "x-permission": "templates:validate" });
+  });
 });

@@ -67,6 +67,61 @@ describe("tasker-edge/client transport", () => {
     expect(seen[0]?.headers.get("authorization")).toBeNull();
   });
 
+  it("lists tasks with filters in the query string, Dates as ISO 8601 and absent filters left out", async () => {
+    const seen: Request[] = [];
+    const spy = createClient({
+      baseUrl: "http://x.test",
+      fetch: async (input, init) => {
+        seen.push(new Request(input, init));
+        return Response.json({ tasks: [], pagination: {} });
+      },
+    });
+    await spy.listTasks({
+      namespace: "ecommerce",
+      status: "blocked_by_failures",
+      created_after: new Date(Date.UTC(2026, 10, 1)),
+      initiator: undefined,
+      page: 2,
+      per_page: 50,
+    });
+    await spy.listTasks();
+    const url = new URL(seen[0]?.url ?? "");
+    expect(url.pathname).toBe("/v1/tasks");
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      namespace: "ecommerce",
+      status: "blocked_by_failures",
+      created_after: "2026-11-01T00:00:00.000Z",
+      page: "2",
+      per_page: "50",
+    });
+    expect(seen[1]?.url).toBe("http://x.test/v1/tasks");
+  });
+
+  it("sends a template string as YAML and an object as JSON, and tells 201 from 200", async () => {
+    const seen: Request[] = [];
+    let status = 201;
+    const spy = createClient({
+      baseUrl: "http://x.test",
+      fetch: async (input, init) => {
+        seen.push(new Request(input, init));
+        return Response.json({ name: "t", origin: "registered" }, { status });
+      },
+    });
+    expect(await spy.registerTemplate("ns", "t", "1.0.0", "name: t\n")).toMatchObject({ created: true });
+    status = 200;
+    expect(await spy.registerTemplate("ns", "t", "1.0.0", { name: "t" })).toMatchObject({ created: false });
+    await spy.validateTemplate("name: t\n");
+    const [yaml, json, validate] = seen;
+    expect(yaml?.method).toBe("PUT");
+    expect(yaml?.url).toBe("http://x.test/v1/templates/ns/t/1.0.0");
+    expect(yaml?.headers.get("content-type")).toBe("application/yaml");
+    expect(await yaml?.text()).toBe("name: t\n");
+    expect(json?.headers.get("content-type")).toBe("application/json");
+    expect(await json?.json()).toEqual({ name: "t" });
+    expect(validate?.url).toBe("http://x.test/v1/templates/validate");
+    expect(validate?.method).toBe("POST");
+  });
+
   it("waitForTask polls until a settled status, and times out otherwise", async () => {
     const statuses = ["pending", "steps_in_process", "blocked_by_failures"];
     let calls = 0;

@@ -1,0 +1,69 @@
+// The one template lookup: bundled templates first, then registered ones (D1), cached per isolate.
+import { loadBundledTemplates } from "../templates/bundled";
+import { compareVersions, type TemplateRegistry } from "../templates/registry";
+import type { TaskTemplate } from "../templates/types";
+import { getRegisteredTemplate, listRegisteredVersions, type RegisteredTemplate } from "./templates";
+
+export type CatalogEnv = Pick<Env, "TASKER_DB">;
+
+export type FoundTemplate = { origin: "bundled"; template: TaskTemplate } | ({ origin: "registered" } & RegisteredTemplate);
+
+let bundled: TemplateRegistry | undefined;
+
+/** The templates shipped with the Worker, loaded and validated once per isolate. */
+export function bundledTemplates(): TemplateRegistry {
+  bundled ??= loadBundledTemplates();
+  return bundled;
+}
+
+// A registered version never changes, so a hit can be kept for the isolate's life; misses are not
+// kept, since the version may be registered a moment later.
+const MAX_CACHED = 256;
+const registeredCache = new Map<string, RegisteredTemplate>();
+const cacheKey = (namespace: string, name: string, version: string) => JSON.stringify([namespace, name, version]);
+
+/** A template with where it comes from (and, for a registered one, its hash and registration). */
+export async function lookupTemplate(
+  env: CatalogEnv,
+  namespace: string,
+  name: string,
+  version: string,
+): Promise<FoundTemplate | undefined> {
+  const shipped = bundledTemplates().get(namespace, name, version);
+  if (shipped) return { origin: "bundled", template: shipped };
+  const key = cacheKey(namespace, name, version);
+  let record = registeredCache.get(key);
+  if (!record) {
+    record = (await getRegisteredTemplate(env.TASKER_DB, namespace, name, version)) ?? undefined;
+    if (!record) return undefined;
+    if (registeredCache.size >= MAX_CACHED) registeredCache.clear();
+    registeredCache.set(key, record);
+  }
+  return { origin: "registered", ...record };
+}
+
+/** The newest version of a template among bundled and registered ones (numeric parts compared as numbers). */
+async function newestVersion(env: CatalogEnv, namespace: string, name: string): Promise<string | undefined> {
+  const shipped = bundledTemplates()
+    .list({ namespace })
+    .filter((t) => t.name === name)
+    .map((t) => t.version);
+  const registered = await listRegisteredVersions(env.TASKER_DB, namespace, name);
+  return [...shipped, ...registered].sort(compareVersions).at(-1);
+}
+
+/**
+ * The template a task of (namespace, name, version) runs, bundled or registered, or undefined; a
+ * `null` version means the newest one. Used by `POST /v1/tasks` and by a task object starting a
+ * sub-workflow's child task.
+ */
+export async function findTemplate(
+  env: CatalogEnv,
+  namespace: string,
+  name: string,
+  version: string | null,
+): Promise<TaskTemplate | undefined> {
+  const exact = version ?? (await newestVersion(env, namespace, name));
+  if (exact === undefined) return undefined;
+  return (await lookupTemplate(env, namespace, name, exact))?.template;
+}

@@ -1,0 +1,100 @@
+// The catalog database (D1): its numbered migrations, applied in code the first time an isolate uses it.
+
+export interface CatalogMigration {
+  version: number;
+  description: string;
+  statements: string[];
+}
+
+/**
+ * Every migration is written so that running it twice is harmless (`IF NOT EXISTS`): two isolates
+ * starting at once may both apply it before either records it, and that must not fail.
+ */
+export const CATALOG_MIGRATIONS: readonly CatalogMigration[] = [
+  {
+    version: 1,
+    description: "registered templates and the task index",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS templates (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        template TEXT NOT NULL,
+        source TEXT NOT NULL,
+        source_format TEXT NOT NULL,
+        description TEXT,
+        step_count INTEGER NOT NULL,
+        registered_by TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        PRIMARY KEY (namespace, name, version)
+      )`,
+      `CREATE TABLE IF NOT EXISTS task_index (
+        task_uuid TEXT PRIMARY KEY,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        status TEXT NOT NULL,
+        initiator TEXT NOT NULL,
+        source_system TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        tags TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        parent_correlation_id TEXT,
+        total_steps INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        completed_at INTEGER,
+        revision INTEGER NOT NULL
+      )`,
+      // Newest first is the only order; each filter column leads an index that ends in created_at.
+      "CREATE INDEX IF NOT EXISTS task_index_by_created ON task_index (created_at, task_uuid)",
+      "CREATE INDEX IF NOT EXISTS task_index_by_template ON task_index (namespace, name, created_at)",
+      "CREATE INDEX IF NOT EXISTS task_index_by_status ON task_index (status, created_at)",
+      "CREATE INDEX IF NOT EXISTS task_index_by_initiator ON task_index (initiator, created_at)",
+      "CREATE INDEX IF NOT EXISTS task_index_by_source ON task_index (source_system, created_at)",
+      "CREATE INDEX IF NOT EXISTS task_index_by_correlation ON task_index (correlation_id)",
+    ],
+  },
+];
+
+const LEDGER = "tasker_migrations";
+
+/** Applies every migration the database lacks, each with its ledger row in one batch (a D1 transaction). */
+export async function migrateCatalog(db: D1Database, now = Date.now()): Promise<number> {
+  const [, current] = await db.batch<{ v: number | null }>([
+    db.prepare(
+      `CREATE TABLE IF NOT EXISTS ${LEDGER} (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+    ),
+    db.prepare(`SELECT MAX(version) AS v FROM ${LEDGER}`),
+  ]);
+  let applied = current?.results[0]?.v ?? 0;
+  for (const migration of CATALOG_MIGRATIONS) {
+    if (migration.version <= applied) continue;
+    await db.batch([
+      ...migration.statements.map((sql) => db.prepare(sql)),
+      db
+        .prepare(`INSERT OR IGNORE INTO ${LEDGER} (version, description, applied_at) VALUES (?, ?, ?)`)
+        .bind(migration.version, migration.description, now),
+    ]);
+    applied = migration.version;
+  }
+  return applied;
+}
+
+const ready = new WeakMap<D1Database, Promise<void>>();
+
+/**
+ * Resolves once the catalog's schema is current. The check runs once per isolate and binding (one
+ * round trip); a failure is not cached, so the next caller tries again.
+ */
+export function ensureCatalog(db: D1Database): Promise<void> {
+  let pending = ready.get(db);
+  if (!pending) {
+    pending = migrateCatalog(db).then(() => undefined);
+    ready.set(db, pending);
+    pending.catch(() => ready.delete(db));
+  }
+  return pending;
+}

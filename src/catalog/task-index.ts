@@ -1,0 +1,167 @@
+// The task index (D1): one row per task, written by the task's object on status changes, read by `GET /v1/tasks`.
+import type { TaskState } from "../engine/states";
+import { ensureCatalog } from "./schema";
+
+/** What a task's object writes: its summary and a revision that only grows, so a late write never undoes a newer one. */
+export interface TaskIndexEntry {
+  task_uuid: string;
+  namespace: string;
+  name: string;
+  version: string;
+  status: TaskState;
+  initiator: string;
+  source_system: string;
+  reason: string;
+  priority: number;
+  tags: string[];
+  correlation_id: string;
+  parent_correlation_id: string | null;
+  total_steps: number;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  revision: number;
+}
+
+/** A task as `GET /v1/tasks` lists it: the summary fields of the task view, with ISO times. */
+export interface TaskSummary {
+  task_uuid: string;
+  name: string;
+  namespace: string;
+  version: string;
+  status: TaskState;
+  initiator: string;
+  source_system: string;
+  reason: string;
+  priority: number;
+  tags: string[];
+  correlation_id: string;
+  parent_correlation_id: string | null;
+  total_steps: number;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface TaskIndexFilters {
+  namespace?: string | undefined;
+  name?: string | undefined;
+  version?: string | undefined;
+  status?: TaskState | undefined;
+  initiator?: string | undefined;
+  source_system?: string | undefined;
+  correlation_id?: string | undefined;
+  /** Epoch ms, inclusive. */
+  created_after?: number | undefined;
+  /** Epoch ms, exclusive. */
+  created_before?: number | undefined;
+}
+
+const COLUMNS = [
+  "task_uuid",
+  "namespace",
+  "name",
+  "version",
+  "status",
+  "initiator",
+  "source_system",
+  "reason",
+  "priority",
+  "tags",
+  "correlation_id",
+  "parent_correlation_id",
+  "total_steps",
+  "created_at",
+  "updated_at",
+  "completed_at",
+  "revision",
+] as const;
+
+const UPSERT = `INSERT INTO task_index (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})
+  ON CONFLICT (task_uuid) DO UPDATE SET
+    ${COLUMNS.filter((c) => c !== "task_uuid")
+      .map((c) => `${c} = excluded.${c}`)
+      .join(", ")}
+  WHERE excluded.revision >= task_index.revision`;
+
+/** Upserts a task's row; a write carrying an older revision than the stored one changes nothing. */
+export async function writeTaskIndex(db: D1Database, entry: TaskIndexEntry): Promise<void> {
+  await ensureCatalog(db);
+  const values = COLUMNS.map((column) => (column === "tags" ? JSON.stringify(entry.tags) : entry[column]));
+  await db
+    .prepare(UPSERT)
+    .bind(...values)
+    .run();
+}
+
+type Row = Omit<TaskIndexEntry, "tags"> & { tags: string };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function summaryOf(row: Row): TaskSummary {
+  return {
+    task_uuid: row.task_uuid,
+    name: row.name,
+    namespace: row.namespace,
+    version: row.version,
+    status: row.status,
+    initiator: row.initiator,
+    source_system: row.source_system,
+    reason: row.reason,
+    priority: row.priority,
+    tags: JSON.parse(row.tags) as string[],
+    correlation_id: row.correlation_id,
+    parent_correlation_id: row.parent_correlation_id,
+    total_steps: row.total_steps,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    completed_at: row.completed_at === null ? null : iso(row.completed_at),
+  };
+}
+
+const EQUALITY_FILTERS = ["namespace", "name", "version", "status", "initiator", "source_system", "correlation_id"] as const;
+
+/**
+ * One page of matching tasks, newest first, and how many match in all. `namespaces` limits a
+ * namespace-scoped caller to its own (null: every namespace); it is bound as one JSON parameter so
+ * a long scope list never meets D1's limit on bound parameters.
+ */
+export async function queryTaskIndex(
+  db: D1Database,
+  filters: TaskIndexFilters,
+  page: { offset: number; limit: number },
+  namespaces: readonly string[] | null,
+): Promise<{ tasks: TaskSummary[]; total: number }> {
+  await ensureCatalog(db);
+  const conditions: string[] = [];
+  const params: (string | number)[] = [];
+  for (const key of EQUALITY_FILTERS) {
+    const value = filters[key];
+    if (value === undefined) continue;
+    conditions.push(`${key} = ?`);
+    params.push(value);
+  }
+  if (filters.created_after !== undefined) {
+    conditions.push("created_at >= ?");
+    params.push(filters.created_after);
+  }
+  if (filters.created_before !== undefined) {
+    conditions.push("created_at < ?");
+    params.push(filters.created_before);
+  }
+  if (namespaces !== null) {
+    conditions.push("namespace IN (SELECT value FROM json_each(?))");
+    params.push(JSON.stringify(namespaces));
+  }
+  const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+  const [rows, count] = await db.batch<Row | { n: number }>([
+    db
+      .prepare(`SELECT ${COLUMNS.join(", ")} FROM task_index ${where} ORDER BY created_at DESC, task_uuid DESC LIMIT ? OFFSET ?`)
+      .bind(...params, page.limit, page.offset),
+    db.prepare(`SELECT COUNT(*) AS n FROM task_index ${where}`).bind(...params),
+  ]);
+  return {
+    tasks: ((rows?.results ?? []) as Row[]).map(summaryOf),
+    total: (count?.results[0] as { n: number } | undefined)?.n ?? 0,
+  };
+}

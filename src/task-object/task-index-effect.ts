@@ -1,0 +1,159 @@
+// The task's row in the task index (D1): an effect written with each status change, sent off the hot path.
+import { type TaskIndexEntry, writeTaskIndex } from "../catalog/task-index";
+import type { TaskTransitionRecord } from "../engine/task-run";
+import { log } from "../log";
+import type { TaskRow } from "./store";
+
+/** The effect kind; at most one such row is pending per task, for its latest state. */
+export const INDEX_EFFECT = "index_task";
+/** Timer kind that retries a pending index write (the step outbox's flush timer is cleared independently). */
+export const INDEX_FLUSH_TIMER = "index_flush";
+/** First retry of a failed write; doubles per failure up to the cap. */
+export const INDEX_RETRY_BASE_MS = 5_000;
+export const INDEX_RETRY_MAX_MS = 300_000;
+
+/**
+ * Whether an operation's task transitions change what the index holds: the task's status at the end
+ * differs from its status at the start. Creation always does (from `pending`). A report that passes
+ * through `evaluating_results` and back to `steps_in_process` does not, so busy tasks cost no writes.
+ */
+export function changesIndexedStatus(transitions: readonly Pick<TaskTransitionRecord, "from" | "to">[]): boolean {
+  const first = transitions[0];
+  const last = transitions.at(-1);
+  return first !== undefined && last !== undefined && first.from !== last.to;
+}
+
+/** The index row of a task: its summary fields, with the latest transition's id as a revision that only grows. */
+export function indexEntryOf(task: TaskRow, totalSteps: number, revision: number): TaskIndexEntry {
+  return {
+    task_uuid: task.task_uuid,
+    namespace: task.namespace,
+    name: task.name,
+    version: task.version,
+    status: task.state,
+    initiator: task.initiator,
+    source_system: task.source_system,
+    reason: task.reason,
+    priority: task.priority,
+    tags: JSON.parse(task.tags) as string[],
+    correlation_id: task.correlation_id,
+    parent_correlation_id: task.parent_correlation_id,
+    total_steps: totalSteps,
+    created_at: task.created_at,
+    updated_at: task.updated_at,
+    completed_at: task.completed_at,
+    revision,
+  };
+}
+
+interface PendingIndexWrite {
+  id: number;
+  attempts: number;
+}
+
+/**
+ * Keeps a task's index row in step with its object. `enqueue` runs inside the operation's
+ * transaction; `flush` writes the current state afterwards, without the operation waiting for it. A
+ * failed write stays pending and the object's alarm retries it with backoff; since every write carries
+ * the current state and a growing revision, retries and late writes are harmless.
+ */
+export class TaskIndexWriter {
+  private flushing: Promise<void> | null = null;
+  private again = false;
+  /** Whether a pending write may exist; starts true so a crash's leftover is sent. */
+  private dirty = true;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly task: () => TaskRow | null,
+    private readonly db: () => D1Database | undefined,
+  ) {}
+
+  /** Replaces any pending index write with one for the state this transaction leaves. */
+  enqueue(now: number): void {
+    this.sql.exec("DELETE FROM effects WHERE kind = ?", INDEX_EFFECT);
+    this.sql.exec(
+      "INSERT INTO effects (kind, payload, created_at) VALUES (?, ?, ?)",
+      INDEX_EFFECT,
+      JSON.stringify({ kind: INDEX_EFFECT, attempts: 0 }),
+      now,
+    );
+    this.armRetry(now + INDEX_RETRY_BASE_MS);
+    this.dirty = true;
+  }
+
+  /** Marks a write as possibly pending (the alarm fired), so the next flush looks. */
+  wake(): void {
+    this.dirty = true;
+  }
+
+  /** Sends the pending write, if any; resolves once nothing more is to be done now. Never rejects. */
+  flush(): Promise<void> {
+    if (!this.dirty) return Promise.resolve();
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = (async () => {
+      do {
+        this.again = false;
+        this.dirty = false;
+        await this.writeOnce();
+      } while (this.again);
+    })().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private pending(): PendingIndexWrite | null {
+    const row = this.sql
+      .exec<{ id: number; payload: string }>(
+        "SELECT id, payload FROM effects WHERE kind = ? ORDER BY id DESC LIMIT 1",
+        INDEX_EFFECT,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    const { attempts = 0 } = JSON.parse(row.payload) as { attempts?: number };
+    return { id: row.id, attempts };
+  }
+
+  private async writeOnce(): Promise<void> {
+    const pending = this.pending();
+    const task = this.task();
+    if (!pending || !task) {
+      this.clearRetry();
+      return;
+    }
+    // Read together, with no await in between: the entry is one consistent state of the task.
+    const totalSteps = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM steps").one().n;
+    const revision = this.sql.exec<{ r: number | null }>("SELECT MAX(id) AS r FROM task_transitions").one().r ?? 0;
+    const entry = indexEntryOf(task, totalSteps, revision);
+    try {
+      const db = this.db();
+      if (!db) throw new Error("binding TASKER_DB is not configured");
+      await writeTaskIndex(db, entry);
+    } catch (error) {
+      const attempts = pending.attempts + 1;
+      const delay = Math.min(INDEX_RETRY_MAX_MS, INDEX_RETRY_BASE_MS * 2 ** (attempts - 1));
+      log("error", "task_index.write_failed", { task_uuid: task.task_uuid, attempts, retry_in_ms: delay, error: String(error) });
+      this.sql.exec("UPDATE effects SET payload = ? WHERE id = ?", JSON.stringify({ kind: INDEX_EFFECT, attempts }), pending.id);
+      this.armRetry(Date.now() + delay, true);
+      return;
+    }
+    // A newer state enqueued while the write was in flight keeps its row (a higher id) and is sent next.
+    this.sql.exec("DELETE FROM effects WHERE kind = ? AND id <= ?", INDEX_EFFECT, pending.id);
+    if (this.pending()) this.again = true;
+    else this.clearRetry();
+  }
+
+  private armRetry(dueAt: number, replace = false): void {
+    if (replace) this.clearRetry();
+    const armed = this.sql.exec("SELECT 1 FROM timers WHERE kind = ? LIMIT 1", INDEX_FLUSH_TIMER).toArray().length > 0;
+    if (!armed) this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", dueAt, INDEX_FLUSH_TIMER);
+  }
+
+  private clearRetry(): void {
+    this.sql.exec("DELETE FROM timers WHERE kind = ?", INDEX_FLUSH_TIMER);
+  }
+}
