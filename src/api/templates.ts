@@ -2,6 +2,7 @@
 import { type Context, Hono } from "hono";
 import { bundledTemplates, type FoundTemplate, lookupTemplate } from "../catalog/find-template";
 import { listRegisteredTemplates, registerTemplate, templateContentHash } from "../catalog/templates";
+import { workflowLoopThrough } from "../catalog/workflow-loops";
 import { differingPaths } from "../templates/diff";
 import { compareVersions } from "../templates/registry";
 import type { TaskTemplate, TemplateProblem } from "../templates/types";
@@ -157,6 +158,10 @@ templateRoutes.put("/:namespace/:name/:version", requirePermission("templates:wr
     const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
     if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
     return c.json(templateDetail({ origin: "bundled", template: shipped }), 200);
+  }
+  const loop = await workflowLoopThrough(c.env, template);
+  if (loop) {
+    throw new ApiError(400, "workflow_cycle", `the template would start itself as a child task: ${loop.join(" → ")}`, { loop });
   }
   const registered = await registerTemplate(c.env.TASKER_DB, {
     template,

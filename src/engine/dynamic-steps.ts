@@ -31,7 +31,6 @@ export interface PlannedStep {
 
 export type Plan = { ok: true; steps: PlannedStep[] } | { ok: false; message: string };
 
-const DYNAMIC_PARENTS: ReadonlySet<StepType> = new Set(["decision", "batchable"]);
 const CREATED_LATER: ReadonlySet<StepType> = new Set(["batch_worker", "deferred_convergence"]);
 
 function childrenByName(template: TaskTemplate): Map<string, string[]> {
@@ -177,7 +176,8 @@ export function planBatch(template: TaskTemplate, batchable: string, result: unk
       if (seen.has(batchId)) return { ok: false, message: `cursor_configs[${index}].batch_id "${batchId}" is used twice` };
       seen.add(batchId);
       const c = cursor as Record<string, unknown>;
-      const batchSize = Number.isInteger(c.batch_size) ? (c.batch_size as number) : config.batch_size;
+      const batchSize =
+        Number.isInteger(c.batch_size) && (c.batch_size as number) > 0 ? (c.batch_size as number) : config.batch_size;
       const name = `${worker.name}_${batchId}`;
       if (existing.has(name)) continue;
       workers.push({
@@ -209,7 +209,8 @@ export function planBatch(template: TaskTemplate, batchable: string, result: unk
 /**
  * The planned steps: `workers` as given, then `seeds` and everything reachable below them and the
  * workers, in dependency order. Reaching stops at decision and batchable steps (created, not
- * expanded) and at batch workers (only their batchable step creates them).
+ * expanded), at batch workers (only their batchable step creates them) and at a batchable step's
+ * convergence steps (its batch creates them).
  */
 function closure(
   template: TaskTemplate,
@@ -235,7 +236,11 @@ function closure(
     const step = byName.get(name);
     if (reach.has(name) || existing.has(name) || !step || step.type === "batch_worker") continue;
     reach.add(name);
-    if (!DYNAMIC_PARENTS.has(step.type)) pending.push(...(children.get(name) ?? []));
+    // A decision's children wait for its own outcome; a batchable step's regular children exist with
+    // it (as at task start), while its convergence steps wait for the batch.
+    if (step.type === "decision") continue;
+    const below = children.get(name) ?? [];
+    pending.push(...(step.type === "batchable" ? below.filter((c) => byName.get(c)?.type !== "deferred_convergence") : below));
   }
 
   const planned = [...workers];

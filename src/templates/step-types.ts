@@ -1,5 +1,4 @@
 // Rules that tie steps of special types together: batches and their workers, convergence, sub-workflows.
-import { initialStepNames } from "../engine/dynamic-steps";
 import { parseWorkflowConfig, WORKFLOW_HANDLER } from "../engine/sub-workflow";
 import { formatPath } from "./paths";
 import type { TaskTemplate, TemplateProblem } from "./types";
@@ -58,8 +57,32 @@ export function checkStepTypes(template: TaskTemplate): TemplateProblem[] {
       problems.push({ path: at(index, "type"), message: "no batchable step names this batch_worker as its worker_template" });
     }
   });
-  if (problems.length === 0 && initialStepNames(template).size === 0) {
-    problems.push({ path: "steps", message: "no step can run first: every step waits for a decision or a batch" });
-  }
+  // A convergence step is created by the decision or batch above it; anywhere else nothing would create it.
+  const createdLater = belowDecisionsOrWorkers(template);
+  template.steps.forEach((step, index) => {
+    if (step.type === "deferred_convergence" && step.dependencies.length > 0 && !createdLater.has(step.name)) {
+      problems.push({
+        path: at(index, "type"),
+        message:
+          "a deferred_convergence step must be below a decision or a batch_worker step (they create it); use standard here",
+      });
+    }
+  });
   return problems;
+}
+
+/** Names of the steps below some decision or batch_worker step. */
+function belowDecisionsOrWorkers(template: TaskTemplate): Set<string> {
+  const children = new Map<string, string[]>(template.steps.map((s) => [s.name, []]));
+  for (const step of template.steps) for (const parent of step.dependencies) children.get(parent)?.push(step.name);
+  const below = new Set<string>();
+  const pending = template.steps
+    .filter((s) => s.type === "decision" || s.type === "batch_worker")
+    .flatMap((s) => children.get(s.name) ?? []);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (below.has(name)) continue;
+    below.add(name);
+    pending.push(...(children.get(name) ?? []));
+  }
+  return below;
 }

@@ -175,6 +175,24 @@ steps:
     await errorOf(await api(path("broken_one")), 404, "template_not_found");
   });
 
+  it("refuses a template that would start itself as a child task, directly or through a registered template", async () => {
+    const starter = (name: string, child: string) => `
+name: ${name}
+namespace_name: registered
+version: 1.0.0
+steps:
+  - name: run_child
+    handler: { callable: WorkflowHandler, initialization: { task_template: ${child}, version: "1.0.0" } }
+`;
+    const itself = await errorOf(await put(path("loop_self"), starter("loop_self", "loop_self")), 400, "workflow_cycle");
+    expect(itself.details).toEqual({ loop: ["registered/loop_self@1.0.0", "registered/loop_self@1.0.0"] });
+    // loop_a names loop_b before it exists, which is fine; loop_b naming loop_a would close the loop.
+    expect((await put(path("loop_a"), starter("loop_a", "loop_b"))).status).toBe(201);
+    const closing = await errorOf(await put(path("loop_b"), starter("loop_b", "loop_a")), 400, "workflow_cycle");
+    expect(closing.message).toContain("registered/loop_b@1.0.0 → registered/loop_a@1.0.0 → registered/loop_b@1.0.0");
+    expect((await api(path("loop_b"))).status).toBe(404);
+  });
+
   it("answers 400 with the mismatching keys when the body's identity differs from the URL's", async () => {
     const error = await errorOf(
       await put(path("echo_chain", "9.9.9"), echoTemplate({ name: "echo_chain", version: "1.0.0" })),
