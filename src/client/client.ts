@@ -29,7 +29,10 @@ export interface TaskerClient {
   /** `DELETE /v1/tasks/{uuid}`: the cancelled task. */
   cancelTask(taskUuid: string, reason?: string): Promise<TaskView>;
   taskTransitions(taskUuid: string): Promise<TransitionView[]>;
+  /** Every step of the task, in creation order, read page by page (1,000 per request). */
   listSteps(taskUuid: string): Promise<StepView[]>;
+  /** `GET /v1/tasks/{uuid}/workflow_steps`: one page of steps with its `pagination`. */
+  listStepsPage(taskUuid: string, page?: { page?: number; perPage?: number }): Promise<StepsResponse>;
   getStep(taskUuid: string, stepUuid: string): Promise<StepView>;
   stepAudit(taskUuid: string, stepUuid: string): Promise<TransitionView[]>;
   /** `reset_for_retry`: a failed step runs again from scratch. */
@@ -73,6 +76,10 @@ export function createClient(options: ClientOptions): TaskerClient {
   const http = createTransport(options);
   const task = (uuid: string) => `/v1/tasks/${seg(uuid)}`;
   const step = (uuid: string, stepUuid: string) => `${task(uuid)}/workflow_steps/${seg(stepUuid)}`;
+  const stepsPage = (uuid: string, page: number, perPage: number) =>
+    http.request<StepsResponse>("GET", `${task(uuid)}/workflow_steps`, {
+      query: { page: String(page), per_page: String(perPage) },
+    });
   const stepAction = (uuid: string, stepUuid: string, body: Record<string, unknown>) =>
     http.request<StepView>("PATCH", step(uuid, stepUuid), { body });
   const templateBody = (template: string | Record<string, unknown>) =>
@@ -86,7 +93,15 @@ export function createClient(options: ClientOptions): TaskerClient {
     listTasks: (filters = {}) => http.request<TaskList>("GET", "/v1/tasks", { query: taskListQuery(filters) }),
     cancelTask: (uuid, reason) => http.request<TaskView>("DELETE", task(uuid), reason === undefined ? {} : { body: { reason } }),
     taskTransitions: async (uuid) => (await http.request<TransitionsResponse>("GET", `${task(uuid)}/transitions`)).transitions,
-    listSteps: async (uuid) => (await http.request<StepsResponse>("GET", `${task(uuid)}/workflow_steps`)).steps,
+    listSteps: async (uuid) => {
+      const steps: StepView[] = [];
+      for (let page = 1; ; page++) {
+        const response = await stepsPage(uuid, page, 1_000);
+        steps.push(...response.steps);
+        if (!response.pagination.has_next) return steps;
+      }
+    },
+    listStepsPage: (uuid, { page = 1, perPage = 500 } = {}) => stepsPage(uuid, page, perPage),
     getStep: (uuid, stepUuid) => http.request<StepView>("GET", step(uuid, stepUuid)),
     stepAudit: async (uuid, stepUuid) =>
       (await http.request<StepAuditResponse>("GET", `${step(uuid, stepUuid)}/audit`)).transitions,

@@ -39,6 +39,7 @@ export interface StepsResponse {
   task_uuid: string;
   total_count: number;
   steps: StepView[];
+  pagination: Pagination;
 }
 
 export interface StepAuditResponse {

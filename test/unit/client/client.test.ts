@@ -136,3 +136,21 @@ describe("tasker-edge/client transport", () => {
     expect((error as TaskerTimeoutError).lastTask?.status).toBe("blocked_by_failures");
   });
 });
+
+describe("listSteps", () => {
+  it("reads every page of a large task's steps, 1,000 at a time", async () => {
+    const urls: string[] = [];
+    const client = createClient({
+      baseUrl: "http://x.test",
+      fetch: async (input) => {
+        const url = new URL(String(input));
+        urls.push(`${url.pathname}${url.search}`);
+        const page = Number(url.searchParams.get("page"));
+        const steps = page === 1 ? [{ name: "a" }, { name: "b" }] : [{ name: "c" }];
+        return Response.json({ task_uuid: "t", total_count: 3, steps, pagination: { page, has_next: page < 2 } });
+      },
+    });
+    expect((await client.listSteps("t")).map((s) => s.name)).toEqual(["a", "b", "c"]);
+    expect(urls).toEqual(["/v1/tasks/t/workflow_steps?page=1&per_page=1000", "/v1/tasks/t/workflow_steps?page=2&per_page=1000"]);
+  });
+});
