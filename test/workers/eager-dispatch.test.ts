@@ -70,3 +70,30 @@ ${Array.from({ length: 20 }, (_, i) => `  - name: leaf_${i}\n    handler: { call
     expect(receipt.eager).toHaveLength(16);
   });
 });
+
+describe("eager start", () => {
+  it("runs a new task's first step in the Worker that created it, without a queue message", async () => {
+    const { task_uuid } = await submit({ ...SEED_ORDER, context: { ...SEED_ORDER.context, order_id: "ORD-EAGER-START" } });
+    await waitForTask(task_uuid, hasStatus("complete"));
+    const first = await stepNamed(task_uuid, "validate_order");
+    const enqueue = (await stepAudit(task_uuid, first.step_uuid)).find((t) => t.event === "enqueue");
+    expect(enqueue?.metadata.eager).toBe(true);
+    expect(first.attempts).toBe(1);
+  });
+
+  it("leaves the first steps of a namespace with a queue of its own (a handler bundle) to that queue", async () => {
+    const { task_uuid } = await submit({
+      name: "invoice_run",
+      namespace: "billing",
+      version: "1.0.0",
+      context: { account_id: `ACC-${crypto.randomUUID().slice(0, 8)}`, period: "2026-11", usage: [{ sku: "seats", quantity: 1 }] },
+      initiator: "test",
+      source_system: "vitest",
+      reason: "eager start stays out of other queues",
+    });
+    const first = await stepNamed(task_uuid, "load_account");
+    const enqueue = (await stepAudit(task_uuid, first.step_uuid)).find((t) => t.event === "enqueue");
+    expect(enqueue?.metadata).toEqual({ dispatch_id: expect.any(String) });
+    await waitForTask(task_uuid, hasStatus("complete", "blocked_by_failures"));
+  });
+});
