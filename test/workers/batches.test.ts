@@ -1,3 +1,5 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, inject, it } from "vitest";
 import type { StepOutcome } from "../../src/engine/protocol";
 import type { StepView } from "../../src/task-object/views";
@@ -228,6 +230,10 @@ describe("batch fan-out", () => {
       });
       const tooMany = await api(`/v1/tasks/${task.task_uuid}/workflow_steps?per_page=5000`);
       expect(tooMany.status).toBe(400);
+      const databaseBytes = await runInDurableObject(
+        env.TASKS.getByName(task.task_uuid),
+        (_i, state) => state.storage.sql.databaseSize,
+      );
       console.log(
         JSON.stringify({
           evt: "batch_scale.summary",
@@ -235,6 +241,7 @@ describe("batch fan-out", () => {
           steps: total,
           elapsed_ms: elapsedMs,
           ms_per_worker: Math.round((elapsedMs / size) * 100) / 100,
+          object_database_bytes: databaseBytes,
         }),
       );
     },
