@@ -86,7 +86,11 @@ describe("eager start", () => {
       name: "invoice_run",
       namespace: "billing",
       version: "1.0.0",
-      context: { account_id: `ACC-${crypto.randomUUID().slice(0, 8)}`, period: "2026-11", usage: [{ sku: "seats", quantity: 1 }] },
+      context: {
+        account_id: `ACC-${crypto.randomUUID().slice(0, 8)}`,
+        period: "2026-11",
+        usage: [{ sku: "seats", quantity: 1 }],
+      },
       initiator: "test",
       source_system: "vitest",
       reason: "eager start stays out of other queues",

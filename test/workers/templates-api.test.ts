@@ -338,6 +338,41 @@ steps:
     expect(childTask.version).toBe("1.10.0");
   });
 
+  it("nests sub-workflows: a grandchild's results reach the root through each parent step", async () => {
+    const level = (name: string, child: string | null) => `
+name: ${name}
+namespace_name: registered
+version: 1.0.0
+steps:
+  - name: ${child === null ? "leaf" : "run_child"}
+    handler: ${child === null ? "{ callable: EchoHandler }" : `{ callable: WorkflowHandler, initialization: { task_template: ${child}, version: "1.0.0" } }`}
+`;
+    for (const [name, child] of [
+      ["nest_leaf", null],
+      ["nest_middle", "nest_leaf"],
+      ["nest_root", "nest_middle"],
+    ] as const) {
+      expect((await put(path(name), level(name, child))).status).toBe(201);
+    }
+    const root = await submit({
+      name: "nest_root",
+      namespace: "registered",
+      version: "1.0.0",
+      context: { depth: 3 },
+      initiator: "test",
+      source_system: "vitest",
+      reason: "nested sub-workflows",
+    });
+    await waitForTask(root.task_uuid, hasStatus("complete"));
+    const rootStep = await stepNamed(root.task_uuid, "run_child");
+    expect(rootStep.results).toEqual({ run_child: { leaf: { echoed: { depth: 3 }, from: [] } } });
+    const middle = (await (await api(`/v1/tasks/${rootStep.child_task_uuid}`)).json()) as Record<string, unknown>;
+    expect(middle).toMatchObject({ name: "nest_middle", parent_task_uuid: root.task_uuid, correlation_id: root.correlation_id });
+    const middleStep = await stepNamed(middle.task_uuid as string, "run_child");
+    const leaf = (await (await api(`/v1/tasks/${middleStep.child_task_uuid}`)).json()) as Record<string, unknown>;
+    expect(leaf).toMatchObject({ name: "nest_leaf", parent_task_uuid: middle.task_uuid, correlation_id: root.correlation_id });
+  });
+
   it("answers 404 template_not_found for a version nobody registered", async () => {
     const response = await api("/v1/tasks", {
       method: "POST",
