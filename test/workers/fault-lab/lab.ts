@@ -46,6 +46,8 @@ const WEIGHTS: Record<Fault, number> = {
 export interface ScenarioReport {
   seed: number;
   steps: number;
+  /** Whether the scenario was a batch (plan → workers → convergence) rather than a random DAG. */
+  batch: boolean;
   finalState: TaskState;
   faults: Partial<Record<Fault, number>>;
 }
@@ -65,22 +67,53 @@ function prng(seed: number): () => number {
 const registry = new HandlerRegistry().register(ScriptedHandler);
 const consume = createStepConsumer(registry);
 
+const BEHAVIOURS: Behaviour[] = ["succeed", "succeed", "succeed", "retryable", "retryable", "throw", "permanent"];
+const STRATEGIES = ["continue_on_failure", "isolate", "fail_fast"] as const;
+
+function scriptedStep(rand: () => number, name: string, dependencies: string[], extra: Record<string, unknown> = {}) {
+  const behaviour = BEHAVIOURS[Math.floor(rand() * BEHAVIOURS.length)] ?? "succeed";
+  const { initialization, ...fields } = extra;
+  return {
+    name,
+    handler: {
+      callable: "ScriptedHandler",
+      initialization: { behaviour, fail_times: 1 + Math.floor(rand() * 3), ...(initialization as object | undefined) },
+    },
+    dependencies,
+    retry: { max_attempts: 1 + Math.floor(rand() * 3), backoff: "exponential", backoff_base_ms: 100, max_backoff_ms: 1000 },
+    timeout_seconds: 1,
+    ...fields,
+  };
+}
+
+/** A random DAG of 1–9 steps, or (one scenario in three) a batch: plan → 0–6 workers → convergence. */
 function randomTemplate(rand: () => number, seed: number) {
-  const count = 1 + Math.floor(rand() * 9);
-  const behaviours: Behaviour[] = ["succeed", "succeed", "succeed", "retryable", "retryable", "throw", "permanent"];
-  const steps = Array.from({ length: count }, (_, i) => {
-    const dependencies = Array.from({ length: i }, (_, j) => j)
-      .filter(() => rand() < 0.35)
-      .map((j) => `step_${j}`);
-    const behaviour = behaviours[Math.floor(rand() * behaviours.length)] ?? "succeed";
-    return {
-      name: `step_${i}`,
-      handler: { callable: "ScriptedHandler", initialization: { behaviour, fail_times: 1 + Math.floor(rand() * 3) } },
-      dependencies,
-      retry: { max_attempts: 1 + Math.floor(rand() * 3), backoff: "exponential", backoff_base_ms: 100, max_backoff_ms: 1000 },
-      timeout_seconds: 1,
-    };
-  });
+  let steps: ReturnType<typeof scriptedStep>[];
+  if (rand() < 1 / 3) {
+    const before = rand() < 0.5 ? [scriptedStep(rand, "prepare", [])] : [];
+    steps = [
+      ...before,
+      scriptedStep(rand, "plan", before.length > 0 ? ["prepare"] : [], {
+        type: "batchable",
+        initialization: { batch_workers: Math.floor(rand() * 7) },
+        batch_config: {
+          worker_template: "work",
+          parallelism: 1 + Math.floor(rand() * 3),
+          failure_strategy: STRATEGIES[Math.floor(rand() * STRATEGIES.length)],
+        },
+      }),
+      scriptedStep(rand, "work", ["plan"], { type: "batch_worker" }),
+      scriptedStep(rand, "merge", ["work"], { type: "deferred_convergence" }),
+    ];
+  } else {
+    const count = 1 + Math.floor(rand() * 9);
+    steps = Array.from({ length: count }, (_, i) => {
+      const dependencies = Array.from({ length: i }, (_, j) => j)
+        .filter(() => rand() < 0.35)
+        .map((j) => `step_${j}`);
+      return scriptedStep(rand, `step_${i}`, dependencies);
+    });
+  }
   const parsed = validateTemplate({ name: `fault_scenario_${seed}`, namespace_name: "manual", version: "1.0.0", steps });
   if (!parsed.ok) throw new Error(`fault lab built an invalid template: ${JSON.stringify(parsed.problems)}`);
   return parsed.template;
@@ -93,6 +126,14 @@ interface StepRowLite {
   attempts: number;
   dispatch_id: string | null;
   definition: string;
+  inputs: string | null;
+}
+
+/** A batch worker's rules, from its inputs; null for other steps. */
+function batchOf(step: StepRowLite): { failure_strategy: string; parallelism: number } | null {
+  return step.inputs === null
+    ? null
+    : (JSON.parse(step.inputs) as { batch_metadata: { failure_strategy: string; parallelism: number } }).batch_metadata;
 }
 
 function stub(taskUuid: string) {
@@ -103,7 +144,7 @@ async function readSteps(taskUuid: string): Promise<StepRowLite[]> {
   return runInDurableObject(stub(taskUuid), (_i, state) =>
     state.storage.sql
       .exec<StepRowLite & Record<string, SqlStorageValue>>(
-        "SELECT step_uuid, name, state, attempts, dispatch_id, definition FROM steps",
+        "SELECT step_uuid, name, state, attempts, dispatch_id, definition, inputs FROM steps",
       )
       .toArray(),
   );
@@ -251,7 +292,7 @@ async function violations(taskUuid: string): Promise<string[]> {
       task: sql.exec<{ state: TaskState }>("SELECT state FROM task").one(),
       steps: sql
         .exec<StepRowLite & Record<string, SqlStorageValue>>(
-          "SELECT step_uuid, name, state, attempts, dispatch_id, definition FROM steps",
+          "SELECT step_uuid, name, state, attempts, dispatch_id, definition, inputs FROM steps",
         )
         .toArray(),
       stepLog: sql
@@ -284,18 +325,32 @@ async function violations(taskUuid: string): Promise<string[]> {
   }
   const satisfiedAt = new Map<string, number>();
   const completions = new Map<string, number>();
+  // A continue_on_failure worker's permanent failure lets its dependents run, as a success would.
+  const tolerated = new Set(steps.filter((s) => batchOf(s)?.failure_strategy === "continue_on_failure").map((s) => s.step_uuid));
+  // Workers of the batch in flight at once, replayed from the log, never above its parallelism.
+  const workers = new Map(steps.filter((s) => batchOf(s)).map((s) => [s.step_uuid, s]));
+  const parallelism = steps.map(batchOf).find((b) => b !== null)?.parallelism ?? Number.POSITIVE_INFINITY;
+  const inFlight = new Set<string>();
+  let mostInFlight = 0;
   for (const row of stepLog) {
+    const uuid = row.step_uuid ?? "";
+    if (workers.has(uuid)) {
+      if (IN_FLIGHT_STEP_STATES.has(row.to_state as StepState)) inFlight.add(uuid);
+      else inFlight.delete(uuid);
+      mostInFlight = Math.max(mostInFlight, inFlight.size);
+    }
     if (row.event === "create") continue;
     try {
       if (nextStepState(row.from_state as StepState, row.event as StepEvent) !== row.to_state) throw new Error();
     } catch {
       problems.push(`illegal step transition ${row.from_state} --${row.event}--> ${row.to_state}`);
     }
-    const uuid = row.step_uuid ?? "";
     if (row.to_state === "complete") completions.set(uuid, (completions.get(uuid) ?? 0) + 1);
-    if ((row.to_state === "complete" || row.to_state === "resolved_manually") && !satisfiedAt.has(uuid))
-      satisfiedAt.set(uuid, row.id);
+    const satisfies =
+      row.to_state === "complete" || row.to_state === "resolved_manually" || (row.to_state === "error" && tolerated.has(uuid));
+    if (satisfies && !satisfiedAt.has(uuid)) satisfiedAt.set(uuid, row.id);
   }
+  if (mostInFlight > parallelism) problems.push(`${mostInFlight} batch workers in flight at once, parallelism ${parallelism}`);
   for (const [uuid, n] of completions) if (n > 1) problems.push(`step ${uuid} recorded a result ${n} times`);
   for (const row of stepLog.filter((r) => r.event === "start")) {
     for (const edge of edges.filter((e) => e.child_uuid === row.step_uuid)) {
@@ -342,5 +397,6 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
       `fault lab seed ${seed} broke invariants (replay: FAULT_SEED=${seed} npm run test:faults):\n- ${problems.join("\n- ")}`,
     );
   }
-  return { seed, steps: template.steps.length, finalState: await taskState(taskUuid), faults };
+  const batch = template.steps.some((s) => s.type === "batchable");
+  return { seed, steps: template.steps.length, batch, finalState: await taskState(taskUuid), faults };
 }

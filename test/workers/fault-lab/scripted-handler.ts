@@ -1,5 +1,12 @@
-// A handler whose behaviour the fault lab scripts per step: succeed, fail N times, fail for good, throw.
-import { PermanentError, RetryableError, type StepContext, StepHandler, StepHandlerResult } from "../../../src/worker";
+// A handler whose behaviour the fault lab scripts per step: succeed, fail N times, fail for good, throw, plan a batch.
+import {
+  BatchOutcome,
+  PermanentError,
+  RetryableError,
+  type StepContext,
+  StepHandler,
+  StepHandlerResult,
+} from "../../../src/worker";
 
 export type Behaviour = "succeed" | "retryable" | "permanent" | "throw";
 
@@ -14,10 +21,12 @@ export class ScriptedHandler extends StepHandler {
     if (behaviour === "retryable" && failing)
       throw new RetryableError("scripted retryable failure", { errorCode: "scripted_retryable" });
     if (behaviour === "throw" && failing) throw new Error("scripted crash");
-    return StepHandlerResult.success({
-      step: context.stepName,
-      attempt: context.attempt,
-      parents: Object.keys(context.dependencyResults),
-    });
+    const result = { step: context.stepName, attempt: context.attempt, parents: Object.keys(context.dependencyResults) };
+    // A batchable step plans `batch_workers` workers of one item each (none: the no-op placeholder).
+    const workers = context.getConfig<number>("batch_workers");
+    if (workers === undefined) return StepHandlerResult.success(result);
+    const outcome =
+      workers === 0 ? BatchOutcome.noBatches(result) : BatchOutcome.createBatches(BatchOutcome.rangeCursors(workers, 1), result);
+    return StepHandlerResult.success(outcome);
   }
 }
