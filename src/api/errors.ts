@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import { log } from "../log";
 import { formatPath } from "../templates/paths";
 
 export class ApiError extends Error {
@@ -31,3 +32,17 @@ export function zodProblems(error: z.ZodError): { path: string; message: string 
 
 export const notFound = (what: string, id: string) =>
   new ApiError(404, `${what}_not_found`, `${what.replace("_", " ")} ${id} not found`);
+
+/**
+ * Awaits a read or write of the D1 catalog (registered templates, the task index). D1 failing is the
+ * platform's trouble, not the caller's: it becomes 503 `catalog_unavailable`, never a bare 500.
+ */
+export async function fromCatalog<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    log("error", "catalog.unavailable", { error: String(error) });
+    throw new ApiError(503, "catalog_unavailable", "the template catalog and task index (D1) did not answer; try again shortly");
+  }
+}

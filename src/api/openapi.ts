@@ -48,7 +48,7 @@ export const OPERATIONS: readonly Operation[] = [
     permission: "tasks:list",
     query: TaskListQuerySchema,
     success: { status: 200, description: "{ tasks: TaskSummary[], pagination }" },
-    errors: [400, 401, 403],
+    errors: [400, 401, 403, 503],
   },
   {
     method: "post",
@@ -58,7 +58,7 @@ export const OPERATIONS: readonly Operation[] = [
     body: TaskRequestSchema,
     bodyRequired: true,
     success: { status: 201, description: "the created task (TaskView)" },
-    errors: [400, 401, 403, 404, 409, 413],
+    errors: [400, 401, 403, 404, 409, 413, 503],
   },
   {
     method: "get",
@@ -135,7 +135,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "List templates (optionally ?namespace=)",
     permission: "templates:read",
     success: { status: 200, description: "{ namespaces, templates, total_count }" },
-    errors: [401, 403],
+    errors: [401, 403, 503],
   },
   {
     method: "get",
@@ -143,7 +143,7 @@ export const OPERATIONS: readonly Operation[] = [
     summary: "Read one template",
     permission: "templates:read",
     success: { status: 200, description: "the template with its steps" },
-    errors: [401, 403, 404],
+    errors: [401, 403, 404, 503],
   },
   {
     method: "put",
@@ -154,7 +154,7 @@ export const OPERATIONS: readonly Operation[] = [
     bodyRequired: true,
     templateBody: true,
     success: { status: 201, description: "registered (200: the same content was already registered)" },
-    errors: [400, 401, 403, 409, 413, 415],
+    errors: [400, 401, 403, 409, 413, 415, 503],
   },
   {
     method: "post",

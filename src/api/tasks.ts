@@ -12,7 +12,7 @@ import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routi
 import { validateContext } from "../templates/input-schema";
 import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
-import { ApiError, notFound } from "./errors";
+import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
@@ -53,7 +53,7 @@ function requireStepUuid(stepUuid: string): void {
 taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
   requireNamespace(c, request.namespace);
-  const template = await findTemplate(c.env, request.namespace, request.name, request.version);
+  const template = await fromCatalog(findTemplate(c.env, request.namespace, request.name, request.version));
   if (!template) {
     throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
   }
@@ -103,11 +103,8 @@ taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
   const parsed = parseTaskListQuery(new URL(c.req.url).searchParams);
   if (!parsed.ok) throw new ApiError(400, "invalid_query", "the query string is invalid", parsed.problems);
   const { filters, page } = parsed.query;
-  const { tasks, total } = await queryTaskIndex(
-    c.env.TASKER_DB,
-    filters,
-    { offset: page.offset, limit: page.per_page },
-    namespaceScope(c),
+  const { tasks, total } = await fromCatalog(
+    queryTaskIndex(c.env.TASKER_DB, filters, { offset: page.offset, limit: page.per_page }, namespaceScope(c)),
   );
   return c.json({ tasks, pagination: paginationInfo(page, total) });
 });

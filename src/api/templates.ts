@@ -7,7 +7,7 @@ import { differingPaths } from "../templates/diff";
 import { compareVersions } from "../templates/registry";
 import type { TaskTemplate, TemplateProblem } from "../templates/types";
 import { canSeeNamespace, principalOf, requireNamespace, requirePermission } from "./auth";
-import { ApiError } from "./errors";
+import { ApiError, fromCatalog } from "./errors";
 import { checkTemplate, readTemplateBody } from "./template-body";
 
 export const templateRoutes = new Hono<{ Bindings: Env }>();
@@ -41,7 +41,7 @@ templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
     }));
   const identities = new Set(shipped.map((t) => JSON.stringify([t.namespace, t.name, t.version])));
   // A bundled template wins over a registered one of the same identity, as it does when tasks are created.
-  const registered: TemplateListing[] = (await listRegisteredTemplates(c.env.TASKER_DB, namespace || undefined))
+  const registered: TemplateListing[] = (await fromCatalog(listRegisteredTemplates(c.env.TASKER_DB, namespace || undefined)))
     .filter((t) => !identities.has(JSON.stringify([t.namespace, t.name, t.version])))
     .map((t) => ({ ...t, origin: "registered" }));
   // A namespace-scoped caller sees only its own namespaces' templates, as if the others did not exist.
@@ -90,7 +90,7 @@ function templateDetail(found: FoundTemplate) {
 templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), async (c) => {
   const { namespace, name, version } = c.req.param();
   requireNamespace(c, namespace);
-  const found = await lookupTemplate(c.env, namespace, name, version);
+  const found = await fromCatalog(lookupTemplate(c.env, namespace, name, version));
   if (!found) throw new ApiError(404, "template_not_found", `no template ${namespace}/${name}@${version}`);
   return c.json(templateDetail(found));
 });
@@ -159,17 +159,19 @@ templateRoutes.put("/:namespace/:name/:version", requirePermission("templates:wr
     if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
     return c.json(templateDetail({ origin: "bundled", template: shipped }), 200);
   }
-  const loop = await workflowLoopThrough(c.env, template);
+  const loop = await fromCatalog(workflowLoopThrough(c.env, template));
   if (loop) {
     throw new ApiError(400, "workflow_cycle", `the template would start itself as a child task: ${loop.join(" → ")}`, { loop });
   }
-  const registered = await registerTemplate(c.env.TASKER_DB, {
-    template,
-    source,
-    format,
-    registeredBy: principalOf(c).name,
-    now: Date.now(),
-  });
+  const registered = await fromCatalog(
+    registerTemplate(c.env.TASKER_DB, {
+      template,
+      source,
+      format,
+      registeredBy: principalOf(c).name,
+      now: Date.now(),
+    }),
+  );
   if (registered.outcome === "conflict") {
     throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
   }

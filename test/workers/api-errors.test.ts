@@ -131,3 +131,38 @@ describe("health", () => {
     });
   });
 });
+
+describe("when D1 (the template catalog and task index) is down", () => {
+  const down = () => {
+    throw new Error("D1_ERROR: the database is unreachable");
+  };
+  const brokenD1 = { prepare: down, batch: down, exec: down, dump: down, withSession: down } as unknown as D1Database;
+  const call = (path: string, init?: RequestInit) =>
+    app.request(`http://tasker.test${path}`, init, { ...env, TASKER_DB: brokenD1 });
+
+  it("answers 503 catalog_unavailable for what needs it, never a bare 500", async () => {
+    await expectError(await call("/v1/templates"), 503, "catalog_unavailable");
+    await expectError(await call("/v1/tasks"), 503, "catalog_unavailable");
+    await expectError(await call("/v1/templates/registered/nowhere/1.0.0"), 503, "catalog_unavailable");
+    const yaml =
+      "name: offline\nnamespace_name: registered\nversion: 1.0.0\nsteps:\n  - name: a\n    handler: { callable: EchoHandler }\n";
+    const put = await call("/v1/templates/registered/offline/1.0.0", {
+      method: "PUT",
+      headers: { "content-type": "application/yaml" },
+      body: yaml,
+    });
+    await expectError(put, 503, "catalog_unavailable");
+  });
+
+  it("still serves and runs bundled templates, which never touch D1", async () => {
+    expect((await call("/v1/templates/ecommerce/order_fulfillment/1.0.0")).status).toBe(200);
+    const created = await call("/v1/tasks", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(seedOrder()),
+    });
+    expect(created.status).toBe(201);
+    const { task_uuid } = (await created.json()) as { task_uuid: string };
+    await waitForTask(task_uuid, hasStatus("complete"));
+  });
+});
