@@ -1,6 +1,7 @@
 // Refuses a template whose workflow steps would, through the catalog, start the template itself again.
-import { parseWorkflowConfig, templateKey, WORKFLOW_HANDLER } from "../engine/sub-workflow";
+import { templateKey } from "../engine/sub-workflow";
 import type { TaskTemplate } from "../templates/types";
+import { workflowReferences } from "../templates/workflow-references";
 import { type CatalogEnv, findTemplate } from "./find-template";
 
 /** Past this many levels a chain of child templates is refused at run time anyway (MAX_WORKFLOW_DEPTH). */
@@ -15,15 +16,10 @@ export async function workflowLoopThrough(env: CatalogEnv, template: TaskTemplat
   const visited = new Set<string>();
   const search = async (current: TaskTemplate, path: string[]): Promise<string[] | null> => {
     if (path.length > SEARCH_DEPTH) return null;
-    for (const step of current.steps) {
-      if (step.handler.callable !== WORKFLOW_HANDLER) continue;
-      const parsed = parseWorkflowConfig(step.handler.initialization);
-      if (!parsed.ok) continue;
-      const { namespace, name, version } = parsed.config.template;
-      const ns = namespace ?? current.namespace_name;
+    for (const { namespace, name, version } of workflowReferences(current)) {
       const sameAsNew =
-        ns === template.namespace_name && name === template.name && (version ?? template.version) === template.version;
-      const child = sameAsNew ? template : await findTemplate(env, ns, name, version);
+        namespace === template.namespace_name && name === template.name && (version ?? template.version) === template.version;
+      const child = sameAsNew ? template : await findTemplate(env, namespace, name, version);
       if (!child) continue;
       const key = templateKey(child.namespace_name, child.name, child.version);
       if (key === target) return [...path, key];

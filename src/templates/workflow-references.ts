@@ -4,20 +4,24 @@ import type { TaskTemplate } from "./types";
 
 const keyOf = (t: TaskTemplate) => templateKey(t.namespace_name, t.name, t.version);
 
-/** The templates each workflow step of `template` may start (every version, when the step names none). */
-export function childTemplatesOf(template: TaskTemplate, all: readonly TaskTemplate[]): TaskTemplate[] {
-  const children: TaskTemplate[] = [];
+/** The child templates `template`'s workflow steps name, their namespace resolved (a null version: the newest). */
+export function workflowReferences(template: TaskTemplate): { namespace: string; name: string; version: string | null }[] {
+  const references: { namespace: string; name: string; version: string | null }[] = [];
   for (const step of template.steps) {
     if (step.handler.callable !== WORKFLOW_HANDLER) continue;
     const parsed = parseWorkflowConfig(step.handler.initialization);
     if (!parsed.ok) continue;
     const { namespace, name, version } = parsed.config.template;
-    const ns = namespace ?? template.namespace_name;
-    children.push(
-      ...all.filter((t) => t.namespace_name === ns && t.name === name && (version === null || t.version === version)),
-    );
+    references.push({ namespace: namespace ?? template.namespace_name, name, version });
   }
-  return children;
+  return references;
+}
+
+/** The templates each workflow step of `template` may start (every version, when the step names none). */
+export function childTemplatesOf(template: TaskTemplate, all: readonly TaskTemplate[]): TaskTemplate[] {
+  return workflowReferences(template).flatMap(({ namespace, name, version }) =>
+    all.filter((t) => t.namespace_name === namespace && t.name === name && (version === null || t.version === version)),
+  );
 }
 
 /** A loop of templates starting each other as child tasks (first template repeated at the end), or null. */
