@@ -13,6 +13,7 @@ import {
   heldMessage,
   stepNamed,
   submit,
+  taskRequest,
   taskStub,
   waitForTask,
 } from "./helpers";
@@ -48,17 +49,7 @@ const sumBelow = (n: number) => (n * (n - 1)) / 2;
 const countBy = (steps: StepView[], state: string) => steps.filter((s) => s.current_state === state).length;
 const workers = (steps: StepView[]) => steps.filter((s) => s.type === "batch_worker");
 
-function sumNumbers(context: Record<string, unknown>) {
-  return {
-    name: "sum_numbers",
-    namespace: "batches",
-    version: "1.0.0",
-    context,
-    initiator: "test",
-    source_system: "vitest",
-    reason: "test",
-  };
-}
+const sumNumbers = (context: Record<string, unknown>) => taskRequest("batches", "sum_numbers", context);
 
 const patch = (path: string, body: unknown) =>
   api(path, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { getSteps, hasStatus, stepAudit, stepNamed, submit, waitForTask } from "./helpers";
+import { getSteps, hasStatus, stepAudit, stepNamed, submit, taskRequest, waitForTask } from "./helpers";
 
-function expense(context: Record<string, unknown>) {
-  return {
-    name: "expense_approval",
-    namespace: "approvals",
-    version: "1.0.0",
-    context,
-    initiator: "test",
-    source_system: "vitest",
-    reason: "test",
-  };
-}
+const expense = (context: Record<string, unknown>) => taskRequest("approvals", "expense_approval", context);
 
 describe("decision points with deferred convergence", () => {
   it("creates only the branch the decision chose, and the convergence step waits for it alone", async () => {

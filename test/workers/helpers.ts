@@ -5,6 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
 import { type TaskObjectClient, taskObject } from "../../src/task-object/client";
+import type { ParentLink } from "../../src/task-object/store";
 import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
 import { parseTemplate } from "../../src/templates/loader";
 
@@ -37,8 +38,13 @@ export async function submit(body: unknown): Promise<TaskView> {
   return response.json();
 }
 
+/** A task request for a bundled template at version 1.0.0. */
+export function taskRequest(namespace: string, name: string, context: Record<string, unknown> = {}) {
+  return { name, namespace, version: "1.0.0", context, initiator: "test", source_system: "vitest", reason: "test" };
+}
+
 export function demoTask(name: string, context: Record<string, unknown> = {}) {
-  return { name, namespace: "demo", version: "1.0.0", context, initiator: "test", source_system: "vitest", reason: "test" };
+  return taskRequest("demo", name, context);
 }
 
 export async function getTask(uuid: string): Promise<TaskView> {
@@ -125,11 +131,15 @@ export async function timerCount(uuid: string): Promise<number> {
   });
 }
 
-/** Creates a task from a template written in the test, bypassing the bundled registry. */
-export async function createFromYaml(yaml: string, context: Record<string, unknown> = {}): Promise<TaskView> {
+/** Creates a task from a template written in the test, bypassing the bundled registry (as a child task with `parent`). */
+export async function createFromYaml(
+  yaml: string,
+  context: Record<string, unknown> = {},
+  parent?: ParentLink,
+): Promise<TaskView> {
   const parsed = parseTemplate(yaml);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  const taskUuid = uuidv7();
+  const taskUuid = parent?.dispatch_id ?? uuidv7();
   const { task } = await taskStub(taskUuid).create({
     task_uuid: taskUuid,
     template: parsed.template,
@@ -141,6 +151,7 @@ export async function createFromYaml(yaml: string, context: Record<string, unkno
     tags: [],
     correlation_id: crypto.randomUUID(),
     parent_correlation_id: null,
+    parent: parent ?? null,
   });
   return task;
 }

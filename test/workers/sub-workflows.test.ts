@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { uuidv7 } from "../../src/engine/ids";
 import { MAX_WORKFLOW_DEPTH } from "../../src/engine/sub-workflow";
-import { parseTemplate } from "../../src/templates/loader";
-import { api, createFromYaml, getTask, hasStatus, stepNamed, submit, taskStub, waitForStep, waitForTask } from "./helpers";
+import { api, createFromYaml, getTask, hasStatus, stepNamed, submit, taskRequest, waitForStep, waitForTask } from "./helpers";
 
 const patch = (path: string, body: unknown) =>
   api(path, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
-function shipOrder(context: Record<string, unknown>) {
-  return {
-    name: "ship_order",
-    namespace: "fulfillment",
-    version: "1.0.0",
-    context,
-    initiator: "test",
-    source_system: "vitest",
-    reason: "test",
-  };
-}
+const shipOrder = (context: Record<string, unknown>) => taskRequest("fulfillment", "ship_order", context);
 
 const orderId = () => `ORD-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -150,37 +140,27 @@ steps:
   });
 
   it(`refuses to nest child tasks more than ${MAX_WORKFLOW_DEPTH} levels deep`, async () => {
-    const parsed = parseTemplate(`
+    // A task that already sits at the deepest level: its own lineage holds MAX_WORKFLOW_DEPTH ancestors.
+    const lineage = Array.from({ length: MAX_WORKFLOW_DEPTH }, (_, i) => `fulfillment/level_${i}@1.0.0`);
+    const parent = {
+      task_uuid: crypto.randomUUID(),
+      step_uuid: crypto.randomUUID(),
+      step_name: "above",
+      dispatch_id: uuidv7(),
+      lineage,
+    };
+    const { task_uuid: taskUuid } = await createFromYaml(
+      `
 name: deep
 namespace_name: fulfillment
 version: 1.0.0
 steps:
   - name: go_deeper
     handler: { callable: WorkflowHandler, initialization: { task_template: book_shipment } }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    const taskUuid = crypto.randomUUID();
-    // A task that already sits at the deepest level: its own lineage holds MAX_WORKFLOW_DEPTH ancestors.
-    const lineage = Array.from({ length: MAX_WORKFLOW_DEPTH }, (_, i) => `fulfillment/level_${i}@1.0.0`);
-    await taskStub(taskUuid).create({
-      task_uuid: taskUuid,
-      template: parsed.template,
-      context: { order_id: "ORD-deep" },
-      initiator: "test",
-      source_system: "vitest",
-      reason: "test",
-      priority: 0,
-      tags: [],
-      correlation_id: crypto.randomUUID(),
-      parent_correlation_id: null,
-      parent: {
-        task_uuid: crypto.randomUUID(),
-        step_uuid: crypto.randomUUID(),
-        step_name: "above",
-        dispatch_id: taskUuid,
-        lineage,
-      },
-    });
+`,
+      { order_id: "ORD-deep" },
+      parent,
+    );
     await waitForTask(taskUuid, hasStatus("blocked_by_failures"));
     const step = await stepNamed(taskUuid, "go_deeper");
     expect(step.last_error).toMatchObject({ error_code: "workflow_depth_exceeded", retryable: false });
