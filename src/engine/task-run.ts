@@ -140,15 +140,6 @@ export class Changes {
   readonly childCancels: ChildRun[] = [];
   /** Set when an action closed the whole task: its unsent messages and all its timers are void. */
   taskClosed = false;
-
-  get isEmpty(): boolean {
-    return (
-      this.taskTransitions.length === 0 &&
-      this.stepTransitions.length === 0 &&
-      this.dispatches.length === 0 &&
-      this.childStarts.length === 0
-    );
-  }
 }
 
 /** Why a claim, report, timer or action was not applied; the caller treats each as a no-op. */
@@ -376,7 +367,7 @@ export class TaskRun {
     if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
     if (!canTransitionStep(step.state, action.action_type)) return { refused: "action_not_allowed", state: step.state };
     // A tolerated failure already let its dependents run; running the step again could not undo that.
-    const alreadyReleased = this.releasedChildren(step);
+    const alreadyReleased = this.hasReleasedChildren(step);
     if (alreadyReleased && action.action_type === "reset_for_retry") return { refused: "action_not_allowed", state: step.state };
     return this.operate(() => {
       const metadata = { performed_by: action.performed_by, reason: action.reason };
@@ -492,7 +483,7 @@ export class TaskRun {
     if (failureMode(step) === "tolerate") this.releaseChildren(step);
   }
 
-  private releasedChildren(step: StepRuntime): boolean {
+  private hasReleasedChildren(step: StepRuntime): boolean {
     return step.state === "error" && failureMode(step) === "tolerate";
   }
 
@@ -557,7 +548,7 @@ export class TaskRun {
 
   /** Whether a parent in this state lets its children run. */
   private satisfies(parent: StepRuntime): boolean {
-    return parent.state === "complete" || parent.state === "resolved_manually" || this.releasedChildren(parent);
+    return parent.state === "complete" || parent.state === "resolved_manually" || this.hasReleasedChildren(parent);
   }
 
   /** Child tasks of steps still running are cancelled with their parent task. */
