@@ -24,24 +24,11 @@ export interface TaskIndexEntry {
 }
 
 /** A task as `GET /v1/tasks` lists it: the summary fields of the task view, with ISO times. */
-export interface TaskSummary {
-  task_uuid: string;
-  name: string;
-  namespace: string;
-  version: string;
-  status: TaskState;
-  initiator: string;
-  source_system: string;
-  reason: string;
-  priority: number;
-  tags: string[];
-  correlation_id: string;
-  parent_correlation_id: string | null;
-  total_steps: number;
+export type TaskSummary = Omit<TaskIndexEntry, "created_at" | "updated_at" | "completed_at" | "revision"> & {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
-}
+};
 
 export interface TaskIndexFilters {
   namespace?: string | undefined;

@@ -1,6 +1,7 @@
 // Which template steps exist when: the initial step set, and what a decision or batch outcome creates.
 import { topologicalOrder } from "../templates/graph";
 import type { BatchConfig, StepDefinition, StepType, TaskTemplate } from "../templates/types";
+import { isRecord } from "./values";
 
 /** Most step names one decision outcome may ask for (Tasker's max_steps_per_decision). */
 export const MAX_STEPS_PER_DECISION = 100;
@@ -33,7 +34,8 @@ export type Plan = { ok: true; steps: PlannedStep[] } | { ok: false; message: st
 
 const CREATED_LATER: ReadonlySet<StepType> = new Set(["batch_worker", "deferred_convergence"]);
 
-function childrenByName(template: TaskTemplate): Map<string, string[]> {
+/** Each template step's direct children, by name. */
+export function childrenByName(template: TaskTemplate): Map<string, string[]> {
   const children = new Map<string, string[]>(template.steps.map((s) => [s.name, []]));
   for (const step of template.steps) for (const parent of step.dependencies) children.get(parent)?.push(step.name);
   return children;
@@ -57,7 +59,7 @@ export function initialStepNames(template: TaskTemplate): Set<string> {
 }
 
 /** Every template step below `name`, however deep. */
-function descendantsOf(name: string, children: Map<string, string[]>): Set<string> {
+export function descendantsOf(name: string, children: Map<string, string[]>): Set<string> {
   const found = new Set<string>();
   const pending = [...(children.get(name) ?? [])];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -66,10 +68,6 @@ function descendantsOf(name: string, children: Map<string, string[]>): Set<strin
     pending.push(...(children.get(next) ?? []));
   }
   return found;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,5 +1,7 @@
 // Sub-workflows: a step that runs a whole task as its child — its configuration, context and nesting rules.
+import { NAME_PATTERN } from "../templates/schema";
 import type { StepDefinition, TemplateProblem } from "../templates/types";
+import { isRecord } from "./values";
 
 /** The `handler.callable` of a step that starts a child task instead of calling a handler. */
 export const WORKFLOW_HANDLER = "WorkflowHandler";
@@ -27,12 +29,7 @@ export interface WorkflowConfig {
   contextMapping: Record<string, string> | null;
 }
 
-const NAME = /^[a-z][a-z0-9_]*$/;
 const SOURCE = /^(context|steps\.[a-z][a-z0-9_]*)(\.[^.]+)*$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Reads a workflow step's initialization; problems carry paths relative to `handler.initialization`. */
 export function parseWorkflowConfig(
@@ -40,10 +37,10 @@ export function parseWorkflowConfig(
 ): { ok: true; config: WorkflowConfig } | { ok: false; problems: TemplateProblem[] } {
   const problems: TemplateProblem[] = [];
   const { task_template: name, namespace, version, context_mapping: mapping } = initialization;
-  if (typeof name !== "string" || !NAME.test(name)) {
+  if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
     problems.push({ path: "task_template", message: "is required: the name of the template the child task runs" });
   }
-  if (namespace !== undefined && (typeof namespace !== "string" || !NAME.test(namespace))) {
+  if (namespace !== undefined && (typeof namespace !== "string" || !NAME_PATTERN.test(namespace))) {
     problems.push({ path: "namespace", message: "must be a namespace name" });
   }
   if (version !== undefined && (typeof version !== "string" || version.length === 0)) {

@@ -1,6 +1,8 @@
 // Handlers of analytics/sales_report: extract orders, compute revenue and customer stats, build the report.
+
+import { isRecord } from "../engine/values";
 import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
-import { isRecord, requireDependency, roundCents } from "./support";
+import { requireDependency, roundCents } from "./support";
 
 export interface ExtractedOrder {
   customer: string;

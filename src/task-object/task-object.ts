@@ -589,6 +589,10 @@ export class TaskObject extends DurableObject<Env> {
 
   /** Tolerated failures among a step's parents (continue_on_failure batches), so a convergence step can report them. */
   private failedDependencies(stepUuid: string): { failed_dependencies?: Record<string, FailedDependency> } {
+    // The run in memory says whether any parent failed; only then is the query worth a claim's time.
+    const run = this.loadRun();
+    const parents = run.steps.get(stepUuid)?.parents ?? [];
+    if (!parents.some((uuid) => run.steps.get(uuid)?.state === "error")) return {};
     const failed = this.store.failedParents(stepUuid);
     return Object.keys(failed).length === 0 ? {} : { failed_dependencies: failed };
   }

@@ -8,6 +8,7 @@ import {
   schemaMapKeyword,
   Validator,
 } from "@cfworker/json-schema";
+import { isRecord } from "../engine/values";
 import { appendPath, formatPath } from "./paths";
 import type { TaskTemplate, TemplateProblem } from "./types";
 
@@ -22,10 +23,6 @@ const INSTANCE_TYPES = new Set(["array", "boolean", "integer", "null", "number",
 
 // The validator walks (and annotates) its schema, so it gets a private copy and is built once per template.
 const validators = new WeakMap<TaskTemplate, Validator>();
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function compiles(pattern: string): boolean {
   try {

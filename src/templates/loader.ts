@@ -1,6 +1,7 @@
 // Loads a task template from YAML or JSON text, reporting every problem at once with the path of the bad key.
 import * as yaml from "js-yaml";
 import { MAX_TEMPLATE_STEPS } from "../engine/limits";
+import { isRecord } from "../engine/values";
 import { checkGraph, type GraphStep } from "./graph";
 import { checkInputSchema } from "./input-schema";
 import { issuesToProblems } from "./issues";
@@ -24,10 +25,6 @@ export const MAX_TEMPLATE_DEPTH = 64;
 // are kept because sharing a retry block between steps is their natural use. @types/js-yaml omits `types`.
 const { types } = yaml as unknown as { types: { merge: yaml.Type } };
 const TEMPLATE_YAML_SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [types.merge] });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Parses template text (YAML by default; JSON is accepted either way) and validates it. */
 export function parseTemplate(source: string, format: TemplateFormat = "yaml"): TemplateResult {

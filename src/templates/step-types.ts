@@ -1,4 +1,5 @@
 // Rules that tie steps of special types together: batches and their workers, convergence, sub-workflows.
+import { childrenByName, descendantsOf } from "../engine/dynamic-steps";
 import { parseWorkflowConfig, WORKFLOW_HANDLER } from "../engine/sub-workflow";
 import { formatPath } from "./paths";
 import type { TaskTemplate, TemplateProblem } from "./types";
@@ -73,16 +74,10 @@ export function checkStepTypes(template: TaskTemplate): TemplateProblem[] {
 
 /** Names of the steps below some decision or batch_worker step. */
 function belowDecisionsOrWorkers(template: TaskTemplate): Set<string> {
-  const children = new Map<string, string[]>(template.steps.map((s) => [s.name, []]));
-  for (const step of template.steps) for (const parent of step.dependencies) children.get(parent)?.push(step.name);
-  const below = new Set<string>();
-  const pending = template.steps
-    .filter((s) => s.type === "decision" || s.type === "batch_worker")
-    .flatMap((s) => children.get(s.name) ?? []);
-  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
-    if (below.has(name)) continue;
-    below.add(name);
-    pending.push(...(children.get(name) ?? []));
-  }
-  return below;
+  const children = childrenByName(template);
+  return new Set(
+    template.steps
+      .filter((s) => s.type === "decision" || s.type === "batch_worker")
+      .flatMap((s) => [...descendantsOf(s.name, children)]),
+  );
 }
