@@ -318,7 +318,8 @@ export class TaskStore {
       this.sql.exec("UPDATE steps SET last_error = ? WHERE step_uuid = ?", JSON.stringify(error), uuid);
     }
     if (changes.taskClosed) {
-      this.sql.exec("DELETE FROM timers");
+      // Step timers go; the object's own (outbox and index flush) stay, since effects may still be pending.
+      this.sql.exec("DELETE FROM timers WHERE step_uuid IS NOT NULL");
       this.sql.exec("DELETE FROM outbox");
     } else {
       deleteChunked(this.sql, "timers", "step_uuid", [...changes.timersCleared]);
@@ -445,6 +446,14 @@ export class TaskStore {
     this.sql.exec("DELETE FROM timers WHERE kind = ?", OUTBOX_FLUSH_TIMER);
   }
 
+  /** Whether unsent messages or unperformed effects (other than the index write, which has its own timer) remain. */
+  hasPendingOutboxWork(): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM effects WHERE kind != 'index_task' LIMIT 1").toArray().length > 0
+    );
+  }
+
   pendingOutbox(limit: number): OutboxRow[] {
     return this.sql
       .exec<OutboxRow & Record<string, SqlStorageValue>>(
@@ -468,6 +477,10 @@ export class TaskStore {
         limit,
       )
       .toArray();
+  }
+
+  postponeTimer(id: number, dueAt: number): void {
+    this.sql.exec("UPDATE timers SET due_at = ? WHERE id = ?", dueAt, id);
   }
 
   deleteTimer(id: number): void {

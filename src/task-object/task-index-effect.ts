@@ -63,11 +63,21 @@ export class TaskIndexWriter {
   /** Whether a pending write may exist; starts true so a crash's leftover is sent. */
   private dirty = true;
 
+  /**
+   * @param timersChanged called synchronously after this writer changes the timers table, before any
+   *   `await`, so the object points its alarm at them in the same write batch.
+   */
   constructor(
     private readonly sql: SqlStorage,
     private readonly task: () => TaskRow | null,
     private readonly db: () => D1Database | undefined,
+    private readonly timersChanged: () => void,
   ) {}
+
+  /** On wake-up: a pending write left without its retry timer (an older release, a crash) gets one due now. */
+  reconcile(now: number): void {
+    if (this.pending()) this.armRetry(now);
+  }
 
   /** Replaces any pending index write with one for the state this transaction leaves. */
   enqueue(now: number): void {
@@ -123,6 +133,7 @@ export class TaskIndexWriter {
     const task = this.task();
     if (!pending || !task) {
       this.clearRetry();
+      this.timersChanged();
       return;
     }
     // Read together, with no await in between: the entry is one consistent state of the task.
@@ -139,12 +150,16 @@ export class TaskIndexWriter {
       log("error", "task_index.write_failed", { task_uuid: task.task_uuid, attempts, retry_in_ms: delay, error: String(error) });
       this.sql.exec("UPDATE effects SET payload = ? WHERE id = ?", JSON.stringify({ kind: INDEX_EFFECT, attempts }), pending.id);
       this.armRetry(Date.now() + delay, true);
+      this.timersChanged();
       return;
     }
     // A newer state enqueued while the write was in flight keeps its row (a higher id) and is sent next.
     this.sql.exec("DELETE FROM effects WHERE kind = ? AND id <= ?", INDEX_EFFECT, pending.id);
     if (this.pending()) this.again = true;
-    else this.clearRetry();
+    else {
+      this.clearRetry();
+      this.timersChanged();
+    }
   }
 
   private armRetry(dueAt: number, replace = false): void {

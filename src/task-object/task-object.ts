@@ -73,13 +73,30 @@ export class TaskObject extends DurableObject<Env> {
       ctx.storage.sql,
       () => (this.initialised() ? this.store.task() : null),
       () => env.TASKER_DB,
+      () => this.armAlarm(),
     );
     ctx.blockConcurrencyWhile(async () => {
       // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
       if (!isInitialised(ctx.storage.sql)) return;
       ctx.storage.transactionSync(() => migrate(ctx.storage.sql, Date.now()));
       this.alarmAt = await ctx.storage.getAlarm();
+      this.reconcile();
     });
+  }
+
+  /**
+   * The second line of defence, run when the object wakes: pending outbox work and index writes get
+   * their safety-net timers, and the alarm points at the earliest timer (overdue ones fire at once).
+   * Repairs objects that an older release, or a death the first line did not foresee, left without
+   * an alarm. Costs a few indexed reads.
+   */
+  private reconcile(): void {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      if (this.store.hasPendingOutboxWork()) this.store.ensureOutboxFlushTimer(now);
+      this.indexWriter.reconcile(now);
+    });
+    this.armAlarm();
   }
 
   /**
@@ -92,7 +109,13 @@ export class TaskObject extends DurableObject<Env> {
     options: ReportOptions = {},
   ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
     const existing = this.taskViewOrNull();
-    if (existing) return { created: false, task: existing };
+    if (existing) {
+      // A repeated create (a client's retry, a parent starting its child again) may follow a crash:
+      // it re-arms and re-sends whatever the first one left behind.
+      this.reconcile();
+      await this.afterWrite();
+      return { created: false, task: this.taskViewOrThrow() };
+    }
     const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
     let started: Changes | undefined;
     const now = Date.now();
@@ -106,6 +129,7 @@ export class TaskObject extends DurableObject<Env> {
       started = run.start(eagerLimit);
       this.applyAndLog(run, started, now);
     });
+    this.armAlarm();
     log("info", "task.created", {
       task_uuid: task.task_uuid,
       namespace: task.template.namespace_name,
@@ -136,7 +160,6 @@ export class TaskObject extends DurableObject<Env> {
       return "refused" in result ? result : result.changes;
     });
     if ("refused" in outcome) return null;
-    await this.syncAlarm();
     return this.claimedStep(stepUuid, dispatchId);
   }
 
@@ -255,7 +278,10 @@ export class TaskObject extends DurableObject<Env> {
     let fired = 0;
     for (const timer of timers) {
       if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
-        this.store.deleteTimer(timer.id);
+        // The object's own safety nets (outbox, index) stay armed until their work succeeds and
+        // clears them: a death during this flush must still find them.
+        this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
+        if (timer.kind === OUTBOX_FLUSH_TIMER) this.outboxDirty = true;
         continue;
       }
       const spec = {
@@ -270,6 +296,7 @@ export class TaskObject extends DurableObject<Env> {
       );
       if (!("refused" in changes)) fired += 1;
     }
+    this.armAlarm();
     log("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
     this.indexWriter.wake();
     await this.afterWrite();
@@ -343,18 +370,21 @@ export class TaskObject extends DurableObject<Env> {
     operation: (run: TaskRun) => Changes | R,
     alsoInTransaction?: () => void,
   ): Changes | R {
+    let result: Changes | R;
     try {
-      return this.ctx.storage.transactionSync(() => {
+      result = this.ctx.storage.transactionSync(() => {
         alsoInTransaction?.();
         const run = this.loadRun();
-        const result = operation(run);
-        if (!("refused" in result)) this.applyAndLog(run, result, Date.now());
-        return result;
+        const outcome = operation(run);
+        if (!("refused" in outcome)) this.applyAndLog(run, outcome, Date.now());
+        return outcome;
       });
     } catch (error) {
       this.run = undefined;
       throw error;
     }
+    this.armAlarm();
+    return result;
   }
 
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
@@ -406,16 +436,15 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   /**
-   * Performs the effects of committed writes: send the outbox, then point the alarm at the next timer.
-   * The task index is written in the background: the caller never waits on D1.
+   * Performs the effects of committed writes: sends the outbox and performs pending effects. The
+   * alarm needs nothing here: every write already armed it (see `armAlarm`). The task index is
+   * written in the background: the caller never waits on D1.
    */
   private async afterWrite(): Promise<void> {
     await this.flushOutbox();
-    await this.syncAlarm();
     this.ctx.waitUntil(
       this.indexWriter
         .flush()
-        .then(() => this.syncAlarm())
         .catch((error: unknown) =>
           log("error", "task_index.flush_failed", { task_uuid: this.run?.taskUuid, error: String(error) }),
         ),
@@ -436,6 +465,11 @@ export class TaskObject extends DurableObject<Env> {
         const sent = await this.sendPendingMessages();
         const performed = await this.performPendingEffects();
         this.outboxDirty = !(sent && performed);
+        // The safety net goes only once both are empty: a death between the two must still find it.
+        if (!this.outboxDirty && !this.flushAgain && !this.store.hasPendingOutboxWork()) {
+          this.store.clearOutboxFlushTimer();
+          this.armAlarm();
+        }
       } while (this.flushAgain);
     })().finally(() => {
       this.flushing = null;
@@ -450,10 +484,7 @@ export class TaskObject extends DurableObject<Env> {
     const queue = (this.env as unknown as Record<string, Queue<StepMessage> | undefined>)[task.queue_binding];
     for (;;) {
       const rows = this.store.pendingOutbox(MAX_QUEUE_BATCH);
-      if (rows.length === 0) {
-        this.store.clearOutboxFlushTimer();
-        return true;
-      }
+      if (rows.length === 0) return true;
       try {
         if (!queue) throw new Error(`queue binding ${task.queue_binding} is not configured`);
         await queue.sendBatch(
@@ -466,6 +497,7 @@ export class TaskObject extends DurableObject<Env> {
         // The rows stay in the outbox and the flush timer sends them again.
         log("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
         this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
+        this.armAlarm();
         return false;
       }
       this.store.removeOutbox(rows);
@@ -484,6 +516,7 @@ export class TaskObject extends DurableObject<Env> {
         } catch (error) {
           log("error", "effect.failed", { task_uuid: this.run?.taskUuid, kind: row.effect.kind, error: String(error) });
           this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
+          this.armAlarm();
           return false;
         }
       }
@@ -549,12 +582,18 @@ export class TaskObject extends DurableObject<Env> {
     this.store.deleteEffect(id);
   }
 
-  private async syncAlarm(): Promise<void> {
+  /**
+   * Points the alarm at the earliest timer. Called after every write to the timers table, in the same
+   * synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's write
+   * coalescing makes both durable together, so no death can leave timers without their alarm. The
+   * returned promise is deliberately not awaited; the output gate holds every reply until it lands.
+   */
+  private armAlarm(): void {
     const due = this.store.nextTimerDue();
     if (due === this.alarmAt) return;
-    if (due === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(due);
     this.alarmAt = due;
+    const write = due === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(due);
+    write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }
 
   private claimedStep(stepUuid: string, dispatchId: string): ClaimedStep | null {
