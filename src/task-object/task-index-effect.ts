@@ -72,6 +72,8 @@ export class TaskIndexWriter {
     private readonly task: () => TaskRow | null,
     private readonly db: () => D1Database | undefined,
     private readonly timersChanged: () => void,
+    /** Fault-injection seam: called just before the write's await, outside its error handling. */
+    private readonly beforeWrite: () => void = () => {},
   ) {}
 
   /** On wake-up: a pending write left without its retry timer (an older release, a crash) gets one due now. */
@@ -140,6 +142,7 @@ export class TaskIndexWriter {
     const totalSteps = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM steps").one().n;
     const revision = this.sql.exec<{ r: number | null }>("SELECT MAX(id) AS r FROM task_transitions").one().r ?? 0;
     const entry = indexEntryOf(task, totalSteps, revision);
+    this.beforeWrite();
     try {
       const db = this.db();
       if (!db) throw new Error("binding TASKER_DB is not configured");

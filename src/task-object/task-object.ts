@@ -46,6 +46,8 @@ export type TaskActionResult =
   | { ok: true; task: TaskView }
   | { ok: false; code: "task_not_found" }
   | { ok: false; code: "action_not_allowed"; status: string };
+/** Where an operation awaits I/O after committing: the points a process may die at (see `faultHook`). */
+export type AwaitPoint = "after_commit" | "before_send" | "after_send" | "before_effect" | "before_index_write";
 export type StepLookup = { task: false } | { task: true; step: StepView | null };
 export type AuditLookup = { task: false } | { task: true; transitions: TransitionView[] | null };
 
@@ -65,6 +67,11 @@ export class TaskObject extends DurableObject<Env> {
   private outboxDirty = true;
   private hasSchema = false;
   private readonly indexWriter: TaskIndexWriter;
+  /**
+   * Fault-injection seam, null outside tests: the fault lab sets it to make the object die (throw,
+   * then be evicted) at a point between a commit and the I/O that follows. Not an RPC method.
+   */
+  faultHook: ((point: AwaitPoint) => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -74,6 +81,7 @@ export class TaskObject extends DurableObject<Env> {
       () => (this.initialised() ? this.store.task() : null),
       () => env.TASKER_DB,
       () => this.armAlarm(),
+      () => this.faultHook?.("before_index_write"),
     );
     ctx.blockConcurrencyWhile(async () => {
       // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
@@ -160,6 +168,7 @@ export class TaskObject extends DurableObject<Env> {
       return "refused" in result ? result : result.changes;
     });
     if ("refused" in outcome) return null;
+    this.faultHook?.("after_commit");
     return this.claimedStep(stepUuid, dispatchId);
   }
 
@@ -441,6 +450,7 @@ export class TaskObject extends DurableObject<Env> {
    * written in the background: the caller never waits on D1.
    */
   private async afterWrite(): Promise<void> {
+    this.faultHook?.("after_commit");
     await this.flushOutbox();
     this.ctx.waitUntil(
       this.indexWriter
@@ -485,6 +495,7 @@ export class TaskObject extends DurableObject<Env> {
     for (;;) {
       const rows = this.store.pendingOutbox(MAX_QUEUE_BATCH);
       if (rows.length === 0) return true;
+      this.faultHook?.("before_send");
       try {
         if (!queue) throw new Error(`queue binding ${task.queue_binding} is not configured`);
         await queue.sendBatch(
@@ -500,6 +511,7 @@ export class TaskObject extends DurableObject<Env> {
         this.armAlarm();
         return false;
       }
+      this.faultHook?.("after_send");
       this.store.removeOutbox(rows);
       log("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
     }
@@ -511,6 +523,7 @@ export class TaskObject extends DurableObject<Env> {
       const rows = this.store.pendingEffects(EFFECTS_PER_READ);
       if (rows.length === 0) return true;
       for (const row of rows) {
+        this.faultHook?.("before_effect");
         try {
           await this.perform(row);
         } catch (error) {
