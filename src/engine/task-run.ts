@@ -15,8 +15,13 @@ import {
   type TaskEvent,
 } from "./transitions";
 
-/** How long a dispatched message may wait for its claim before the object sends it again. */
-export const CLAIM_TIMEOUT_MS = 60_000;
+/**
+ * How long a dispatched message may wait for its claim before the object sends it again. Short, so
+ * a message lost with a crashed process or queue is re-sent soon after a restart.
+ */
+export const CLAIM_TIMEOUT_MS = 20_000;
+/** The wait before each further re-send of the same dispatch: a queue merely backed up is not flooded with copies. */
+export const CLAIM_RESEND_INTERVAL_MS = 60_000;
 /** How long an eager dispatch (handed to the reporting consumer, not queued) waits before it is queued after all. */
 export const EAGER_CLAIM_TIMEOUT_MS = 10_000;
 /** Extra time past a step's timeout before the object stops waiting for its report. */
@@ -315,7 +320,7 @@ export class TaskRun {
             attempt: step.attempts + 1,
             eager: false,
           });
-          this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_TIMEOUT_MS);
+          this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_RESEND_INTERVAL_MS);
         });
     }
   }
