@@ -378,6 +378,8 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
     tags: [],
     correlation_id: `fault-lab-${seed}`,
     parent_correlation_id: null,
+    created_by: "fault-lab",
+    namespace_scope: null,
   });
   const faults: Partial<Record<Fault, number>> = {};
   const seen: StepMessage[] = [];
