@@ -10,13 +10,14 @@ import { defaultConsumer } from "../handlers";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
-import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
+import { canSeeNamespace, namespaceScope, principalOf, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { parseTaskListQuery } from "./task-query";
+import { requireWorkflowScope } from "./workflow-scope";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
 
@@ -57,6 +58,7 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   if (!template) {
     throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
   }
+  await requireWorkflowScope(c, template);
   const contextBytes = new TextEncoder().encode(JSON.stringify(request.context)).byteLength;
   if (contextBytes > MAX_CONTEXT_BYTES) {
     throw new ApiError(413, "context_too_large", `context is ${contextBytes} bytes; the limit is ${MAX_CONTEXT_BYTES}`);
@@ -81,6 +83,9 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
       tags: request.tags,
       correlation_id: request.correlation_id ?? crypto.randomUUID(),
       parent_correlation_id: request.parent_correlation_id ?? null,
+      // The task and every child it starts stay within the creator's namespaces (planChildTask).
+      created_by: principalOf(c).name,
+      namespace_scope: namespaceScope(c),
     },
     eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
   );

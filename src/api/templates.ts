@@ -9,6 +9,7 @@ import type { TaskTemplate, TemplateProblem } from "../templates/types";
 import { canSeeNamespace, principalOf, requireNamespace, requirePermission } from "./auth";
 import { ApiError, fromCatalog } from "./errors";
 import { checkTemplate, readTemplateBody } from "./template-body";
+import { requireWorkflowScope } from "./workflow-scope";
 
 export const templateRoutes = new Hono<{ Bindings: Env }>();
 
@@ -153,6 +154,7 @@ templateRoutes.put("/:namespace/:name/:version", requirePermission("templates:wr
       mismatches,
     );
   }
+  await requireWorkflowScope(c, template);
   const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
   if (shipped) {
     const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);

@@ -35,6 +35,8 @@ export interface TaskView {
   parent_step_name: string | null;
   /** The child tasks this task's workflow steps started, newest attempt last. */
   child_tasks: ChildTaskLink[];
+  /** The principal (API key name or JWT `sub`) whose request created this task or, for a child, its root; null on tasks older than the record. */
+  created_by: string | null;
 }
 
 export interface ChildTaskLink {
@@ -144,6 +146,7 @@ export function taskView(task: TaskRow, counts: Map<StepState, number>, childTas
     parent_step_uuid: task.parent_step_uuid,
     parent_step_name: task.parent_step_name,
     child_tasks: childTasks,
+    created_by: task.created_by,
   };
 }
 

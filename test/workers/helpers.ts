@@ -152,6 +152,8 @@ export async function createFromYaml(
     correlation_id: crypto.randomUUID(),
     parent_correlation_id: null,
     parent: parent ?? null,
+    created_by: "test",
+    namespace_scope: null,
   });
   return task;
 }

@@ -551,6 +551,8 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
     tags: [],
     correlation_id: `fault-lab-${seed}`,
     parent_correlation_id: null,
+    created_by: "fault-lab",
+    namespace_scope: null,
   };
   // One creation in four dies at an await point after its commit; half of those are retried by the client.
   await prepare(world);
