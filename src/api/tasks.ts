@@ -14,15 +14,13 @@ import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, r
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
-import { paginationInfo, readPage } from "./pagination";
+import { StepListQuerySchema } from "./list-queries";
+import { pageRequest, paginationInfo } from "./pagination";
+import { noQuery, readQuery } from "./query-string";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
-import { parseTaskListQuery } from "./task-query";
+import { readTaskListQuery } from "./task-query";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
-
-/** Steps per page of `GET …/workflow_steps` unless `per_page` says otherwise, and the most it may ask for. */
-export const STEPS_PER_PAGE = 500;
-export const MAX_STEPS_PER_PAGE = 1_000;
 
 function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   if (!isUuid(taskUuid)) throw new ApiError(400, "invalid_uuid", `${taskUuid} is not a valid task uuid`);
@@ -50,7 +48,7 @@ function requireStepUuid(stepUuid: string): void {
   if (!isUuid(stepUuid)) throw new ApiError(400, "invalid_uuid", `${stepUuid} is not a valid step uuid`);
 }
 
-taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
+taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
   requireNamespace(c, request.namespace);
   const template = await fromCatalog(findTemplate(c.env, request.namespace, request.name, request.version));
@@ -100,23 +98,21 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
  * so a task appears (and changes status) here a moment after its object records it.
  */
 taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
-  const parsed = parseTaskListQuery(new URL(c.req.url).searchParams);
-  if (!parsed.ok) throw new ApiError(400, "invalid_query", "the query string is invalid", parsed.problems);
-  const { filters, page } = parsed.query;
+  const { filters, page } = readTaskListQuery(c);
   const { tasks, total } = await fromCatalog(
     queryTaskIndex(c.env.TASKER_DB, filters, { offset: page.offset, limit: page.per_page }, namespaceScope(c)),
   );
   return c.json({ tasks, pagination: paginationInfo(page, total) });
 });
 
-taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), async (c) => {
+taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const task = await taskStub(c.env, uuid).getTask();
   if (!task || !canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
   return c.json(task);
 });
 
-taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), async (c) => {
+taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, CancelRequestSchema, { optional: true });
@@ -126,7 +122,7 @@ taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), async (c) =>
   throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
 });
 
-taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), async (c) => {
+taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const transitions = await (await visibleTask(c, uuid)).taskTransitions();
   if (!transitions) throw notFound("task", uuid);
@@ -135,7 +131,7 @@ taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), async
 
 taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const page = readPage(c, { perPage: STEPS_PER_PAGE, maxPerPage: MAX_STEPS_PER_PAGE });
+  const page = pageRequest(readQuery(c, StepListQuerySchema));
   const listed = await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page);
   if (!listed) throw notFound("task", uuid);
   return c.json({
@@ -146,7 +142,7 @@ taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), as
   });
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
@@ -156,7 +152,7 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps
   return c.json(lookup.step);
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
@@ -182,7 +178,7 @@ function toStepAction(request: StepActionRequest): StepAction {
   }
 }
 
-taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:resolve"), async (c) => {
+taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:resolve"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
@@ -205,7 +201,7 @@ taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("ste
   }
 });
 
-taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), async (c) => {
+taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const action = await readJson(c, TaskActionSchema);

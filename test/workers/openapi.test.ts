@@ -48,10 +48,24 @@ describe("the OpenAPI document", () => {
     const doc = (await (await api("/openapi.json")).json()) as {
       paths: Record<string, Record<string, { parameters: { name: string; in: string }[]; requestBody?: { content: object } }>>;
     };
-    const query = doc.paths["/v1/tasks"]?.get?.parameters.filter((p) => p.in === "query").map((p) => p.name);
-    expect(query).toEqual(expect.arrayContaining(["namespace", "status", "created_after", "page", "per_page"]));
+    const queryOf = (path: string) => doc.paths[path]?.get?.parameters.filter((p) => p.in === "query").map((p) => p.name);
+    expect(queryOf("/v1/tasks")).toEqual(expect.arrayContaining(["namespace", "status", "created_after", "page", "per_page"]));
+    expect(queryOf("/v1/tasks/{task_uuid}/workflow_steps")).toEqual(["page", "per_page"]);
+    expect(queryOf("/v1/templates")).toEqual(["namespace"]);
+    expect(queryOf("/v1/tasks/{task_uuid}")).toEqual([]);
     const put = doc.paths["/v1/templates/{namespace}/{name}/{version}"]?.put?.requestBody?.content;
     expect(Object.keys(put ?? {})).toEqual(expect.arrayContaining(["application/yaml", "application/json"]));
     expect(doc.paths["/v1/templates/validate"]?.post).toMatchObject({ "x-permission": "templates:validate" });
+  });
+
+  it("documents the 400 of a bad query on every route", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(Object.keys(operation.responses), `${method} ${path}`).toContain("400");
+      }
+    }
   });
 });
