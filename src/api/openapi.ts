@@ -223,8 +223,8 @@ export function openApiDocument(): Record<string, unknown> {
         content: { "application/json": { schema: { type: "object" } } },
       },
     };
-    // Every route refuses query parameters it does not take (400).
-    const statuses = new Set([400, ...op.errors]);
+    // Every route refuses query parameters it does not take (400), and every body route other media types (415).
+    const statuses = new Set([400, ...op.errors, ...(op.body ? [415] : [])]);
     for (const status of [...statuses].sort((a, b) => a - b)) {
       responses[status] = {
         description: "error",
@@ -240,7 +240,7 @@ export function openApiDocument(): Record<string, unknown> {
       const schema = requestSchema(op.body);
       const types = op.templateBody
         ? ["application/yaml", "text/yaml", "application/x-yaml", "application/json"]
-        : ["application/json"];
+        : ["application/json"]; // or any application/*+json, in UTF-8
       operation.requestBody = {
         required: op.bodyRequired ?? false,
         content: Object.fromEntries(types.map((type) => [type, { schema }])),

@@ -36,6 +36,7 @@ describe("the OpenAPI document", () => {
     const create = doc.paths["/v1/tasks"]?.post?.requestBody?.content["application/json"]?.schema;
     expect(create).toMatchObject({
       type: "object",
+      additionalProperties: false,
       required: expect.arrayContaining(["name", "namespace", "version", "context"]),
     });
     expect(Object.keys((create?.properties as object) ?? {})).toContain("idempotency_key");
@@ -58,13 +59,14 @@ describe("the OpenAPI document", () => {
     expect(doc.paths["/v1/templates/validate"]?.post).toMatchObject({ "x-permission": "templates:validate" });
   });
 
-  it("documents the 400 of a bad query on every route", async () => {
+  it("documents the 400 of a bad query on every route, and the 415 of every route with a body", async () => {
     const doc = (await (await api("/openapi.json")).json()) as {
       paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
     };
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
         expect(Object.keys(operation.responses), `${method} ${path}`).toContain("400");
+        if (operation.requestBody) expect(Object.keys(operation.responses), `${method} ${path}`).toContain("415");
       }
     }
   });

@@ -1,8 +1,9 @@
-// Every route reads exactly what it documents: unknown, repeated or malformed query parameters are refused, never guessed at.
+// Every route reads exactly what it documents: unknown, repeated or malformed query parameters, unknown
+// body fields, bodies that are not UTF-8 and bodies that are not JSON are refused, never guessed at.
 import { describe, expect, it } from "vitest";
 import { app } from "../../../src/api/app";
 import type { TaskView } from "../../../src/task-object/views";
-import { api, hasStatus, seedOrder, waitForTask } from "../helpers";
+import { api, hasStatus, seedOrder, stepNamed, waitForTask } from "../helpers";
 
 async function errorOf(response: Response, status: number, code: string) {
   const text = await response.text();
@@ -81,5 +82,102 @@ describe("query strings", () => {
     await errorOf(await api("/v1/templates?namespace="), 400, "invalid_query");
     const misspelt = await errorOf(await api("/v1/templates?namespaces=ecommerce"), 400, "invalid_query");
     expect(pathsOf(misspelt.details)).toEqual(["namespaces"]);
+  });
+});
+
+describe("JSON bodies", () => {
+  it("POST /v1/tasks refuses an unknown field, naming it, instead of ignoring it", async () => {
+    const error = await errorOf(
+      await api("/v1/tasks", json("POST", { ...seedOrder(), idempotencykey: "order-1", colour: "blue" })),
+      400,
+      "invalid_request",
+    );
+    expect(pathsOf(error.details)).toEqual(["colour", "idempotencykey"]);
+  });
+
+  it("operator, task and cancel actions refuse unknown fields too, nested ones included", async () => {
+    const task = await finishedOrder();
+    const step = await stepNamed(task.task_uuid, "validate_order");
+    const stepPath = `/v1/tasks/${task.task_uuid}/workflow_steps/${step.step_uuid}`;
+    const completion = {
+      action_type: "complete_manually",
+      reason: "by hand",
+      completed_by: "ops",
+      completion_data: { result: {}, metdata: {} },
+    };
+    const nested = await errorOf(await api(stepPath, json("PATCH", completion)), 400, "invalid_request");
+    expect(pathsOf(nested.details)).toEqual(["completion_data.metdata"]);
+    const reset = { action_type: "reset_for_retry", reason: "again", reset_by: "ops", resolved_by: "ops" };
+    expect(pathsOf((await errorOf(await api(stepPath, json("PATCH", reset)), 400, "invalid_request")).details)).toEqual([
+      "resolved_by",
+    ]);
+    const giveUp = { action_type: "give_up", reason: "enough", performed_by: "ops", force: true };
+    const taskAction = await errorOf(await api(`/v1/tasks/${task.task_uuid}`, json("PATCH", giveUp)), 400, "invalid_request");
+    expect(pathsOf(taskAction.details)).toEqual(["force"]);
+    const cancel = await errorOf(
+      await api(`/v1/tasks/${task.task_uuid}`, json("DELETE", { reson: "typo" })),
+      400,
+      "invalid_request",
+    );
+    expect(pathsOf(cancel.details)).toEqual(["reson"]);
+  });
+
+  it("refuses a body that is not UTF-8 with invalid_encoding", async () => {
+    const text = JSON.stringify(seedOrder()).replace('"api:checkout"', '"api:checkout-\u0000"');
+    const bytes = new TextEncoder().encode(text);
+    // The NUL becomes the byte 0xFF: JSON that parses once decoded leniently, but no UTF-8 text at all.
+    bytes[bytes.indexOf(0)] = 0xff;
+    await errorOf(await api("/v1/tasks", json("POST", bytes)), 400, "invalid_encoding");
+  });
+});
+
+describe("media types", () => {
+  it("POST /v1/tasks refuses what a cross-site form can send, and a body without a type, with 415", async () => {
+    const body = JSON.stringify(seedOrder());
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/json"]) {
+      const error = await errorOf(await api("/v1/tasks", json("POST", body, type)), 415, "unsupported_media_type");
+      expect(error.message).toContain("application/json");
+    }
+    await errorOf(
+      await api("/v1/tasks", { method: "POST", body: new TextEncoder().encode(body) }),
+      415,
+      "unsupported_media_type",
+    );
+  });
+
+  it("refuses JSON declared in another charset than UTF-8", async () => {
+    const body = JSON.stringify(seedOrder());
+    await errorOf(
+      await api("/v1/tasks", json("POST", body, "application/json; charset=iso-8859-1")),
+      415,
+      "unsupported_media_type",
+    );
+  });
+
+  it("accepts application/json with a charset, and application/*+json", async () => {
+    for (const type of ["application/json; charset=utf-8", 'Application/JSON; Charset="UTF-8"', "application/vnd.tasker+json"]) {
+      const response = await api("/v1/tasks", json("POST", seedOrder(), type));
+      expect(response.status, `${type}: ${await response.clone().text()}`).toBe(201);
+      await waitForTask(((await response.json()) as TaskView).task_uuid, hasStatus("complete"));
+    }
+  });
+
+  it("every JSON route refuses text/plain", async () => {
+    const task = await finishedOrder();
+    const step = await stepNamed(task.task_uuid, "validate_order");
+    const routes: [string, string, unknown][] = [
+      ["PATCH", `/v1/tasks/${task.task_uuid}/workflow_steps/${step.step_uuid}`, { action_type: "resolve_manually" }],
+      ["PATCH", `/v1/tasks/${task.task_uuid}`, { action_type: "give_up", reason: "x", performed_by: "ops" }],
+      ["DELETE", `/v1/tasks/${task.task_uuid}`, { reason: "x" }],
+    ];
+    for (const [method, path, body] of routes) {
+      await errorOf(await api(path, json(method, body, "text/plain")), 415, "unsupported_media_type");
+    }
+  });
+
+  it("DELETE without a body needs no media type", async () => {
+    const task = await finishedOrder();
+    // The order is complete, so the cancel itself is refused; the empty body was read without complaint.
+    await errorOf(await api(`/v1/tasks/${task.task_uuid}`, { method: "DELETE" }), 400, "task_already_terminal");
   });
 });
