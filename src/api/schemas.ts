@@ -4,18 +4,24 @@ import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../en
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+/** What a task records when a submission leaves out `source_system` or `reason`. */
+export const DEFAULT_SOURCE_SYSTEM = "api";
+export const DEFAULT_REASON = "task requested";
+
 /**
  * Tasker's TaskRequest (reference §8): which template to run, with what context, and who asked.
  * Strict: an unknown field (a misspelt `idempotency_key`) is refused, never silently dropped.
  */
 export const TaskRequestSchema = z.strictObject({
   name: text(MAX_NAME_LENGTH),
-  namespace: text(MAX_NAMESPACE_LENGTH),
-  version: text(MAX_VERSION_LENGTH),
+  /** Left out: the one namespace holding a template of this name. */
+  namespace: text(MAX_NAMESPACE_LENGTH).optional(),
+  /** Left out: the template's newest version. */
+  version: text(MAX_VERSION_LENGTH).optional(),
   context: z.record(z.string(), z.unknown()),
   initiator: text(MAX_NAME_LENGTH),
-  source_system: text(MAX_NAME_LENGTH),
-  reason: text(1_000),
+  source_system: text(MAX_NAME_LENGTH).default(DEFAULT_SOURCE_SYSTEM),
+  reason: text(1_000).default(DEFAULT_REASON),
   priority: z.number().int().min(-1_000).max(1_000).default(0),
   tags: z.array(text(100)).max(50).default([]),
   correlation_id: text(MAX_NAME_LENGTH).optional(),

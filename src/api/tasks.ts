@@ -1,6 +1,5 @@
 // Task and step routes: submit, list, read, cancel, list steps, step audit, task transitions.
 import { type Context, Hono } from "hono";
-import { findTemplate } from "../catalog/find-template";
 import { queryTaskIndex } from "../catalog/task-index";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
@@ -10,7 +9,7 @@ import { defaultConsumer } from "../handlers";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
-import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
+import { canSeeNamespace, namespaceScope, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
@@ -19,6 +18,7 @@ import { pageRequest, paginationInfo } from "./pagination";
 import { noQuery, readQuery } from "./query-string";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { readTaskListQuery } from "./task-query";
+import { resolveTaskTemplate } from "./task-template";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
 
@@ -50,11 +50,7 @@ function requireStepUuid(stepUuid: string): void {
 
 taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
-  requireNamespace(c, request.namespace);
-  const template = await fromCatalog(findTemplate(c.env, request.namespace, request.name, request.version));
-  if (!template) {
-    throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
-  }
+  const template = await resolveTaskTemplate(c, request);
   const contextBytes = new TextEncoder().encode(JSON.stringify(request.context)).byteLength;
   if (contextBytes > MAX_CONTEXT_BYTES) {
     throw new ApiError(413, "context_too_large", `context is ${contextBytes} bytes; the limit is ${MAX_CONTEXT_BYTES}`);

@@ -34,12 +34,11 @@ describe("the OpenAPI document", () => {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>;
     };
     const create = doc.paths["/v1/tasks"]?.post?.requestBody?.content["application/json"]?.schema;
-    expect(create).toMatchObject({
-      type: "object",
-      additionalProperties: false,
-      required: expect.arrayContaining(["name", "namespace", "version", "context"]),
-    });
-    expect(Object.keys((create?.properties as object) ?? {})).toContain("idempotency_key");
+    expect(create).toMatchObject({ type: "object", additionalProperties: false });
+    expect(create?.required).toEqual(["name", "context", "initiator"]);
+    expect(Object.keys((create?.properties as object) ?? {})).toEqual(
+      expect.arrayContaining(["namespace", "version", "source_system", "reason", "idempotency_key"]),
+    );
     const action =
       doc.paths["/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}"]?.patch?.requestBody?.content["application/json"]?.schema;
     expect(JSON.stringify(action)).toContain("complete_manually");

@@ -42,18 +42,16 @@ describe("request schemas", () => {
     result.success ? [] : zodProblems(result.error as Parameters<typeof zodProblems>[0]);
 
   it("name each unknown field at its own path", () => {
-    const request = {
-      name: "n",
-      namespace: "ns",
-      version: "1",
-      initiator: "i",
-      source_system: "s",
-      reason: "r",
-      context: {},
-      idempotencykey: "k",
-    };
+    const request = { name: "n", initiator: "i", context: {}, idempotencykey: "k" };
     expect(problems(TaskRequestSchema.safeParse(request))).toEqual([{ path: "idempotencykey", message: "is not a known field" }]);
     const action = { action_type: "complete_manually", reason: "r", completed_by: "c", completion_data: { result: 1, extra: 2 } };
     expect(problems(StepActionSchema.safeParse(action)).map((p) => p.path)).toEqual(["completion_data.extra"]);
+  });
+
+  it("need only name, initiator and context for a task, filling in source_system and reason", () => {
+    const parsed = TaskRequestSchema.parse({ name: "order_fulfillment", initiator: "api:checkout", context: {} });
+    expect(parsed).toMatchObject({ source_system: "api", reason: "task requested", priority: 0, tags: [] });
+    expect(parsed.namespace).toBeUndefined();
+    expect(parsed.version).toBeUndefined();
   });
 });
