@@ -54,7 +54,7 @@ async function finishedOrder(): Promise<TaskView> {
 describe("query strings", () => {
   it("every route refuses a parameter it does not take, before doing anything else", async () => {
     const routes = servedRoutes();
-    expect(routes.length).toBe(18);
+    expect(routes.length).toBeGreaterThanOrEqual(18);
     for (const { method, path } of routes) {
       const error = await errorOf(await api(`${path}?unexpected=1`, { method }), 400, "invalid_query");
       expect(pathsOf(error.details), `${method} ${path}`).toEqual(["unexpected"]);
