@@ -7,6 +7,7 @@ import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthRoutes } from "./health";
 import { openApiDocument } from "./openapi";
+import { noQuery } from "./query-string";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
@@ -25,7 +26,7 @@ app.use(
 );
 
 app.route("/health", healthRoutes);
-app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.get("/openapi.json", noQuery(), (c) => c.json(openApiDocument()));
 
 app.route("/v1/tasks", taskRoutes);
 app.route("/v1/templates", templateRoutes);

@@ -4,20 +4,21 @@ import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
 import { errorBody } from "./errors";
+import { noQuery } from "./query-string";
 
 export const healthRoutes = new Hono<{ Bindings: Env }>();
 
 const now = () => new Date().toISOString();
 
-healthRoutes.get("/", (c) => c.json({ status: "healthy", service: "tasker-edge", time: now() }));
+healthRoutes.get("/", noQuery(), (c) => c.json({ status: "healthy", service: "tasker-edge", time: now() }));
 
-healthRoutes.get("/live", (c) => c.json({ status: "alive", time: now() }));
+healthRoutes.get("/live", noQuery(), (c) => c.json({ status: "alive", time: now() }));
 
 /**
  * Ready when the task-object namespace and the default step queue are bound, the catalog database
  * answers with its schema current, and every bundled template loads.
  */
-healthRoutes.get("/ready", async (c) => {
+healthRoutes.get("/ready", noQuery(), async (c) => {
   const env = c.env as unknown as Record<string, unknown>;
   const checks: Record<string, string> = {
     task_objects:

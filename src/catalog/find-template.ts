@@ -2,7 +2,7 @@
 import { loadBundledTemplates } from "../templates/bundled";
 import { compareVersions, type TemplateRegistry } from "../templates/registry";
 import type { TaskTemplate } from "../templates/types";
-import { getRegisteredTemplate, listRegisteredVersions, type RegisteredTemplate } from "./templates";
+import { getRegisteredTemplate, listRegisteredNamespaces, listRegisteredVersions, type RegisteredTemplate } from "./templates";
 
 export type CatalogEnv = Pick<Env, "TASKER_DB">;
 
@@ -42,7 +42,17 @@ export async function lookupTemplate(
   return { origin: "registered", ...record };
 }
 
-/** The newest version of a template among bundled and registered ones (numeric parts compared as numbers). */
+/** The namespaces holding a template of this name, bundled or registered, sorted. */
+export async function namespacesHolding(env: CatalogEnv, name: string): Promise<string[]> {
+  const shipped = bundledTemplates()
+    .list()
+    .filter((t) => t.name === name)
+    .map((t) => t.namespace_name);
+  const registered = await listRegisteredNamespaces(env.TASKER_DB, name);
+  return [...new Set([...shipped, ...registered])].sort();
+}
+
+/** The newest version of a template among bundled and registered ones, in semver order (`compareVersions`). */
 async function newestVersion(env: CatalogEnv, namespace: string, name: string): Promise<string | undefined> {
   const shipped = bundledTemplates()
     .list({ namespace })
