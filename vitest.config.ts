@@ -27,7 +27,8 @@ export default defineConfig({
     silent: summaryOnly ? false : "passed-only",
     onConsoleLog: summaryOnly ? (log) => log.includes('.summary"') : undefined,
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" } },
+      // Property-based tests are CPU-bound: on a loaded 2-core machine they outgrow vitest's 5 s default.
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 } },
       {
         plugins: [
           cloudflareTest({
