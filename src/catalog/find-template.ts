@@ -52,14 +52,24 @@ export async function namespacesHolding(env: CatalogEnv, name: string): Promise<
   return [...new Set([...shipped, ...registered])].sort();
 }
 
-/** The newest version of a template among bundled and registered ones, in semver order (`compareVersions`). */
+/** Whether a semver version is a pre-release (`1.10.0-rc.1`; build metadata after `+` does not count). */
+function isPrerelease(version: string): boolean {
+  return /^[^-+]*-/.test(version);
+}
+
+/**
+ * The newest version of a template among bundled and registered ones, in semver order
+ * (`compareVersions`): the newest release, or the newest pre-release when there is no release, so
+ * registering `2.0.0-rc.1` does not move callers who name no version onto it.
+ */
 async function newestVersion(env: CatalogEnv, namespace: string, name: string): Promise<string | undefined> {
   const shipped = bundledTemplates()
     .list({ namespace })
     .filter((t) => t.name === name)
     .map((t) => t.version);
   const registered = await listRegisteredVersions(env.TASKER_DB, namespace, name);
-  return [...shipped, ...registered].sort(compareVersions).at(-1);
+  const versions = [...shipped, ...registered].sort(compareVersions);
+  return versions.filter((version) => !isPrerelease(version)).at(-1) ?? versions.at(-1);
 }
 
 /**

@@ -75,6 +75,17 @@ describe("POST /v1/tasks with only name, initiator and context", () => {
     expect(short).toMatchObject({ namespace: "registered", version: "1.10.0" });
   });
 
+  it("prefers the newest release to a newer pre-release, and takes a pre-release only when nothing is released", async () => {
+    const name = freshName("prerelease");
+    await register("registered", name, "2.0.0-rc.1");
+    expect(await created(await post({ name, namespace: "registered", initiator: "test", context: {} }))).toMatchObject({
+      version: "2.0.0-rc.1",
+    });
+    await register("registered", name, "1.4.0");
+    const task = await created(await post({ name, namespace: "registered", initiator: "test", context: { again: true } }));
+    expect(task.version).toBe("1.4.0");
+  });
+
   it("refuses a name held by several namespaces, listing them, and takes it once a namespace is named", async () => {
     const name = freshName("shared");
     await register("shortform_b", name, "1.0.0");
