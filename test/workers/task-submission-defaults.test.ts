@@ -5,18 +5,10 @@ import { describe, expect, it } from "vitest";
 import { app } from "../../src/api/app";
 import { DEFAULT_REASON, DEFAULT_SOURCE_SYSTEM } from "../../src/api/schemas";
 import type { TaskView } from "../../src/task-object/views";
-import { api, hasStatus, SEED_ORDER, waitForTask } from "./helpers";
+import { api, errorOf, hasStatus, SEED_ORDER, waitForTask } from "./helpers";
 
 const post = (body: unknown) =>
   api("/v1/tasks", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-
-async function errorOf(response: Response, status: number, code: string) {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  const body = JSON.parse(text) as { error: { code: string; message: string; details?: unknown } };
-  expect(body.error.code).toBe(code);
-  return body.error;
-}
 
 /** A fresh template name, so no other test's registrations make it ambiguous. */
 const freshName = (prefix: string) => `${prefix}_${crypto.randomUUID().slice(0, 8).replaceAll("-", "")}`;

@@ -3,15 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../../../src/api/app";
 import type { TaskView } from "../../../src/task-object/views";
-import { api, hasStatus, seedOrder, stepNamed, waitForTask } from "../helpers";
-
-async function errorOf(response: Response, status: number, code: string) {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  const body = JSON.parse(text) as { error: { code: string; message: string; details?: unknown } };
-  expect(body.error.code).toBe(code);
-  return body.error;
-}
+import { api, errorOf, hasStatus, seedOrder, stepNamed, waitForTask } from "../helpers";
 
 const pathsOf = (details: unknown) => (details as { path: string }[]).map((d) => d.path).sort();
 
