@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
+import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
 
 export const healthRoutes = new Hono<{ Bindings: Env }>();
@@ -15,7 +16,7 @@ healthRoutes.get("/live", (c) => c.json({ status: "alive", time: now() }));
 
 /**
  * Ready when the task-object namespace and the default step queue are bound, the catalog database
- * answers with its schema current, and every bundled template loads.
+ * answers with its schema current, every bundled template loads, and the authentication settings parse.
  */
 healthRoutes.get("/ready", async (c) => {
   const env = c.env as unknown as Record<string, unknown>;
@@ -28,6 +29,7 @@ healthRoutes.get("/ready", async (c) => {
         : `missing binding ${DEFAULT_QUEUE_BINDING}`,
     catalog: "ok",
     templates: "ok",
+    auth: await authReadiness(env),
   };
   const db = env.TASKER_DB as D1Database | undefined;
   if (typeof db?.prepare !== "function") checks.catalog = "missing binding TASKER_DB";
