@@ -1,5 +1,6 @@
 // Authentication and authorization of the API: who is calling (API key or JWT), and what they may touch.
 import type { Context, MiddlewareHandler } from "hono";
+import type { Actor } from "../engine/task-run";
 import { log } from "../log";
 import type { TaskObjectClient } from "../task-object/client";
 import { digestApiKeys, findApiKey, type KeyDigest } from "./api-keys";
@@ -144,6 +145,12 @@ export function principalOf(c: Context): Principal {
   if (principal === undefined)
     throw new Error(`no principal on ${c.req.method} ${c.req.path}: authenticate() is not in front of it`);
   return principal;
+}
+
+/** The caller as the audit records it: authoritative while authentication is on, `anonymous` (via `none`) while it is off. */
+export function actorOf(c: Context): Actor {
+  const { name, via } = principalOf(c);
+  return { name, via };
 }
 
 const REQUIRED_PERMISSION = Symbol("requiredPermission");

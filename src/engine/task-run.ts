@@ -145,14 +145,32 @@ export class Changes {
 /** Why a claim, report, timer or action was not applied; the caller treats each as a no-op. */
 export type Refusal = "unknown_step" | "stale_dispatch" | "task_finished" | "action_not_allowed";
 
+/**
+ * Who asked for an action, as the API authenticated them: an API key's name or a token's `sub`
+ * (`anonymous`, via `none`, while authentication is off). It is recorded as `actor` next to the
+ * caller's free-text `performed_by`, which the caller may set to anything.
+ */
+export interface Actor {
+  name: string;
+  via: "api_key" | "jwt" | "none";
+}
+
 /** An operator's repair of one step (Tasker's `StepManualAction`). */
-export type StepAction =
+export type StepAction = (
   | { action_type: "reset_for_retry"; performed_by: string; reason: string }
   | { action_type: "resolve_manually"; performed_by: string; reason: string }
-  | { action_type: "complete_manually"; performed_by: string; reason: string; result: unknown };
+  | { action_type: "complete_manually"; performed_by: string; reason: string; result: unknown }
+) & { actor?: Actor };
 
 /** An operator's decision about a blocked task as a whole. */
-export type TaskAction = { action_type: "give_up" | "resolve_manually"; performed_by: string; reason: string };
+export type TaskAction = { action_type: "give_up" | "resolve_manually"; performed_by: string; reason: string; actor?: Actor };
+
+/** The audit metadata of an action: what the caller wrote, and who the caller is. */
+function actionMetadata(action: { performed_by: string; reason: string; actor?: Actor }): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { performed_by: action.performed_by, reason: action.reason };
+  if (action.actor) metadata.actor = { name: action.actor.name, via: action.actor.via };
+  return metadata;
+}
 
 type EvaluationTrigger = "step_completed" | "step_failed" | "retry_ready" | "operator_action";
 
@@ -370,8 +388,7 @@ export class TaskRun {
     const alreadyReleased = this.hasReleasedChildren(step);
     if (alreadyReleased && action.action_type === "reset_for_retry") return { refused: "action_not_allowed", state: step.state };
     return this.operate(() => {
-      const metadata = { performed_by: action.performed_by, reason: action.reason };
-      this.moveStep(step, action.action_type, metadata);
+      this.moveStep(step, action.action_type, actionMetadata(action));
       step.nextRetryAt = null;
       this.changes.timersCleared.add(step.uuid);
       switch (action.action_type) {
@@ -400,7 +417,7 @@ export class TaskRun {
       for (const step of this.steps.values()) this.changes.timersCleared.add(step.uuid);
       this.ready.clear();
       this.changes.taskClosed = true;
-      this.moveTask(event, { performed_by: action.performed_by, reason: action.reason });
+      this.moveTask(event, actionMetadata(action));
     });
   }
 
