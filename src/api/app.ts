@@ -7,6 +7,7 @@ import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthRoutes } from "./health";
 import { openApiDocument } from "./openapi";
+import { rateLimitWrites } from "./rate-limit";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
@@ -15,6 +16,8 @@ export const app = new Hono<{ Bindings: Env }>();
 // Everything under /v1 needs credentials (when configured); health checks stay public. Before the body
 // limit, so an unauthenticated client can't make the Worker buffer a body at all.
 app.use("/v1/*", authenticate());
+// Then each caller's write budget, before anything reads the body.
+app.use("/v1/*", rateLimitWrites());
 
 app.use(
   "*",

@@ -5,6 +5,7 @@ import { ensureCatalog } from "../catalog/schema";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
 import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
+import { limitsReadiness } from "./rate-limit";
 
 export const healthRoutes = new Hono<{ Bindings: Env }>();
 
@@ -16,7 +17,8 @@ healthRoutes.get("/live", (c) => c.json({ status: "alive", time: now() }));
 
 /**
  * Ready when the task-object namespace and the default step queue are bound, the catalog database
- * answers with its schema current, every bundled template loads, and the authentication settings parse.
+ * answers with its schema current, every bundled template loads, and the authentication and limit settings parse (with the
+ * rate limiter bound while rate limits are on).
  */
 healthRoutes.get("/ready", async (c) => {
   const env = c.env as unknown as Record<string, unknown>;
@@ -30,6 +32,7 @@ healthRoutes.get("/ready", async (c) => {
     catalog: "ok",
     templates: "ok",
     auth: await authReadiness(env),
+    limits: limitsReadiness(c.env),
   };
   const db = env.TASKER_DB as D1Database | undefined;
   if (typeof db?.prepare !== "function") checks.catalog = "missing binding TASKER_DB";

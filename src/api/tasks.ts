@@ -16,6 +16,7 @@ import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
+import { requireWithinStepCeiling } from "./step-ceiling";
 import { parseTaskListQuery } from "./task-query";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
@@ -57,6 +58,7 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   if (!template) {
     throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
   }
+  requireWithinStepCeiling(c.env, template);
   const contextBytes = new TextEncoder().encode(JSON.stringify(request.context)).byteLength;
   if (contextBytes > MAX_CONTEXT_BYTES) {
     throw new ApiError(413, "context_too_large", `context is ${contextBytes} bytes; the limit is ${MAX_CONTEXT_BYTES}`);

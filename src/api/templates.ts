@@ -8,6 +8,7 @@ import { compareVersions } from "../templates/registry";
 import type { TaskTemplate, TemplateProblem } from "../templates/types";
 import { canSeeNamespace, principalOf, requireNamespace, requirePermission } from "./auth";
 import { ApiError, fromCatalog } from "./errors";
+import { requireWithinStepCeiling } from "./step-ceiling";
 import { checkTemplate, readTemplateBody } from "./template-body";
 
 export const templateRoutes = new Hono<{ Bindings: Env }>();
@@ -153,6 +154,7 @@ templateRoutes.put("/:namespace/:name/:version", requirePermission("templates:wr
       mismatches,
     );
   }
+  requireWithinStepCeiling(c.env, template);
   const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
   if (shipped) {
     const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);

@@ -2,6 +2,7 @@
 
 import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
 import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
+import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "./limits";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";
 import { IN_FLIGHT_STEP_STATES, isTerminalTaskState, STEP_STATES, type StepState, type TaskState } from "./states";
@@ -28,6 +29,8 @@ export interface EngineDeps {
   random(): number;
   /** The task's template, read only when a decision or batchable step completes. */
   template?(): TaskTemplate;
+  /** Most steps the task may ever hold; a decision or batch outcome that would cross it fails its step. Default DEFAULT_MAX_TASK_STEPS. */
+  maxSteps?: number;
 }
 
 export interface StepError {
@@ -427,6 +430,16 @@ export class TaskRun {
       const plan = this.plan(step, result);
       if (!plan.ok) {
         this.rejectOutcome(step, INVALID_OUTCOME_CODES[step.type], plan.message);
+        return;
+      }
+      const maxSteps = this.deps.maxSteps ?? DEFAULT_MAX_TASK_STEPS;
+      if (this.steps.size + plan.steps.length > maxSteps) {
+        // Checked before anything is created: the outcome is refused whole, never half applied.
+        this.rejectOutcome(
+          step,
+          STEP_LIMIT_EXCEEDED,
+          `this outcome would create ${plan.steps.length} steps in a task that holds ${this.steps.size}; a task may hold at most ${maxSteps}`,
+        );
         return;
       }
       this.createSteps(step, plan.steps);

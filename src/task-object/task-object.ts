@@ -14,6 +14,7 @@ import {
 } from "../engine/protocol";
 import { isTerminalTaskState, type StepState } from "../engine/states";
 import { type Actor, type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
+import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
@@ -328,6 +329,7 @@ export class TaskObject extends DurableObject<Env> {
       now: () => Date.now(),
       newId: () => crypto.randomUUID(),
       random: Math.random,
+      maxSteps: maxTaskSteps(this.env),
       template: () => {
         template ??= this.store.template();
         return template;
