@@ -208,6 +208,19 @@ function parameters(path: string, query?: z.ZodObject): Record<string, unknown>[
   return [...inPath, ...inQuery];
 }
 
+/**
+ * The route's own errors plus what the middleware in front of every /v1 route answers: 503 while
+ * authentication or the limits are misconfigured, and 429 for a write past the caller's budget.
+ */
+function answeredErrors(op: Operation): number[] {
+  const errors = new Set(op.errors);
+  if (op.path.startsWith("/v1/")) {
+    errors.add(503);
+    if (op.method !== "get") errors.add(429);
+  }
+  return [...errors].sort((a, b) => a - b);
+}
+
 let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
@@ -220,7 +233,7 @@ export function openApiDocument(): Record<string, unknown> {
         content: { "application/json": { schema: { type: "object" } } },
       },
     };
-    for (const status of op.errors) {
+    for (const status of answeredErrors(op)) {
       responses[status] = {
         description: "error",
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -144,3 +144,18 @@ describe("configuration", () => {
     expect((await request("/v1/tasks", CREATE, off, client())).status).toBe(404);
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("says every write under /v1 may answer 429, and every /v1 route 503", async () => {
+    const doc = (await (await app.request("http://tasker.test/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!path.startsWith("/v1/")) continue;
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(Object.keys(operation.responses), `${method} ${path}`).toContain("503");
+        if (method !== "get") expect(Object.keys(operation.responses), `${method} ${path}`).toContain("429");
+      }
+    }
+  });
+});
