@@ -1,6 +1,6 @@
 // Per-caller rate limits on writes and on task creation: 429 with Retry-After once a caller's budget is spent.
 import type { Context, MiddlewareHandler } from "hono";
-import { readLimits } from "../limits-config";
+import { type LimitsReading, readLimits } from "../limits-config";
 import { log } from "../log";
 import type { BucketLimit, TakeResult } from "../rate-limit/token-buckets";
 import { principalOf } from "./auth";
@@ -25,22 +25,26 @@ export function rateLimitKey(c: Context): string {
 const MISSING_BINDING =
   "the RATE_LIMITER Durable Object binding is missing: bind the RateLimiter class, or set TASKER_WRITES_PER_MINUTE and TASKER_TASK_CREATES_PER_MINUTE to off";
 
-/** Every problem with the limits' configuration, the binding the rate limits need included. */
-function limitProblems(env: Env): string[] {
+/** The configured limits, with every problem of their configuration, the binding the rate limits need included. */
+function checkedLimits(env: Env): LimitsReading {
   const { config, problems } = readLimits(env);
   const limited = config.writesPerMinute !== null || config.taskCreatesPerMinute !== null;
   const bound = typeof (env.RATE_LIMITER as Env["RATE_LIMITER"] | undefined)?.getByName === "function";
-  return limited && !bound ? [...problems, MISSING_BINDING] : problems;
+  return { config, problems: limited && !bound ? [...problems, MISSING_BINDING] : problems };
 }
 
 /** For `/health/ready`: whether the limits are usable; the problems go to the log only, since health routes are public. */
 export function limitsReadiness(env: Env): string {
-  return limitProblems(env).length === 0 ? "ok" : "misconfigured: see the limits.misconfigured log line";
+  return checkedLimits(env).problems.length === 0 ? "ok" : "misconfigured: see the limits.misconfigured log line";
 }
 
 function limitsMisconfigured(problems: string[]): ApiError {
   log("error", "limits.misconfigured", { problems });
-  return new ApiError(503, "limits_misconfigured", "the rate limits are misconfigured on this server; its log says why");
+  return new ApiError(
+    503,
+    "limits_misconfigured",
+    "the rate limits or the step ceiling are misconfigured on this server; its log says why",
+  );
 }
 
 /**
@@ -53,9 +57,8 @@ function limitsMisconfigured(problems: string[]): ApiError {
 export function rateLimitWrites(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
     if (!WRITE_METHODS.has(c.req.method)) return next();
-    const problems = limitProblems(c.env);
+    const { config, problems } = checkedLimits(c.env);
     if (problems.length > 0) throw limitsMisconfigured(problems);
-    const { config } = readLimits(c.env);
     const limits: BucketLimit[] = [];
     if (config.writesPerMinute !== null) limits.push({ name: "writes", perMinute: config.writesPerMinute });
     if (config.taskCreatesPerMinute !== null && c.req.method === "POST" && c.req.path === "/v1/tasks") {
