@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { type LimitsReading, readLimits } from "../limits-config";
 import { log } from "../log";
+import { ALLOWANCE_REQUEST, Allowances } from "../rate-limit/allowances";
 import type { BucketLimit, TakeResult } from "../rate-limit/token-buckets";
 import { principalOf } from "./auth";
 import { ApiError, sendError } from "./errors";
@@ -9,8 +10,11 @@ import { ApiError, sendError } from "./errors";
 const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 interface RateLimiterStub {
-  take(limits: BucketLimit[]): Promise<TakeResult>;
+  take(limits: BucketLimit[], wanted: number): Promise<TakeResult>;
 }
+
+/** Tokens this isolate holds for callers, so most writes cost no round trip to the limiter object. */
+const allowances = new Allowances();
 
 /**
  * Whose budget a request spends: the API key or token subject, or, while authentication is off,
@@ -65,16 +69,24 @@ export function rateLimitWrites(): MiddlewareHandler<{ Bindings: Env }> {
       limits.push({ name: "task_creates", perMinute: config.taskCreatesPerMinute });
     }
     if (limits.length === 0) return next();
+    const key = rateLimitKey(c);
+    // The limits are part of the budget's name, so tokens held under old settings are never spent under new ones.
+    const budget = JSON.stringify([key, limits]);
+    if (allowances.spend(budget, Date.now())) return next();
     let outcome: TakeResult;
     try {
-      outcome = await (c.env.RATE_LIMITER.getByName(rateLimitKey(c)) as unknown as RateLimiterStub).take(limits);
+      const limiter = c.env.RATE_LIMITER.getByName(key) as unknown as RateLimiterStub;
+      outcome = await limiter.take(limits, ALLOWANCE_REQUEST);
     } catch (error) {
       log("error", "rate_limit.unavailable", { method: c.req.method, path: c.req.path, error: String(error) });
       return next();
     }
-    if (outcome.allowed) return next();
+    if (outcome.allowed) {
+      allowances.keep(budget, outcome.granted - 1, Date.now());
+      return next();
+    }
     const retryAfterSeconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
-    log("warn", "rate_limit.refused", { key: rateLimitKey(c), limit: outcome.limit, method: c.req.method, path: c.req.path });
+    log("warn", "rate_limit.refused", { key, limit: outcome.limit, method: c.req.method, path: c.req.path });
     c.header("Retry-After", String(retryAfterSeconds));
     return sendError(
       c,

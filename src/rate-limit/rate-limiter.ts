@@ -7,6 +7,7 @@ const LimitsSchema = z
   .array(z.object({ name: z.string().min(1).max(50), perMinute: z.number().int().positive() }))
   .min(1)
   .max(10);
+const WantedSchema = z.number().int().min(1).max(100);
 
 /**
  * Keeps its buckets in memory only: losing them (the object is evicted after a quiet spell) can only
@@ -15,8 +16,11 @@ const LimitsSchema = z
 export class RateLimiter extends DurableObject<Env> {
   private readonly buckets = new TokenBuckets();
 
-  /** Takes one request from each limit, or from none and says which one is exhausted and for how long. */
-  take(limits: BucketLimit[]): TakeResult {
-    return this.buckets.take(LimitsSchema.parse(limits), Date.now());
+  /**
+   * Takes one request from each limit, and up to `wanted` in all for the caller to spend later; or
+   * none, saying which limit is exhausted and for how long.
+   */
+  take(limits: BucketLimit[], wanted = 1): TakeResult {
+    return this.buckets.take(LimitsSchema.parse(limits), Date.now(), WantedSchema.parse(wanted));
   }
 }
