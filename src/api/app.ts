@@ -8,6 +8,7 @@ import { ApiError, errorBody, sendError } from "./errors";
 import { healthRoutes } from "./health";
 import { openApiDocument } from "./openapi";
 import { noQuery } from "./query-string";
+import { rateLimitWrites } from "./rate-limit";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
@@ -16,6 +17,8 @@ export const app = new Hono<{ Bindings: Env }>();
 // Everything under /v1 needs credentials (when configured); health checks stay public. Before the body
 // limit, so an unauthenticated client can't make the Worker buffer a body at all.
 app.use("/v1/*", authenticate());
+// Then each caller's write budget, before anything reads the body.
+app.use("/v1/*", rateLimitWrites());
 
 app.use(
   "*",

@@ -211,6 +211,20 @@ function parameters(path: string, query?: z.ZodObject): Record<string, unknown>[
   return [...inPath, ...inQuery];
 }
 
+/**
+ * The route's own errors plus what the middleware in front of every /v1 route answers: 503 while
+ * authentication or the limits are misconfigured, and 429 for a write past the caller's budget.
+ */
+function answeredErrors(op: Operation): number[] {
+  // Every route refuses query parameters it does not take (400), and every body route other media types (415).
+  const errors = new Set([400, ...op.errors, ...(op.body ? [415] : [])]);
+  if (op.path.startsWith("/v1/")) {
+    errors.add(503);
+    if (op.method !== "get") errors.add(429);
+  }
+  return [...errors].sort((a, b) => a - b);
+}
+
 let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
@@ -223,9 +237,7 @@ export function openApiDocument(): Record<string, unknown> {
         content: { "application/json": { schema: { type: "object" } } },
       },
     };
-    // Every route refuses query parameters it does not take (400), and every body route other media types (415).
-    const statuses = new Set([400, ...op.errors, ...(op.body ? [415] : [])]);
-    for (const status of [...statuses].sort((a, b) => a - b)) {
+    for (const status of answeredErrors(op)) {
       responses[status] = {
         description: "error",
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },

@@ -4,12 +4,12 @@ import { queryTaskIndex } from "../catalog/task-index";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
-import type { StepAction } from "../engine/task-run";
+import type { Actor, StepAction } from "../engine/task-run";
 import { defaultConsumer } from "../handlers";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
-import { canSeeNamespace, namespaceScope, principalOf, requirePermission, requireVisibleTask } from "./auth";
+import { actorOf, canSeeNamespace, namespaceScope, principalOf, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
@@ -17,6 +17,7 @@ import { StepListQuerySchema } from "./list-queries";
 import { pageRequest, paginationInfo } from "./pagination";
 import { noQuery, readQuery } from "./query-string";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
+import { requireWithinStepCeiling } from "./step-ceiling";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
 import { requireWorkflowScope } from "./workflow-scope";
@@ -52,6 +53,7 @@ function requireStepUuid(stepUuid: string): void {
 taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
   const template = await resolveTaskTemplate(c, request);
+  requireWithinStepCeiling(c.env, template);
   await requireWorkflowScope(c, template);
   const contextBytes = new TextEncoder().encode(JSON.stringify(request.context)).byteLength;
   if (contextBytes > MAX_CONTEXT_BYTES) {
@@ -117,7 +119,7 @@ taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), noQuery(), a
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, CancelRequestSchema, { optional: true });
-  const result = await stub.cancel(reason ?? "cancelled through the API");
+  const result = await stub.cancel(reason ?? "cancelled through the API", actorOf(c));
   if (result.ok) return c.json(result.task);
   if (result.code === "task_not_found") throw notFound("task", uuid);
   throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
@@ -163,18 +165,20 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission(
   return c.json({ task_uuid, step_uuid, transitions: lookup.transitions });
 });
 
-function toStepAction(request: StepActionRequest): StepAction {
+/** The engine's action: the caller's free-text name as `performed_by`, and the authenticated caller as `actor`. */
+function toStepAction(request: StepActionRequest, actor: Actor): StepAction {
   switch (request.action_type) {
     case "reset_for_retry":
-      return { action_type: "reset_for_retry", performed_by: request.reset_by, reason: request.reason };
+      return { action_type: "reset_for_retry", performed_by: request.reset_by, reason: request.reason, actor };
     case "resolve_manually":
-      return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason };
+      return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason, actor };
     case "complete_manually":
       return {
         action_type: "complete_manually",
         performed_by: request.completed_by,
         reason: request.reason,
         result: request.completion_data.result,
+        actor,
       };
   }
 }
@@ -183,7 +187,7 @@ taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("ste
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const action = toStepAction(await readJson(c, StepActionSchema));
+  const action = toStepAction(await readJson(c, StepActionSchema), actorOf(c));
   const result = await stub.applyStepAction(step_uuid, action);
   if (result.ok) return c.json(result.step);
   switch (result.code) {
@@ -206,7 +210,7 @@ taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), noQuery(), a
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const action = await readJson(c, TaskActionSchema);
-  const result = await stub.applyTaskAction(action);
+  const result = await stub.applyTaskAction({ ...action, actor: actorOf(c) });
   if (result.ok) return c.json(result.task);
   if (result.code === "task_not_found") throw notFound("task", uuid);
   throw new ApiError(

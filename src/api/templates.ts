@@ -10,6 +10,7 @@ import { canSeeNamespace, principalOf, requireNamespace, requirePermission } fro
 import { ApiError, fromCatalog } from "./errors";
 import { TemplateListQuerySchema } from "./list-queries";
 import { noQuery, readQuery } from "./query-string";
+import { requireWithinStepCeiling } from "./step-ceiling";
 import { checkTemplate, readTemplateBody } from "./template-body";
 import { requireWorkflowScope } from "./workflow-scope";
 
@@ -160,6 +161,7 @@ templateRoutes.put(
         mismatches,
       );
     }
+    requireWithinStepCeiling(c.env, template);
     await requireWorkflowScope(c, template);
     const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
     if (shipped) {

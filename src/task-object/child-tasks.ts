@@ -1,8 +1,9 @@
 // What a workflow step's child task is: its template, context and lineage, or why it cannot start.
 import { type CatalogEnv, findTemplate } from "../catalog/find-template";
-import { MAX_CONTEXT_BYTES } from "../engine/limits";
+import { MAX_CONTEXT_BYTES, STEP_LIMIT_EXCEEDED } from "../engine/limits";
 import { inNamespaceScope, NAMESPACE_OUT_OF_SCOPE, type NamespaceScope } from "../engine/namespace-scope";
 import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
+import { maxTaskSteps } from "../limits-config";
 import { validateContext } from "../templates/input-schema";
 import type { StepDefinition } from "../templates/types";
 import type { NewTask, StepRow, TaskRow } from "./store";
@@ -59,6 +60,15 @@ export async function planChildTask(
   const lineage = lineageOf(task);
   const nesting = nestingProblem(lineage, templateKey(template.namespace_name, template.name, template.version));
   if (nesting) return { ok: false, ...nesting };
+  const ceiling = maxTaskSteps(env);
+  if (template.steps.length > ceiling) {
+    const name = `${template.namespace_name}/${template.name}@${template.version}`;
+    return {
+      ok: false,
+      code: STEP_LIMIT_EXCEEDED,
+      message: `${name} has ${template.steps.length} steps; a task may hold at most ${ceiling}`,
+    };
+  }
   const context = childContext(contextMapping, JSON.parse(task.context), dependencyResults);
   const bytes = new TextEncoder().encode(JSON.stringify(context)).byteLength;
   if (bytes > MAX_CONTEXT_BYTES) {

@@ -13,7 +13,8 @@ import {
   StepOutcomeSchema,
 } from "../engine/protocol";
 import { isTerminalTaskState, type StepState } from "../engine/states";
-import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
+import { type Actor, type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
+import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
@@ -212,12 +213,15 @@ export class TaskObject extends DurableObject<Env> {
     return { accepted: !("refused" in result) };
   }
 
-  /** Cancels the task and its unfinished steps together; a running handler's late report is ignored. */
-  async cancel(reason: string): Promise<CancelResult> {
+  /**
+   * Cancels the task and its unfinished steps together; a running handler's late report is ignored.
+   * `actor` is the API's caller (none when a parent task's end cancels its child).
+   */
+  async cancel(reason: string, actor?: Actor): Promise<CancelResult> {
     if (!this.initialised()) return { ok: false, code: "task_not_found" };
     const run = this.loadRun();
     if (isTerminalTaskState(run.state)) return { ok: false, code: "task_already_terminal", status: run.state };
-    this.mutate((r) => r.cancel({ reason }));
+    this.mutate((r) => r.cancel(actor ? { reason, actor: { name: actor.name, via: actor.via } } : { reason }));
     await this.afterWrite();
     return { ok: true, task: this.taskViewOrThrow() };
   }
@@ -361,6 +365,7 @@ export class TaskObject extends DurableObject<Env> {
       now: () => Date.now(),
       newId: () => crypto.randomUUID(),
       random: Math.random,
+      maxSteps: maxTaskSteps(this.env),
       template: () => {
         template ??= this.store.template();
         return template;
