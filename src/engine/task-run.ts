@@ -17,12 +17,20 @@ import {
 } from "./transitions";
 
 /**
- * How long a dispatched message may wait for its claim before the object sends it again. Short, so
- * a message lost with a crashed process or queue is re-sent soon after a restart.
+ * How long a dispatched message may wait for its claim before the object sends it again, when the
+ * task has few unclaimed dispatches: short, so a message lost with a crashed process or queue is
+ * re-sent soon after a restart.
  */
 export const CLAIM_TIMEOUT_MS = 20_000;
-/** The wait before each further re-send of the same dispatch: a queue merely backed up is not flooded with copies. */
+/** Added to that wait for each of the task's dispatches already waiting: a big fan-out's messages queue behind each other. */
+export const CLAIM_TIMEOUT_PER_WAITING_MS = 50;
+/** The longest first wait, and the wait before each further re-send: a backed-up queue is not flooded with copies. */
 export const CLAIM_RESEND_INTERVAL_MS = 60_000;
+
+/** The first claim timeout of a dispatch sent while `waiting` of the task's dispatches are unclaimed. */
+export function firstClaimTimeoutMs(waiting: number): number {
+  return Math.min(CLAIM_RESEND_INTERVAL_MS, CLAIM_TIMEOUT_MS + waiting * CLAIM_TIMEOUT_PER_WAITING_MS);
+}
 /** How long an eager dispatch (handed to the reporting consumer, not queued) waits before it is queued after all. */
 export const EAGER_CLAIM_TIMEOUT_MS = 10_000;
 /** Extra time past a step's timeout before the object stops waiting for its report. */
@@ -672,7 +680,7 @@ export class TaskRun {
       if (eager) this.eagerBudget -= 1;
       this.moveStep(step, "enqueue", eager ? { dispatch_id: step.dispatchId, eager: true } : { dispatch_id: step.dispatchId });
       this.changes.dispatches.push({ stepUuid: uuid, dispatchId: step.dispatchId, attempt: step.attempts + 1, eager });
-      this.armTimer("claim_timeout", step, now + (eager ? EAGER_CLAIM_TIMEOUT_MS : CLAIM_TIMEOUT_MS));
+      this.armTimer("claim_timeout", step, now + (eager ? EAGER_CLAIM_TIMEOUT_MS : firstClaimTimeoutMs(this.count("enqueued"))));
     }
     this.ready.clear();
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { firstClaimTimeoutMs } from "../../src/engine/task-run";
 import {
   advanceTimers,
   createFromYaml,
@@ -143,7 +144,7 @@ describe("deadlines", () => {
   it("sends an unclaimed message again after the claim timeout, with the same dispatch", async () => {
     const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
     const held = await heldMessage(task_uuid, "held");
-    await advanceTimers(task_uuid, 20_000); // the message was lost: nobody claimed it for 20 s
+    await advanceTimers(task_uuid, firstClaimTimeoutMs(1)); // the message was lost: nobody claimed it
     const audit = await stepAudit(task_uuid, held.step_uuid);
     expect(audit.map((t) => t.event)).toEqual(["create", "enqueue"]);
     expect(await heldMessage(task_uuid, "held")).toEqual(held);

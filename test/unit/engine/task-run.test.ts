@@ -3,6 +3,7 @@ import {
   CLAIM_RESEND_INTERVAL_MS,
   CLAIM_TIMEOUT_MS,
   EAGER_CLAIM_TIMEOUT_MS,
+  firstClaimTimeoutMs,
   type StepRuntime,
   TaskRun,
 } from "../../../src/engine/task-run";
@@ -102,23 +103,26 @@ describe("TaskRun", () => {
     const { run, clock } = seedRun();
     const started = run.start();
     // The first re-send comes soon (a crash lost the message); later ones are spaced out (a backlog).
-    expect(started.timersArmed).toContainEqual({
-      kind: "claim_timeout",
-      stepUuid: "a",
-      dispatchId: "d1",
-      dueAt: CLAIM_TIMEOUT_MS,
-    });
-    clock.now = CLAIM_TIMEOUT_MS;
-    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: CLAIM_TIMEOUT_MS });
+    const firstTimeout = firstClaimTimeoutMs(1);
+    expect(started.timersArmed).toContainEqual({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: firstTimeout });
+    clock.now = firstTimeout;
+    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: firstTimeout });
     if ("refused" in resend) throw new Error("refused");
     expect(resend.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d1", attempt: 1, eager: false }]);
     expect(resend.timersArmed).toEqual([
-      { kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: CLAIM_TIMEOUT_MS + CLAIM_RESEND_INTERVAL_MS },
+      { kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: firstTimeout + CLAIM_RESEND_INTERVAL_MS },
     ]);
     run.claim("a", "d1");
     expect(run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 120_000 })).toEqual({
       refused: "stale_dispatch",
     });
+  });
+
+  it("gives a dispatch longer before its first re-send the more of the task's dispatches wait unclaimed, up to the re-send interval", () => {
+    expect(firstClaimTimeoutMs(1)).toBeLessThan(CLAIM_TIMEOUT_MS + 100);
+    expect(firstClaimTimeoutMs(100)).toBeGreaterThan(firstClaimTimeoutMs(1));
+    expect(firstClaimTimeoutMs(1_000)).toBe(CLAIM_RESEND_INTERVAL_MS);
+    expect(firstClaimTimeoutMs(10_000)).toBe(CLAIM_RESEND_INTERVAL_MS);
   });
 
   it("cancels every unfinished step with the task, keeping completed ones", () => {
@@ -219,7 +223,7 @@ describe("TaskRun", () => {
     const claimTimeouts = changes.timersArmed.filter((t) => t.kind === "claim_timeout").map((t) => [t.stepUuid, t.dueAt]);
     expect(claimTimeouts).toEqual([
       ["b", EAGER_CLAIM_TIMEOUT_MS],
-      ["c", CLAIM_TIMEOUT_MS],
+      ["c", firstClaimTimeoutMs(2)],
     ]);
     // An eager step nobody claimed is queued when its claim timeout fires.
     const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });

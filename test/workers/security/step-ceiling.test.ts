@@ -63,6 +63,8 @@ describe("a template with more steps than the ceiling", () => {
       priority: 0,
       tags: "[]",
       correlation_id: crypto.randomUUID(),
+      created_by: "test",
+      namespace_scope: null,
     } as TaskRow;
     const step = { step_uuid: crypto.randomUUID(), name: "book_shipment", definition: JSON.stringify(definition) } as StepRow;
     const plan = await planChildTask(withVars({ TASKER_MAX_TASK_STEPS: "1" }), task, step, crypto.randomUUID(), {});
