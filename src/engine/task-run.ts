@@ -122,6 +122,11 @@ export interface Dispatch {
 
 /** Everything one engine operation changed, for the object to write in one transaction. */
 export class Changes {
+  /**
+   * The operation's one clock reading: every transition, error, timer and created step it records
+   * carries this time, so what happens in one operation is one instant in the logs and the audit.
+   */
+  constructor(readonly at: number) {}
   readonly taskTransitions: TaskTransitionRecord[] = [];
   readonly stepTransitions: StepTransitionRecord[] = [];
   /** Steps whose row must be rewritten. */
@@ -202,7 +207,7 @@ export class TaskRun {
   private readonly groups = new Map<string, BatchGroup>();
   /** Steps in `error` that do not block the task (continue_on_failure) or block it only at the end (isolate). */
   private readonly softErrors = { tolerate: 0, isolate: 0 };
-  private changes = new Changes();
+  private changes = new Changes(0);
   /** Eager dispatches the current operation may still hand out (set by `report`, zero otherwise). */
   private eagerBudget = 0;
 
@@ -234,14 +239,15 @@ export class TaskRun {
 
   /**
    * Starts a freshly created task: `pending → initializing`, then the first round of dispatch. Up to
-   * `eagerLimit` first steps go to the creator to run at once instead of through the queue.
+   * `eagerLimit` first steps go to the creator to run at once instead of through the queue. `now` is
+   * the creation's instant, so the task's first transitions carry the time it was created.
    */
-  start(eagerLimit = 0): Changes {
+  start(eagerLimit = 0, now?: number): Changes {
     this.eagerBudget = eagerLimit;
     return this.operate(() => {
       this.moveTask("start", {});
       this.decide("initializing");
-    });
+    }, now);
   }
 
   /** A handler Worker claims a dispatched step. Returns the attempt number, or why it was refused. */
@@ -254,7 +260,7 @@ export class TaskRun {
       step.attempts += 1;
       this.moveStep(step, "start", { dispatch_id: dispatchId, attempt: step.attempts });
       this.changes.timersCleared.add(step.uuid);
-      this.armTimer("deadline", step, this.deps.now() + step.timeoutMs + DEADLINE_GRACE_MS);
+      this.armTimer("deadline", step, this.changes.at + step.timeoutMs + DEADLINE_GRACE_MS);
     });
     return { changes, attempt: step.attempts };
   }
@@ -315,7 +321,7 @@ export class TaskRun {
             attempt: step.attempts + 1,
             eager: false,
           });
-          this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_TIMEOUT_MS);
+          this.armTimer("claim_timeout", step, this.changes.at + CLAIM_TIMEOUT_MS);
         });
     }
   }
@@ -336,7 +342,7 @@ export class TaskRun {
         error_code: "dead_lettered",
         retryable: false,
         attempt: step.attempts,
-        at: this.deps.now(),
+        at: this.changes.at,
       });
       this.changes.timersCleared.add(step.uuid);
       this.moveStep(step, "fail", { error_code: "dead_lettered", dispatch_id: dispatchId });
@@ -432,7 +438,7 @@ export class TaskRun {
       retryAfterMs?: number | undefined;
     },
   ): void {
-    const now = this.deps.now();
+    const now = this.changes.at;
     const error: StepError = {
       message: failure.message,
       error_code: failure.error_code,
@@ -470,7 +476,7 @@ export class TaskRun {
       error_code: errorCode,
       retryable: false,
       attempt: step.attempts,
-      at: this.deps.now(),
+      at: this.changes.at,
     });
     this.changes.timersCleared.add(step.uuid);
     this.moveStep(step, "fail", { error_code: errorCode });
@@ -498,7 +504,7 @@ export class TaskRun {
 
   /** Adds planned steps as pending, wired to their parents; the creator releases them when it completes. */
   private createSteps(creator: StepRuntime, planned: PlannedStep[]): void {
-    const now = this.deps.now();
+    const now = this.changes.at;
     for (const plan of planned) {
       const uuid = this.deps.newId();
       const definition: StepDefinition = { ...plan.definition, name: plan.name, dependencies: plan.parents };
@@ -612,7 +618,7 @@ export class TaskRun {
 
   /** Dispatches every ready step; steps completed inline may make more ready, which this same pass picks up. */
   private dispatchReady(): void {
-    const now = this.deps.now();
+    const now = this.changes.at;
     for (const uuid of this.ready) {
       const step = this.mustGet(uuid);
       step.dispatchId = this.deps.newId();
@@ -719,7 +725,7 @@ export class TaskRun {
   private moveTask(event: TaskEvent, metadata: Record<string, unknown>): void {
     const from = this.state;
     this.state = nextTaskState(from, event);
-    this.changes.taskTransitions.push({ from, to: this.state, event, at: this.deps.now(), metadata });
+    this.changes.taskTransitions.push({ from, to: this.state, event, at: this.changes.at, metadata });
   }
 
   private moveStep(step: StepRuntime, event: StepEvent, metadata: Record<string, unknown>): void {
@@ -740,7 +746,7 @@ export class TaskRun {
     }
     if (to !== "pending") this.ready.delete(step.uuid);
     this.changes.touchedSteps.add(step.uuid);
-    this.changes.stepTransitions.push({ stepUuid: step.uuid, from, to, event, at: this.deps.now(), metadata });
+    this.changes.stepTransitions.push({ stepUuid: step.uuid, from, to, event, at: this.changes.at, metadata });
   }
 
   private armTimer(kind: TimerKind, step: StepRuntime, dueAt: number): void {
@@ -754,8 +760,9 @@ export class TaskRun {
   }
 
   /** Runs one operation with a fresh change set. On a throw the caller must discard this instance. */
-  private operate(body: () => void): Changes {
-    this.changes = new Changes();
+  /** Runs one operation; `now` is its only clock reading (the object may pass the one it writes with). */
+  private operate(body: () => void, now: number = this.deps.now()): Changes {
+    this.changes = new Changes(now);
     try {
       body();
     } finally {

@@ -103,7 +103,7 @@ export class TaskObject extends DurableObject<Env> {
       stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun();
-      started = run.start(eagerLimit);
+      started = run.start(eagerLimit, now);
       this.applyAndLog(run, started, now);
     });
     log("info", "task.created", {
@@ -348,7 +348,7 @@ export class TaskObject extends DurableObject<Env> {
         alsoInTransaction?.();
         const run = this.loadRun();
         const result = operation(run);
-        if (!("refused" in result)) this.applyAndLog(run, result, Date.now());
+        if (!("refused" in result)) this.applyAndLog(run, result, result.at);
         return result;
       });
     } catch (error) {

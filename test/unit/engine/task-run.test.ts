@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type StepRuntime, TaskRun } from "../../../src/engine/task-run";
+import { CLAIM_TIMEOUT_MS, type StepRuntime, TaskRun } from "../../../src/engine/task-run";
 
 function step(uuid: string, parents: string[], children: string[], maxAttempts = 3): StepRuntime {
   return {
@@ -208,5 +208,31 @@ describe("TaskRun", () => {
     const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });
     if ("refused" in resend) throw new Error("refused");
     expect(resend.dispatches).toEqual([{ stepUuid: "b", dispatchId: "d2", attempt: 1, eager: false }]);
+  });
+
+  it("records one operation as one instant, however often the clock would have moved", () => {
+    const clock = { now: 1_000 };
+    let id = 0;
+    const ticking = () => clock.now++;
+    const run = new TaskRun("t", "pending", [step("a", [], ["b", "c"]), step("b", ["a"], []), step("c", ["a"], [])], {
+      now: ticking,
+      newId: () => `d${++id}`,
+      random: () => 0,
+    });
+    run.start();
+    run.claim("a", "d1");
+    const changes = run.report("a", "d1", { success: true, result: {} });
+    if ("refused" in changes) throw new Error("report refused");
+    const times = [...changes.stepTransitions, ...changes.taskTransitions].map((t) => t.at);
+    expect(changes.stepTransitions.filter((t) => t.to === "enqueued").map((t) => t.stepUuid)).toEqual(["b", "c"]);
+    expect(new Set(times)).toEqual(new Set([changes.at]));
+    expect(changes.timersArmed.map((t) => t.dueAt - changes.at)).toEqual([CLAIM_TIMEOUT_MS, CLAIM_TIMEOUT_MS]);
+  });
+
+  it("starts a task at the instant its creator gives", () => {
+    const { run } = seedRun({ now: 5 });
+    const changes = run.start(0, 42);
+    expect(changes.at).toBe(42);
+    expect(new Set(changes.taskTransitions.map((t) => t.at))).toEqual(new Set([42]));
   });
 });
