@@ -14,6 +14,7 @@ import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, r
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
+import { refuseDeepNesting } from "./nesting";
 import { paginationInfo, readPage } from "./pagination";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { parseTaskListQuery } from "./task-query";
@@ -52,6 +53,7 @@ function requireStepUuid(stepUuid: string): void {
 
 taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
+  refuseDeepNesting(request.context, "context");
   requireNamespace(c, request.namespace);
   const template = await fromCatalog(findTemplate(c.env, request.namespace, request.name, request.version));
   if (!template) {
@@ -173,6 +175,8 @@ function toStepAction(request: StepActionRequest): StepAction {
     case "resolve_manually":
       return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason };
     case "complete_manually":
+      refuseDeepNesting(request.completion_data.result, "completion_data.result");
+      refuseDeepNesting(request.completion_data.metadata, "completion_data.metadata");
       return {
         action_type: "complete_manually",
         performed_by: request.completed_by,

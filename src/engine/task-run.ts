@@ -2,6 +2,8 @@
 
 import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
 import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
+import { MAX_NESTING_DEPTH } from "./limits";
+import { nestsDeeperThan } from "./nesting";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";
 import { IN_FLIGHT_STEP_STATES, isTerminalTaskState, STEP_STATES, type StepState, type TaskState } from "./states";
@@ -276,7 +278,14 @@ export class TaskRun {
     if (step.state !== "in_progress" || step.dispatchId !== dispatchId) return { refused: "stale_dispatch" };
     this.eagerBudget = eagerLimit;
     return this.operate(() => {
-      if (outcome.success) this.succeed(step, outcome.result);
+      // Stored results are read back, composed into children's contexts and serialised: bound them first.
+      if (outcome.success && nestsDeeperThan(outcome.result, MAX_NESTING_DEPTH)) {
+        this.fail(step, {
+          message: `the step's result nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep`,
+          error_code: "nesting_too_deep",
+          retryable: false,
+        });
+      } else if (outcome.success) this.succeed(step, outcome.result);
       else
         this.fail(step, {
           message: outcome.error.message,

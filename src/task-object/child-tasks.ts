@@ -1,6 +1,7 @@
 // What a workflow step's child task is: its template, context and lineage, or why it cannot start.
 import { type CatalogEnv, findTemplate } from "../catalog/find-template";
-import { MAX_CONTEXT_BYTES } from "../engine/limits";
+import { MAX_CONTEXT_BYTES, MAX_NESTING_DEPTH } from "../engine/limits";
+import { nestsDeeperThan } from "../engine/nesting";
 import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
 import { validateContext } from "../templates/input-schema";
 import type { StepDefinition } from "../templates/types";
@@ -45,6 +46,13 @@ export async function planChildTask(
   const nesting = nestingProblem(lineage, templateKey(template.namespace_name, template.name, template.version));
   if (nesting) return { ok: false, ...nesting };
   const context = childContext(contextMapping, JSON.parse(task.context), dependencyResults);
+  if (nestsDeeperThan(context, MAX_NESTING_DEPTH)) {
+    return {
+      ok: false,
+      code: "invalid_child_context",
+      message: `the child's context nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep`,
+    };
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(context)).byteLength;
   if (bytes > MAX_CONTEXT_BYTES) {
     return {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
 import { CLAIM_TIMEOUT_MS, type StepRuntime, TaskRun } from "../../../src/engine/task-run";
 
 function step(uuid: string, parents: string[], children: string[], maxAttempts = 3): StepRuntime {
@@ -234,5 +235,28 @@ describe("TaskRun", () => {
     const changes = run.start(0, 42);
     expect(changes.at).toBe(42);
     expect(new Set(changes.taskTransitions.map((t) => t.at))).toEqual(new Set([42]));
+  });
+
+  it("fails a step permanently when its result nests deeper than the limit", () => {
+    const { run } = seedRun();
+    run.start();
+    run.claim("a", "d1");
+    let result: unknown = "leaf";
+    for (let level = 0; level <= MAX_NESTING_DEPTH; level++) result = { inner: result };
+    const changes = run.report("a", "d1", { success: true, result });
+    if ("refused" in changes) throw new Error("report refused");
+    expect(changes.errors.get("a")).toMatchObject({ error_code: "nesting_too_deep", retryable: false });
+    expect(run.steps.get("a")?.state).toBe("error");
+    expect(changes.results.has("a")).toBe(false);
+  });
+
+  it("keeps a result nested exactly as deep as the limit", () => {
+    const { run } = seedRun();
+    run.start();
+    run.claim("a", "d1");
+    let result: unknown = [];
+    for (let level = 1; level < MAX_NESTING_DEPTH; level++) result = [result];
+    const changes = run.report("a", "d1", { success: true, result });
+    expect("refused" in changes || changes.results.get("a")).toBe(result);
   });
 });
