@@ -10,7 +10,6 @@ import {
   heldMessage,
   seedOrder,
   stepNamed,
-  submit,
   taskStub,
   waitForTask,
 } from "../helpers";
@@ -34,7 +33,10 @@ async function errorOf(response: Response) {
 describe("nesting depth of client values", () => {
   it("refuses a context nested 2,500 levels (15 KB) with 400 nesting_too_deep, with or without an input_schema", async () => {
     const deep = nested(2_500);
-    for (const request of [{ ...demoTask("slow_step"), context: deep }, { ...seedOrder(), context: { ...deep, order_id: "x" } }]) {
+    for (const request of [
+      { ...demoTask("slow_step"), context: deep },
+      { ...seedOrder(), context: { ...deep, order_id: "x" } },
+    ]) {
       const { status, body } = await errorOf(await post("/v1/tasks", request));
       expect(status).toBe(400);
       expect(body.error).toMatchObject({ code: "nesting_too_deep", details: { path: "context", limit: MAX_NESTING_DEPTH } });

@@ -1,0 +1,265 @@
+// How often an input_schema's subschemas can be applied to one value of a context: loops that never descend are refused, and so is fan-out.
+//
+// The validator applies a schema to a value by recursion: in place (`$ref`, `allOf`, `anyOf`,
+// `oneOf`, `not`, `if`/`then`/`else`, `dependentSchemas`) and to the value's children
+// (`properties`, `items`, …). Two shapes make that recursion unbounded or exponential whatever the
+// context's size: an in-place loop (`{"$ref": "#"}`) never ends, and a schema that reaches the same
+// child through two branches (`allOf: [{properties: {x: {$ref: "#"}}}, {properties: {x: {$ref: "#"}}}]`)
+// doubles its work at every level (20 levels: 10 s). This module simulates the validator on the
+// schema alone: for each kind of child (each property name the schema mentions, any other name,
+// each item index, any other index) it follows which subschemas would apply, counting every way
+// they are reached, until the sets repeat. A schema is accepted only if no value can have more than
+// MAX_SCHEMA_APPLICATIONS_PER_VALUE subschemas applied to it, so validation costs at most that
+// many applications per value of the context: linear in the context's size.
+import type { TemplateProblem } from "./types";
+
+/** Most subschemas the validator may apply to one value of a context (counting every way it reaches them). */
+export const MAX_SCHEMA_APPLICATIONS_PER_VALUE = 1_000;
+/** Distinct sets of applied subschemas the check explores before it calls a schema too complex. */
+export const MAX_SCHEMA_STATES = 10_000;
+
+export type SchemaNode = Record<string, unknown> | boolean;
+
+type Label =
+  | { kind: "property"; name: string }
+  | { kind: "other_properties"; except: ReadonlySet<string> }
+  | { kind: "any_property" }
+  | { kind: "items_from"; from: number }
+  | { kind: "item"; index: number }
+  | { kind: "key" };
+
+interface NodeEdges {
+  /** Subschemas applied to the same value, with the key (relative to the node) that applies each. */
+  inPlace: { key: PropertyKey[]; target: SchemaNode }[];
+  /** Subschemas applied to a child of the value, and which children. */
+  children: { label: Label; target: SchemaNode }[];
+}
+
+const IN_PLACE_SINGLE = ["not", "if", "then", "else"] as const;
+const IN_PLACE_LISTS = ["allOf", "anyOf", "oneOf"] as const;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const isSchema = (value: unknown): value is SchemaNode => typeof value === "boolean" || isObject(value);
+
+/** The edges of one schema object, as the validator would follow them. */
+function edgesOf(node: Record<string, unknown>, resolve: (node: Record<string, unknown>) => SchemaNode[]): NodeEdges {
+  const inPlace: NodeEdges["inPlace"] = resolve(node).map((target) => ({ key: ["$ref"], target }));
+  for (const key of IN_PLACE_SINGLE) if (isSchema(node[key])) inPlace.push({ key: [key], target: node[key] });
+  for (const key of IN_PLACE_LISTS) {
+    const list = node[key];
+    if (Array.isArray(list))
+      for (const [i, target] of list.entries()) if (isSchema(target)) inPlace.push({ key: [key, i], target });
+  }
+  for (const key of ["dependentSchemas", "dependencies"] as const) {
+    const map = node[key];
+    if (isObject(map))
+      for (const [name, target] of Object.entries(map)) if (isSchema(target)) inPlace.push({ key: [key, name], target });
+  }
+
+  const children: NodeEdges["children"] = [];
+  const properties = isObject(node.properties) ? node.properties : {};
+  for (const [name, target] of Object.entries(properties))
+    if (isSchema(target)) children.push({ label: { kind: "property", name }, target });
+  if (isObject(node.patternProperties)) {
+    for (const target of Object.values(node.patternProperties))
+      if (isSchema(target)) children.push({ label: { kind: "any_property" }, target });
+  }
+  if (isSchema(node.additionalProperties)) {
+    children.push({
+      label: { kind: "other_properties", except: new Set(Object.keys(properties)) },
+      target: node.additionalProperties,
+    });
+  }
+  if (isSchema(node.unevaluatedProperties))
+    children.push({ label: { kind: "any_property" }, target: node.unevaluatedProperties });
+  if (isSchema(node.propertyNames)) children.push({ label: { kind: "key" }, target: node.propertyNames });
+  const prefix = Array.isArray(node.prefixItems) ? node.prefixItems : [];
+  const tuple = Array.isArray(node.items) ? node.items : [];
+  for (const [index, target] of [...prefix.entries(), ...tuple.entries()]) {
+    if (isSchema(target)) children.push({ label: { kind: "item", index }, target });
+  }
+  if (Array.isArray(node.items)) {
+    if (isSchema(node.additionalItems))
+      children.push({ label: { kind: "items_from", from: node.items.length }, target: node.additionalItems });
+  } else if (isSchema(node.items)) children.push({ label: { kind: "items_from", from: prefix.length }, target: node.items });
+  for (const key of ["contains", "unevaluatedItems"] as const) {
+    if (isSchema(node[key])) children.push({ label: { kind: "items_from", from: 0 }, target: node[key] });
+  }
+  return { inPlace, children };
+}
+
+/** A kind of child a value may have: a property name, "any other name", an index, or a key (propertyNames). */
+type Child = { kind: "property"; name: string | null } | { kind: "item"; index: number } | { kind: "key" };
+
+function applies(label: Label, child: Child): boolean {
+  switch (label.kind) {
+    case "property":
+      return child.kind === "property" && child.name === label.name;
+    case "other_properties":
+      return child.kind === "property" && (child.name === null || !label.except.has(child.name));
+    case "any_property":
+      return child.kind === "property";
+    case "item":
+      return child.kind === "item" && child.index === label.index;
+    case "items_from":
+      return child.kind === "item" && child.index >= label.from;
+    case "key":
+      return child.kind === "key";
+  }
+}
+
+function childPath(path: string, child: Child): string {
+  if (child.kind === "key") return `${path} (a property name)`;
+  if (child.kind === "item") return `${path}[${child.index}]`;
+  return child.name === null ? `${path}.<any other property>` : `${path}.${child.name}`;
+}
+
+type Applied = Map<SchemaNode, number>;
+
+/**
+ * Refuses an input_schema whose in-place references loop, or that can apply more than
+ * MAX_SCHEMA_APPLICATIONS_PER_VALUE subschemas to one value. `nodes` are the schema's objects with
+ * their paths (as the caller walked them), `resolve` gives a node's `$ref` targets, and `at`
+ * formats a path for a problem.
+ */
+export function schemaApplicationProblems(
+  root: SchemaNode,
+  nodes: ReadonlyMap<Record<string, unknown>, PropertyKey[]>,
+  resolve: (node: Record<string, unknown>) => SchemaNode[],
+  at: (path: PropertyKey[]) => string,
+): TemplateProblem[] {
+  const edges = new Map<SchemaNode, NodeEdges>();
+  const edgesFor = (node: SchemaNode): NodeEdges => {
+    let found = edges.get(node);
+    if (!found) {
+      found = typeof node === "boolean" ? { inPlace: [], children: [] } : edgesOf(node, resolve);
+      edges.set(node, found);
+    }
+    return found;
+  };
+  const pathOf = (node: SchemaNode) => (typeof node === "boolean" ? [] : (nodes.get(node) ?? []));
+
+  // Depth-first over in-place edges, without recursion: a back edge is a loop; finishing order gives a topological rank.
+  const rank = new Map<SchemaNode, number>();
+  const onPath = new Set<SchemaNode>();
+  const starts: SchemaNode[] = [root, ...nodes.keys()];
+  for (const start of starts) {
+    if (rank.has(start)) continue;
+    const stack: { node: SchemaNode; next: number }[] = [{ node: start, next: 0 }];
+    onPath.add(start);
+    while (stack.length > 0) {
+      const frame = stack.at(-1) as { node: SchemaNode; next: number };
+      const edge = edgesFor(frame.node).inPlace[frame.next++];
+      if (edge === undefined) {
+        stack.pop();
+        onPath.delete(frame.node);
+        rank.set(frame.node, rank.size);
+        continue;
+      }
+      if (onPath.has(edge.target)) {
+        return [
+          {
+            path: at([...pathOf(frame.node), ...edge.key]),
+            message: `loops back to ${at(pathOf(edge.target))} without descending into the value, so validation would never end`,
+          },
+        ];
+      }
+      if (!rank.has(edge.target)) {
+        onPath.add(edge.target);
+        stack.push({ node: edge.target, next: 0 });
+      }
+    }
+  }
+
+  /** Everything applied once `seeds` are: in-place targets added in topological order, ways multiplied. */
+  const closure = (seeds: Applied): Applied => {
+    const reached: SchemaNode[] = [];
+    const seen = new Set<SchemaNode>();
+    const pending = [...seeds.keys()];
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      reached.push(node);
+      for (const { target } of edgesFor(node).inPlace) pending.push(target);
+    }
+    // A higher rank finished later: it applies the lower-ranked nodes it reaches, so it goes first.
+    reached.sort((a, b) => (rank.get(b) ?? 0) - (rank.get(a) ?? 0));
+    const applied: Applied = new Map(seeds);
+    for (const node of reached) {
+      const ways = applied.get(node) ?? 0;
+      for (const { target } of edgesFor(node).inPlace) {
+        applied.set(target, Math.min(MAX_SCHEMA_APPLICATIONS_PER_VALUE + 1, (applied.get(target) ?? 0) + ways));
+      }
+    }
+    return applied;
+  };
+
+  const keyOf = (applied: Applied) =>
+    [...applied]
+      .map(([node, ways]) => `${rank.get(node)}:${ways}`)
+      .sort()
+      .join(",");
+  const queue: { applied: Applied; path: string; isKey: boolean }[] = [
+    { applied: closure(new Map([[root, 1]])), path: "context", isKey: false },
+  ];
+  const explored = new Set([`false|${keyOf(queue[0]?.applied ?? new Map())}`]);
+  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
+    const total = [...state.applied.values()].reduce((sum, ways) => sum + ways, 0);
+    if (total > MAX_SCHEMA_APPLICATIONS_PER_VALUE) {
+      return [
+        {
+          path: at([]),
+          message: `would apply more than ${MAX_SCHEMA_APPLICATIONS_PER_VALUE} subschemas to one value (at ${state.path}) through $ref, allOf, anyOf, oneOf and the like; simplify it so each value is checked by fewer paths`,
+        },
+      ];
+    }
+    if (state.isKey) continue; // a property name is a string: it has no children
+    for (const child of childKinds(state.applied, edgesFor)) {
+      const seeds: Applied = new Map();
+      for (const [node, ways] of state.applied) {
+        for (const { label, target } of edgesFor(node).children) {
+          if (applies(label, child))
+            seeds.set(target, Math.min(MAX_SCHEMA_APPLICATIONS_PER_VALUE + 1, (seeds.get(target) ?? 0) + ways));
+        }
+      }
+      if (seeds.size === 0) continue;
+      const applied = closure(seeds);
+      const key = `${child.kind === "key"}|${keyOf(applied)}`;
+      if (explored.has(key)) continue;
+      if (explored.size >= MAX_SCHEMA_STATES) {
+        return [
+          {
+            path: at([]),
+            message: `is too complex to check for runaway validation (more than ${MAX_SCHEMA_STATES} combinations of subschemas)`,
+          },
+        ];
+      }
+      explored.add(key);
+      queue.push({ applied, path: childPath(state.path, child), isKey: child.kind === "key" });
+    }
+  }
+  return [];
+}
+
+/** One representative of every kind of child the applied subschemas treat differently. */
+function childKinds(applied: Applied, edgesFor: (node: SchemaNode) => NodeEdges): Child[] {
+  const names = new Set<string>();
+  const indexes = new Set<number>();
+  let key = false;
+  for (const node of applied.keys()) {
+    for (const { label } of edgesFor(node).children) {
+      if (label.kind === "property") names.add(label.name);
+      else if (label.kind === "item") indexes.add(label.index);
+      else if (label.kind === "items_from") indexes.add(label.from);
+      else if (label.kind === "key") key = true;
+    }
+  }
+  // Any index is treated like the nearest one at or below it that a label names: no label tells them apart.
+  return [
+    ...[...names].map((name): Child => ({ kind: "property", name })),
+    { kind: "property", name: null },
+    ...[...indexes].map((index): Child => ({ kind: "item", index })),
+    ...(key ? [{ kind: "key" } as Child] : []),
+  ];
+}
