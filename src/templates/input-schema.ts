@@ -73,23 +73,32 @@ function walkSchema(root: unknown, visit: (schema: Record<string, unknown>, path
   }
 }
 
-/** Why a regular expression may not be used, or null. */
-function regexProblem(source: string): string | null {
-  if (!compiles(source)) return "is not a valid regular expression";
-  const problem = patternProblem(source);
-  return problem === null ? null : `is refused: it ${problem}`;
+/** Why a regular expression may not be used, or null; schemas often repeat one pattern, so answers are kept. */
+function regexProblem(source: string, known: Map<string, string | null>): string | null {
+  let problem = known.get(source);
+  if (problem === undefined) {
+    const unsafe = compiles(source) ? patternProblem(source) : "";
+    problem = unsafe === null ? null : unsafe === "" ? "is not a valid regular expression" : `is refused: it ${unsafe}`;
+    known.set(source, problem);
+  }
+  return problem;
 }
 
 /** Problems of one subschema's keywords that run on strings and arrays: patterns, formats, uniqueItems. */
-function keywordProblems(node: Record<string, unknown>, path: PropertyKey[], proper: boolean): [PropertyKey[], string][] {
+function keywordProblems(
+  node: Record<string, unknown>,
+  path: PropertyKey[],
+  proper: boolean,
+  patterns: Map<string, string | null>,
+): [PropertyKey[], string][] {
   const problems: [PropertyKey[], string][] = [];
   if (typeof node.pattern === "string") {
-    const problem = regexProblem(node.pattern);
+    const problem = regexProblem(node.pattern, patterns);
     if (problem) problems.push([[...path, "pattern"], problem]);
   }
   if (isRecord(node.patternProperties)) {
     for (const pattern of Object.keys(node.patternProperties)) {
-      const problem = regexProblem(pattern);
+      const problem = regexProblem(pattern, patterns);
       if (problem) problems.push([[...path, "patternProperties", pattern], problem]);
     }
   }
@@ -141,6 +150,7 @@ export function checkInputSchema(schema: Record<string, unknown>): TemplateProbl
   const at = (path: PropertyKey[]) => formatPath(path, "input_schema");
   const nodes = new Map<Record<string, unknown>, PropertyKey[]>();
   const anchors: Record<string, unknown>[] = [];
+  const patterns = new Map<string, string | null>();
   walkSchema(copy, (node, path, proper) => {
     nodes.set(node, path);
     if (node.$recursiveAnchor === true) anchors.push(node);
@@ -149,7 +159,7 @@ export function checkInputSchema(schema: Record<string, unknown>): TemplateProbl
       if (lookup[target] === undefined)
         problems.push({ path: at([...path, "$ref"]), message: `$ref "${node.$ref}" does not resolve` });
     }
-    for (const [where, message] of keywordProblems(node, path, proper)) problems.push({ path: at(where), message });
+    for (const [where, message] of keywordProblems(node, path, proper, patterns)) problems.push({ path: at(where), message });
   });
   if (problems.length > 0) return problems;
   // $recursiveRef "#" goes to the schema or to whichever $recursiveAnchor is in scope: count every candidate.

@@ -15,8 +15,8 @@ import type { TemplateProblem } from "./types";
 
 /** Most subschemas the validator may apply to one value of a context (counting every way it reaches them). */
 export const MAX_SCHEMA_APPLICATIONS_PER_VALUE = 1_000;
-/** Distinct sets of applied subschemas the check explores before it calls a schema too complex. */
-export const MAX_SCHEMA_STATES = 10_000;
+/** Subschemas the check may follow, over all the kinds of value it explores, before it calls a schema too complex. */
+export const MAX_SCHEMA_ANALYSIS = 250_000;
 
 export type SchemaNode = Record<string, unknown> | boolean;
 
@@ -92,23 +92,6 @@ function edgesOf(node: Record<string, unknown>, resolve: (node: Record<string, u
 /** A kind of child a value may have: a property name, "any other name", an index, or a key (propertyNames). */
 type Child = { kind: "property"; name: string | null } | { kind: "item"; index: number } | { kind: "key" };
 
-function applies(label: Label, child: Child): boolean {
-  switch (label.kind) {
-    case "property":
-      return child.kind === "property" && child.name === label.name;
-    case "other_properties":
-      return child.kind === "property" && (child.name === null || !label.except.has(child.name));
-    case "any_property":
-      return child.kind === "property";
-    case "item":
-      return child.kind === "item" && child.index === label.index;
-    case "items_from":
-      return child.kind === "item" && child.index >= label.from;
-    case "key":
-      return child.kind === "key";
-  }
-}
-
 function childPath(path: string, child: Child): string {
   if (child.kind === "key") return `${path} (a property name)`;
   if (child.kind === "item") return `${path}[${child.index}]`;
@@ -143,7 +126,7 @@ export function schemaApplicationProblems(
   // Depth-first over in-place edges, without recursion: a back edge is a loop; finishing order gives a topological rank.
   const rank = new Map<SchemaNode, number>();
   const onPath = new Set<SchemaNode>();
-  const starts: SchemaNode[] = [root, ...nodes.keys()];
+  const starts: SchemaNode[] = [root, ...nodes.keys(), true, false];
   for (const start of starts) {
     if (rank.has(start)) continue;
     const stack: { node: SchemaNode; next: number }[] = [{ node: start, next: 0 }];
@@ -189,7 +172,7 @@ export function schemaApplicationProblems(
     for (const node of reached) {
       const ways = applied.get(node) ?? 0;
       for (const { target } of edgesFor(node).inPlace) {
-        applied.set(target, Math.min(MAX_SCHEMA_APPLICATIONS_PER_VALUE + 1, (applied.get(target) ?? 0) + ways));
+        addWays(applied, target, ways);
       }
     }
     return applied;
@@ -200,11 +183,15 @@ export function schemaApplicationProblems(
       .map(([node, ways]) => `${rank.get(node)}:${ways}`)
       .sort()
       .join(",");
+  // Each kind of value is identified by the subschemas applied to it directly (its seeds): the same
+  // seeds always close over the same subschemas, so a kind met again is not explored again.
+  const budget = { left: MAX_SCHEMA_ANALYSIS };
+  const rootSeeds: Applied = new Map([[root, 1]]);
   const queue: { applied: Applied; path: string; isKey: boolean }[] = [
-    { applied: closure(new Map([[root, 1]])), path: "context", isKey: false },
+    { applied: closure(rootSeeds), path: "context", isKey: false },
   ];
-  const explored = new Set([`false|${keyOf(queue[0]?.applied ?? new Map())}`]);
-  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
+  const explored = new Set([`false|${keyOf(rootSeeds)}`]);
+  for (let next = 0, state = queue[0]; state !== undefined; state = queue[++next]) {
     const total = [...state.applied.values()].reduce((sum, ways) => sum + ways, 0);
     if (total > MAX_SCHEMA_APPLICATIONS_PER_VALUE) {
       return [
@@ -215,51 +202,74 @@ export function schemaApplicationProblems(
       ];
     }
     if (state.isKey) continue; // a property name is a string: it has no children
-    for (const child of childKinds(state.applied, edgesFor)) {
-      const seeds: Applied = new Map();
-      for (const [node, ways] of state.applied) {
-        for (const { label, target } of edgesFor(node).children) {
-          if (applies(label, child))
-            seeds.set(target, Math.min(MAX_SCHEMA_APPLICATIONS_PER_VALUE + 1, (seeds.get(target) ?? 0) + ways));
-        }
-      }
-      if (seeds.size === 0) continue;
-      const applied = closure(seeds);
-      const key = `${child.kind === "key"}|${keyOf(applied)}`;
+    const children = childSeeds(state.applied, edgesFor, budget);
+    for (const { child, seeds } of children ?? []) {
+      budget.left -= seeds.size;
+      const key = `${child.kind === "key"}|${keyOf(seeds)}`;
       if (explored.has(key)) continue;
-      if (explored.size >= MAX_SCHEMA_STATES) {
-        return [
-          {
-            path: at([]),
-            message: `is too complex to check for runaway validation (more than ${MAX_SCHEMA_STATES} combinations of subschemas)`,
-          },
-        ];
-      }
       explored.add(key);
+      const applied = closure(seeds);
+      budget.left -= applied.size;
       queue.push({ applied, path: childPath(state.path, child), isKey: child.kind === "key" });
+    }
+    if (children === null || budget.left < 0) {
+      return [{ path: at([]), message: "is too complex to check that validating a context stays cheap; simplify it" }];
     }
   }
   return [];
 }
 
-/** One representative of every kind of child the applied subschemas treat differently. */
-function childKinds(applied: Applied, edgesFor: (node: SchemaNode) => NodeEdges): Child[] {
-  const names = new Set<string>();
-  const indexes = new Set<number>();
-  let key = false;
-  for (const node of applied.keys()) {
-    for (const { label } of edgesFor(node).children) {
-      if (label.kind === "property") names.add(label.name);
-      else if (label.kind === "item") indexes.add(label.index);
-      else if (label.kind === "items_from") indexes.add(label.from);
-      else if (label.kind === "key") key = true;
+const addWays = (into: Applied, target: SchemaNode, ways: number) =>
+  into.set(target, Math.min(MAX_SCHEMA_APPLICATIONS_PER_VALUE + 1, (into.get(target) ?? 0) + ways));
+
+/**
+ * For one representative of every kind of child the applied subschemas tell apart, the subschemas
+ * applied to it: each property name a label names, any other name, each index a label names (an
+ * index no label names is treated like the nearest named one below it), and property names.
+ */
+function childSeeds(
+  applied: Applied,
+  edgesFor: (node: SchemaNode) => NodeEdges,
+  budget: { left: number },
+): { child: Child; seeds: Applied }[] | null {
+  const named = new Map<string, Applied>();
+  const indexed = new Map<number, Applied>();
+  const anyName: [SchemaNode, number][] = [];
+  const otherNames: [ReadonlySet<string>, SchemaNode, number][] = [];
+  const fromIndex: [number, SchemaNode, number][] = [];
+  const keys: Applied = new Map();
+  const slot = <K>(map: Map<K, Applied>, key: K): Applied => {
+    const found = map.get(key) ?? new Map<SchemaNode, number>();
+    map.set(key, found);
+    return found;
+  };
+  for (const [node, ways] of applied) {
+    for (const { label, target } of edgesFor(node).children) {
+      if (label.kind === "property") addWays(slot(named, label.name), target, ways);
+      else if (label.kind === "item") addWays(slot(indexed, label.index), target, ways);
+      else if (label.kind === "any_property") anyName.push([target, ways]);
+      else if (label.kind === "other_properties") otherNames.push([label.except, target, ways]);
+      else if (label.kind === "items_from") {
+        fromIndex.push([label.from, target, ways]);
+        slot(indexed, label.from);
+      } else addWays(keys, target, ways);
     }
   }
-  // Any index is treated like the nearest one at or below it that a label names: no label tells them apart.
-  return [
-    ...[...names].map((name): Child => ({ kind: "property", name })),
-    { kind: "property", name: null },
-    ...[...indexes].map((index): Child => ({ kind: "item", index })),
-    ...(key ? [{ kind: "key" } as Child] : []),
-  ];
+  const result: { child: Child; seeds: Applied }[] = [];
+  // Every name and index meets every unnamed label: spend that before doing it.
+  budget.left -= (named.size + 1) * (anyName.length + otherNames.length) + indexed.size * fromIndex.length;
+  if (budget.left < 0) return null;
+  for (const name of [...named.keys(), null]) {
+    const seeds: Applied = new Map(name === null ? [] : named.get(name));
+    for (const [target, ways] of anyName) addWays(seeds, target, ways);
+    for (const [except, target, ways] of otherNames) if (name === null || !except.has(name)) addWays(seeds, target, ways);
+    if (seeds.size > 0) result.push({ child: { kind: "property", name }, seeds });
+  }
+  for (const [index, exact] of indexed) {
+    const seeds: Applied = new Map(exact);
+    for (const [from, target, ways] of fromIndex) if (index >= from) addWays(seeds, target, ways);
+    if (seeds.size > 0) result.push({ child: { kind: "item", index }, seeds });
+  }
+  if (keys.size > 0) result.push({ child: { kind: "key" }, seeds: keys });
+  return result;
 }

@@ -121,6 +121,26 @@ describe("input_schema recursion", () => {
   });
 });
 
+describe("input_schema analysis cost", () => {
+  it("calls a schema too complex when checking it would take long, rather than taking long", () => {
+    const branches = Array.from({ length: 300 }, (_, i) => ({
+      properties: { [`k${i}`]: { $ref: "#" } },
+      additionalProperties: { type: "string" },
+    }));
+    expect(problemsOf({ allOf: branches })).toEqual([{ path: "input_schema", message: expect.stringContaining("too complex") }]);
+  });
+
+  it("checks a wide but plain schema: thousands of properties sharing one pattern", () => {
+    const properties = Object.fromEntries(
+      Array.from({ length: 5_000 }, (_, i) => [
+        `p${i}`,
+        { type: "string", pattern: "^[a-z]+(\\.[a-z]+)*$", $ref: "#/$defs/text" },
+      ]),
+    );
+    expect(problemsOf({ properties, $defs: { text: { maxLength: 100 } }, additionalProperties: { $ref: "#" } })).toEqual([]);
+  });
+});
+
 describe("input_schema uniqueItems", () => {
   it("needs maxItems of at most MAX_UNIQUE_ITEMS beside it", () => {
     expect(problemsOf({ properties: { tags: { type: "array", uniqueItems: true } } })).toEqual([
