@@ -221,9 +221,9 @@ export function validateContext(template: TaskTemplate, context: unknown): Conte
     if (result.valid) return [];
     errors = result.errors;
   } catch {
-    // Only non-JSON values (undefined, functions) get here: the loader rejects schemas that would throw.
-    // The validator's own message names its internals, so it stays here.
-    return [{ path: "context", message: "cannot be validated: it holds a value that is not JSON" }];
+    // Only non-JSON values (undefined, functions) should get here: the loader refuses schemas that
+    // would throw or recurse too deeply. The validator's own message names its internals: not shown.
+    return [{ path: "context", message: "cannot be validated against the template's input_schema" }];
   }
   return describeErrors(errors, context);
 }

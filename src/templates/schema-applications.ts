@@ -10,11 +10,19 @@
 // each item index, any other index) it follows which subschemas would apply, counting every way
 // they are reached, until the sets repeat. A schema is accepted only if no value can have more than
 // MAX_SCHEMA_APPLICATIONS_PER_VALUE subschemas applied to it, so validation costs at most that
-// many applications per value of the context: linear in the context's size.
+// many applications per value of the context: linear in the context's size. The longest chain of
+// in-place applications also bounds how deeply the validator recurses (MAX_VALIDATION_RECURSION).
+import { MAX_NESTING_DEPTH } from "../engine/limits";
 import type { TemplateProblem } from "./types";
 
 /** Most subschemas the validator may apply to one value of a context (counting every way it reaches them). */
 export const MAX_SCHEMA_APPLICATIONS_PER_VALUE = 1_000;
+/**
+ * Deepest recursion the validator may reach (its calls, nested) over a context nested
+ * MAX_NESTING_DEPTH levels. Its frames are large: the Workers runtime has overflowed after ~700 of
+ * them before the function was optimised, and Node (the unit tests) after ~500.
+ */
+export const MAX_VALIDATION_RECURSION = 400;
 /** Subschemas the check may follow, over all the kinds of value it explores, before it calls a schema too complex. */
 export const MAX_SCHEMA_ANALYSIS = 250_000;
 
@@ -155,8 +163,11 @@ export function schemaApplicationProblems(
     }
   }
 
-  /** Everything applied once `seeds` are: in-place targets added in topological order, ways multiplied. */
-  const closure = (seeds: Applied): Applied => {
+  /**
+   * Everything applied once `seeds` are: in-place targets added in topological order, ways
+   * multiplied; and the longest chain of nested in-place applications (the validator's nested calls).
+   */
+  const closure = (seeds: Applied): { applied: Applied; chain: number } => {
     const reached: SchemaNode[] = [];
     const seen = new Set<SchemaNode>();
     const pending = [...seeds.keys()];
@@ -169,13 +180,16 @@ export function schemaApplicationProblems(
     // A higher rank finished later: it applies the lower-ranked nodes it reaches, so it goes first.
     reached.sort((a, b) => (rank.get(b) ?? 0) - (rank.get(a) ?? 0));
     const applied: Applied = new Map(seeds);
+    const chain = new Map<SchemaNode, number>([...seeds.keys()].map((node) => [node, 1]));
     for (const node of reached) {
       const ways = applied.get(node) ?? 0;
+      const length = chain.get(node) ?? 1;
       for (const { target } of edgesFor(node).inPlace) {
         addWays(applied, target, ways);
+        chain.set(target, Math.max(chain.get(target) ?? 0, length + 1));
       }
     }
-    return applied;
+    return { applied, chain: Math.max(1, ...chain.values()) };
   };
 
   const keyOf = (applied: Applied) =>
@@ -186,37 +200,79 @@ export function schemaApplicationProblems(
   // Each kind of value is identified by the subschemas applied to it directly (its seeds): the same
   // seeds always close over the same subschemas, so a kind met again is not explored again.
   const budget = { left: MAX_SCHEMA_ANALYSIS };
-  const rootSeeds: Applied = new Map([[root, 1]]);
-  const queue: { applied: Applied; path: string; isKey: boolean }[] = [
-    { applied: closure(rootSeeds), path: "context", isKey: false },
-  ];
-  const explored = new Set([`false|${keyOf(rootSeeds)}`]);
-  for (let next = 0, state = queue[0]; state !== undefined; state = queue[++next]) {
-    const total = [...state.applied.values()].reduce((sum, ways) => sum + ways, 0);
+  type Kind = { applied: Applied; chain: number; path: string; isKey: boolean; children: number[] };
+  const kinds: Kind[] = [{ ...closure(new Map([[root, 1]])), path: "context", isKey: false, children: [] }];
+  const explored = new Map([[`false|${keyOf(new Map([[root, 1]]))}`, 0]]);
+  for (let next = 0, kind = kinds[0]; kind !== undefined; kind = kinds[++next]) {
+    const total = [...kind.applied.values()].reduce((sum, ways) => sum + ways, 0);
     if (total > MAX_SCHEMA_APPLICATIONS_PER_VALUE) {
       return [
         {
           path: at([]),
-          message: `would apply more than ${MAX_SCHEMA_APPLICATIONS_PER_VALUE} subschemas to one value (at ${state.path}) through $ref, allOf, anyOf, oneOf and the like; simplify it so each value is checked by fewer paths`,
+          message: `would apply more than ${MAX_SCHEMA_APPLICATIONS_PER_VALUE} subschemas to one value (at ${kind.path}) through $ref, allOf, anyOf, oneOf and the like; simplify it so each value is checked by fewer paths`,
         },
       ];
     }
-    if (state.isKey) continue; // a property name is a string: it has no children
-    const children = childSeeds(state.applied, edgesFor, budget);
+    if (kind.isKey) continue; // a property name is a string: it has no children
+    const children = childSeeds(kind.applied, edgesFor, budget);
     for (const { child, seeds } of children ?? []) {
       budget.left -= seeds.size;
       const key = `${child.kind === "key"}|${keyOf(seeds)}`;
-      if (explored.has(key)) continue;
-      explored.add(key);
-      const applied = closure(seeds);
-      budget.left -= applied.size;
-      queue.push({ applied, path: childPath(state.path, child), isKey: child.kind === "key" });
+      let index = explored.get(key);
+      if (index === undefined) {
+        index = kinds.length;
+        explored.set(key, index);
+        const closed = closure(seeds);
+        budget.left -= closed.applied.size;
+        kinds.push({ ...closed, path: childPath(kind.path, child), isKey: child.kind === "key", children: [] });
+      }
+      kind.children.push(index);
     }
     if (children === null || budget.left < 0) {
       return [{ path: at([]), message: "is too complex to check that validating a context stays cheap; simplify it" }];
     }
   }
+  const recursion = deepestRecursion(kinds);
+  if (recursion.calls > MAX_VALIDATION_RECURSION) {
+    return [
+      {
+        path: at([]),
+        message: `could make the validator recurse ${recursion.calls} calls deep (at ${recursion.path}, for a context nested ${MAX_NESTING_DEPTH} levels; at most ${MAX_VALIDATION_RECURSION}): shorten its chains of $ref, allOf, anyOf and the like`,
+      },
+    ];
+  }
   return [];
+}
+
+/**
+ * The validator's deepest nesting of calls over a context nested at most MAX_NESTING_DEPTH levels:
+ * the heaviest path of that many descents through the kinds of value, each weighing its chain.
+ */
+function deepestRecursion(kinds: readonly { chain: number; path: string; children: number[] }[]): {
+  calls: number;
+  path: string;
+} {
+  let best = kinds.map((kind, i) => (i === 0 ? kind.chain : Number.NEGATIVE_INFINITY));
+  let deepest = { calls: kinds[0]?.chain ?? 0, path: kinds[0]?.path ?? "context" };
+  for (let level = 1; level <= MAX_NESTING_DEPTH; level++) {
+    const next = kinds.map(() => Number.NEGATIVE_INFINITY);
+    let moved = false;
+    kinds.forEach((kind, from) => {
+      const calls = best[from] as number;
+      if (calls === Number.NEGATIVE_INFINITY) return;
+      for (const to of kind.children) {
+        const total = calls + (kinds[to]?.chain ?? 0);
+        if (total > (next[to] as number)) {
+          next[to] = total;
+          moved = true;
+          if (total > deepest.calls) deepest = { calls: total, path: kinds[to]?.path ?? "" };
+        }
+      }
+    });
+    if (!moved) break;
+    best = next;
+  }
+  return deepest;
 }
 
 const addWays = (into: Applied, target: SchemaNode, ways: number) =>

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_UNIQUE_ITEMS, validateContext } from "../../../src/templates/input-schema";
 import { validateTemplate } from "../../../src/templates/loader";
-import { MAX_SCHEMA_APPLICATIONS_PER_VALUE } from "../../../src/templates/schema-applications";
+import { MAX_SCHEMA_APPLICATIONS_PER_VALUE, MAX_VALIDATION_RECURSION } from "../../../src/templates/schema-applications";
 import type { TemplateProblem } from "../../../src/templates/types";
 import { step, template, templateOf } from "./helpers";
 
@@ -118,6 +118,27 @@ describe("input_schema recursion", () => {
     expect(problemsOf({ $defs, $ref: "#/$defs/d30" })).toEqual([
       { path: "input_schema", message: expect.stringContaining("(at context)") },
     ]);
+  });
+});
+
+/** A recursive schema whose every value goes through `links` $refs before it reaches its checks. */
+function chainedSchema(links: number): Record<string, unknown> {
+  const $defs: Record<string, unknown> = { c0: { type: "object", properties: { x: { $ref: "#" } } } };
+  for (let i = 1; i <= links; i++) $defs[`c${i}`] = { $ref: `#/$defs/c${i - 1}` };
+  return { $defs, $ref: `#/$defs/c${links}` };
+}
+
+describe("input_schema recursion depth", () => {
+  it("refuses in-place chains so long that a context nested to the limit would overflow the validator's stack", () => {
+    // Each nested value goes through x's $ref, the root and the chain: (links + 3) calls, 64 times over.
+    expect(problemsOf(chainedSchema(3))).toEqual([]);
+    expect(problemsOf(chainedSchema(4))).toEqual([
+      { path: "input_schema", message: expect.stringContaining(`at most ${MAX_VALIDATION_RECURSION}`) },
+    ]);
+    // Without recursion, the schema's own depth bounds the calls, however deep the context.
+    let flat: Record<string, unknown> = { type: "string" };
+    for (let level = 0; level < 30; level++) flat = { allOf: [{ $ref: "#/$defs/leaf" }], properties: { x: flat } };
+    expect(problemsOf({ ...flat, $defs: { leaf: { minProperties: 0 } } })).toEqual([]);
   });
 });
 

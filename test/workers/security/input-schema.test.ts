@@ -1,5 +1,6 @@
 // Templates whose input_schema would make validation super-linear or endless are refused at registration; formats answer in linear time.
 import { describe, expect, it } from "vitest";
+import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
 import { api, submit } from "../helpers";
 
 /** A JSON template in namespace `registered` whose only step echoes, with the given input_schema. */
@@ -60,6 +61,33 @@ describe("input_schema safety at registration", () => {
   it("refuses a format it would not check", async () => {
     const problems = await problemsOf(await register("phone_format", { properties: { phone: { format: "phone" } } }));
     expect(problems.map((p) => p.path)).toEqual(["input_schema.properties.phone.format"]);
+  });
+});
+
+describe("validation depth at submission", () => {
+  it("validates a context nested to the limit through the longest in-place chains registration allows", async () => {
+    const $defs: Record<string, unknown> = { c0: { type: "object", properties: { x: { $ref: "#" } } } };
+    for (let i = 1; i <= 3; i++) $defs[`c${i}`] = { $ref: `#/$defs/c${i - 1}` };
+    const registered = await register("deep_chain", { $defs, $ref: "#/$defs/c3" });
+    expect(registered.status, await registered.clone().text()).toBe(201);
+    let context: Record<string, unknown> = {};
+    for (let level = 1; level < MAX_NESTING_DEPTH; level++) context = { x: context };
+    await submit({
+      name: "deep_chain",
+      namespace: "registered",
+      version: "1.0.0",
+      context,
+      initiator: "t",
+      source_system: "t",
+      reason: "t",
+    });
+    const tooLong = await problemsOf(
+      await register("deeper_chain", {
+        $defs: { ...$defs, c4: { $ref: "#/$defs/c3" } },
+        $ref: "#/$defs/c4",
+      }),
+    );
+    expect(tooLong).toEqual([{ path: "input_schema", message: expect.stringContaining("recurse") }]);
   });
 });
 
