@@ -35,8 +35,23 @@ for (const name of Object.keys(validatorFormats)) delete validatorFormats[name];
 Object.assign(validatorFormats, FORMATS);
 const FORMAT_LIST = Object.keys(FORMATS).join(", ");
 
-// The validator walks (and annotates) its schema, so it gets a private copy and is built once per template.
-const validators = new WeakMap<TaskTemplate, Validator>();
+// The validator walks (and annotates) its schema, so it gets a private copy and is built once per
+// template; or, for a template stored before its schema's checks existed, the reason it is refused.
+const validators = new WeakMap<TaskTemplate, Validator | ContextProblem[]>();
+
+function validatorFor(template: TaskTemplate, schema: Record<string, unknown>): Validator | ContextProblem[] {
+  let validator = validators.get(template);
+  if (!validator) {
+    // Loading checks every schema, but a registered template stored earlier comes back from the
+    // catalog unchecked: check it once here rather than run a pattern that may backtrack.
+    const [problem] = checkInputSchema(schema);
+    validator = problem
+      ? [{ path: "context", message: `cannot be validated: the template's ${problem.path} ${problem.message}` }]
+      : new Validator(guardedCopy(schema), DRAFT, false);
+    validators.set(template, validator);
+  }
+  return validator;
+}
 
 function compiles(pattern: string): boolean {
   try {
@@ -210,11 +225,8 @@ const WRAPPER_KEYWORDS = new Set([
 /** Validates a task context against the template's input_schema; an empty list means it conforms. */
 export function validateContext(template: TaskTemplate, context: unknown): ContextProblem[] {
   if (!template.input_schema) return [];
-  let validator = validators.get(template);
-  if (!validator) {
-    validator = new Validator(guardedCopy(template.input_schema), DRAFT, false);
-    validators.set(template, validator);
-  }
+  const validator = validatorFor(template, template.input_schema);
+  if (Array.isArray(validator)) return validator;
   let errors: OutputUnit[];
   try {
     const result = validator.validate(context);

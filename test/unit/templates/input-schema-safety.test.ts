@@ -48,6 +48,15 @@ describe("input_schema regular expressions", () => {
   });
 });
 
+describe("input_schema stored before these checks", () => {
+  it("is checked once before its first use, and a refused one is never run", () => {
+    const stored = { ...loaded({ type: "object" }), input_schema: { properties: { name: { pattern: "^(a+)+$" } } } };
+    expect(validateContext(stored, { name: `${"a".repeat(40)}!` })).toEqual([
+      { path: "context", message: expect.stringContaining("input_schema.properties.name.pattern is refused") },
+    ]);
+  });
+});
+
 describe("input_schema formats", () => {
   it("refuses a format it does not check, instead of ignoring it", () => {
     expect(problemsOf({ properties: { phone: { type: "string", format: "phone" } } })).toEqual([
