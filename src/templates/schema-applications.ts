@@ -13,6 +13,7 @@
 // many applications per value of the context: linear in the context's size. The longest chain of
 // in-place applications also bounds how deeply the validator recurses (MAX_VALIDATION_RECURSION).
 import { MAX_NESTING_DEPTH } from "../engine/limits";
+import { isRecord } from "../engine/values";
 import type { TemplateProblem } from "./types";
 
 /** Most subschemas the validator may apply to one value of a context (counting every way it reaches them). */
@@ -46,9 +47,7 @@ interface NodeEdges {
 const IN_PLACE_SINGLE = ["not", "if", "then", "else"] as const;
 const IN_PLACE_LISTS = ["allOf", "anyOf", "oneOf"] as const;
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-const isSchema = (value: unknown): value is SchemaNode => typeof value === "boolean" || isObject(value);
+const isSchema = (value: unknown): value is SchemaNode => typeof value === "boolean" || isRecord(value);
 
 /** The edges of one schema object, as the validator would follow them. */
 function edgesOf(node: Record<string, unknown>, resolve: (node: Record<string, unknown>) => SchemaNode[]): NodeEdges {
@@ -61,15 +60,15 @@ function edgesOf(node: Record<string, unknown>, resolve: (node: Record<string, u
   }
   for (const key of ["dependentSchemas", "dependencies"] as const) {
     const map = node[key];
-    if (isObject(map))
+    if (isRecord(map))
       for (const [name, target] of Object.entries(map)) if (isSchema(target)) inPlace.push({ key: [key, name], target });
   }
 
   const children: NodeEdges["children"] = [];
-  const properties = isObject(node.properties) ? node.properties : {};
+  const properties = isRecord(node.properties) ? node.properties : {};
   for (const [name, target] of Object.entries(properties))
     if (isSchema(target)) children.push({ label: { kind: "property", name }, target });
-  if (isObject(node.patternProperties)) {
+  if (isRecord(node.patternProperties)) {
     for (const target of Object.values(node.patternProperties))
       if (isSchema(target)) children.push({ label: { kind: "any_property" }, target });
   }
@@ -109,10 +108,10 @@ function childPath(path: string, child: Child): string {
 type Applied = Map<SchemaNode, number>;
 
 /**
- * Refuses an input_schema whose in-place references loop, or that can apply more than
- * MAX_SCHEMA_APPLICATIONS_PER_VALUE subschemas to one value. `nodes` are the schema's objects with
- * their paths (as the caller walked them), `resolve` gives a node's `$ref` targets, and `at`
- * formats a path for a problem.
+ * Refuses an input_schema whose in-place references loop, that can apply more than
+ * MAX_SCHEMA_APPLICATIONS_PER_VALUE subschemas to one value, or that can make the validator recurse
+ * deeper than MAX_VALIDATION_RECURSION. `nodes` are the schema's objects with their paths (as the
+ * caller walked them), `resolve` gives a node's `$ref` targets, and `at` formats a path for a problem.
  */
 export function schemaApplicationProblems(
   root: SchemaNode,
@@ -131,37 +130,17 @@ export function schemaApplicationProblems(
   };
   const pathOf = (node: SchemaNode) => (typeof node === "boolean" ? [] : (nodes.get(node) ?? []));
 
-  // Depth-first over in-place edges, without recursion: a back edge is a loop; finishing order gives a topological rank.
-  const rank = new Map<SchemaNode, number>();
-  const onPath = new Set<SchemaNode>();
-  const starts: SchemaNode[] = [root, ...nodes.keys(), true, false];
-  for (const start of starts) {
-    if (rank.has(start)) continue;
-    const stack: { node: SchemaNode; next: number }[] = [{ node: start, next: 0 }];
-    onPath.add(start);
-    while (stack.length > 0) {
-      const frame = stack.at(-1) as { node: SchemaNode; next: number };
-      const edge = edgesFor(frame.node).inPlace[frame.next++];
-      if (edge === undefined) {
-        stack.pop();
-        onPath.delete(frame.node);
-        rank.set(frame.node, rank.size);
-        continue;
-      }
-      if (onPath.has(edge.target)) {
-        return [
-          {
-            path: at([...pathOf(frame.node), ...edge.key]),
-            message: `loops back to ${at(pathOf(edge.target))} without descending into the value, so validation would never end`,
-          },
-        ];
-      }
-      if (!rank.has(edge.target)) {
-        onPath.add(edge.target);
-        stack.push({ node: edge.target, next: 0 });
-      }
-    }
+  const ranked = rankInPlace([root, ...nodes.keys(), true, false], edgesFor);
+  if ("loop" in ranked) {
+    const { from, edge } = ranked.loop;
+    return [
+      {
+        path: at([...pathOf(from), ...edge.key]),
+        message: `loops back to ${at(pathOf(edge.target))} without descending into the value, so validation would never end`,
+      },
+    ];
   }
+  const { rank } = ranked;
 
   /**
    * Everything applied once `seeds` are: in-place targets added in topological order, ways
@@ -273,6 +252,37 @@ function deepestRecursion(kinds: readonly { chain: number; path: string; childre
     best = next;
   }
   return deepest;
+}
+
+/**
+ * Ranks schemas so that one applied in place by another ranks lower (depth-first finishing order,
+ * without recursion), or returns the edge that closes an in-place loop.
+ */
+function rankInPlace(
+  starts: readonly SchemaNode[],
+  edgesFor: (node: SchemaNode) => NodeEdges,
+): { rank: Map<SchemaNode, number> } | { loop: { from: SchemaNode; edge: NodeEdges["inPlace"][number] } } {
+  const rank = new Map<SchemaNode, number>();
+  const onPath = new Set<SchemaNode>();
+  for (const start of starts) {
+    if (rank.has(start)) continue;
+    const stack: { node: SchemaNode; next: number }[] = [{ node: start, next: 0 }];
+    onPath.add(start);
+    while (stack.length > 0) {
+      const frame = stack.at(-1) as { node: SchemaNode; next: number };
+      const edge = edgesFor(frame.node).inPlace[frame.next++];
+      if (edge === undefined) {
+        stack.pop();
+        onPath.delete(frame.node);
+        rank.set(frame.node, rank.size);
+      } else if (onPath.has(edge.target)) return { loop: { from: frame.node, edge } };
+      else if (!rank.has(edge.target)) {
+        onPath.add(edge.target);
+        stack.push({ node: edge.target, next: 0 });
+      }
+    }
+  }
+  return { rank };
 }
 
 const addWays = (into: Applied, target: SchemaNode, ways: number) =>
