@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
+import { log } from "../log";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
 import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
@@ -41,13 +42,16 @@ healthRoutes.get("/ready", noQuery(), async (c) => {
     try {
       await ensureCatalog(db);
     } catch (error) {
-      checks.catalog = `unavailable: ${String(error).slice(0, 200)}`;
+      // The public answer says what failed; the error itself (driver text, SQL) goes to the log only.
+      log("error", "health.catalog_unavailable", { error: String(error) });
+      checks.catalog = "unavailable: the catalog database did not answer";
     }
   }
   try {
     checks.templates = `ok (${bundledTemplates().list().length} loaded)`;
   } catch (error) {
-    checks.templates = `failed to load: ${(error as Error).message.slice(0, 200)}`;
+    log("error", "health.templates_failed", { error: String(error) });
+    checks.templates = "failed to load: see the Worker's log";
   }
   const ready = Object.values(checks).every((v) => v.startsWith("ok"));
   if (!ready) return c.json(errorBody("not_ready", "a dependency of this Worker is not usable", { checks }), 503);

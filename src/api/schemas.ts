@@ -1,8 +1,9 @@
 // Request schemas of the REST API (zod), bounded by the published limits.
 import { z } from "zod";
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../engine/limits";
+import { printableText } from "./printable-text";
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = printableText;
 
 /** What a task records when a submission leaves out `source_system` or `reason`. */
 export const DEFAULT_SOURCE_SYSTEM = "api";

@@ -14,6 +14,7 @@ import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { StepListQuerySchema } from "./list-queries";
+import { refuseDeepNesting } from "./nesting";
 import { pageRequest, paginationInfo } from "./pagination";
 import { noQuery, readQuery } from "./query-string";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
@@ -52,6 +53,7 @@ function requireStepUuid(stepUuid: string): void {
 
 taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
+  refuseDeepNesting(request.context, "context");
   const template = await resolveTaskTemplate(c, request);
   requireWithinStepCeiling(c.env, template);
   await requireWorkflowScope(c, template);
@@ -173,6 +175,8 @@ function toStepAction(request: StepActionRequest, actor: Actor): StepAction {
     case "resolve_manually":
       return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason, actor };
     case "complete_manually":
+      refuseDeepNesting(request.completion_data.result, "completion_data.result");
+      refuseDeepNesting(request.completion_data.metadata, "completion_data.metadata");
       return {
         action_type: "complete_manually",
         performed_by: request.completed_by,

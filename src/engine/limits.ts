@@ -4,6 +4,12 @@
 export const MAX_REQUEST_BYTES = 1_048_576;
 /** Largest serialised task `context`. */
 export const MAX_CONTEXT_BYTES = 262_144;
+/**
+ * Deepest nesting of objects and arrays in a task context, a step result and `completion_data`
+ * (`{}` is one level). Checked by an iterative scan before anything recursive (canonical JSON, the
+ * JSON Schema validator, serialisation) walks the value, so deep input is refused, not a stack overflow.
+ */
+export const MAX_NESTING_DEPTH = 64;
 /** Largest serialised result a single step may report. */
 export const MAX_RESULT_BYTES = 1_048_576;
 /** Most steps a template may declare. */

@@ -1,5 +1,5 @@
 // Sub-workflows: a step that runs a whole task as its child — its configuration, context and nesting rules.
-import { NAME_PATTERN } from "../templates/schema";
+import { NAME_PATTERN, VERSION_PATTERN } from "../templates/schema";
 import type { StepDefinition, TemplateProblem } from "../templates/types";
 import { isRecord } from "./values";
 
@@ -43,7 +43,7 @@ export function parseWorkflowConfig(
   if (namespace !== undefined && (typeof namespace !== "string" || !NAME_PATTERN.test(namespace))) {
     problems.push({ path: "namespace", message: "must be a namespace name" });
   }
-  if (version !== undefined && (typeof version !== "string" || version.length === 0)) {
+  if (version !== undefined && (typeof version !== "string" || !VERSION_PATTERN.test(version))) {
     problems.push({ path: "version", message: 'must be a version string, e.g. "1.0.0"' });
   }
   let contextMapping: Record<string, string> | null = null;

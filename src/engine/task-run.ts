@@ -2,7 +2,8 @@
 
 import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
 import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
-import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "./limits";
+import { DEFAULT_MAX_TASK_STEPS, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "./limits";
+import { nestsDeeperThan } from "./nesting";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";
 import { IN_FLIGHT_STEP_STATES, isTerminalTaskState, STEP_STATES, type StepState, type TaskState } from "./states";
@@ -138,6 +139,11 @@ export interface Dispatch {
 
 /** Everything one engine operation changed, for the object to write in one transaction. */
 export class Changes {
+  /**
+   * The operation's one clock reading: every transition, error, timer and created step it records
+   * carries this time, so what happens in one operation is one instant in the logs and the audit.
+   */
+  constructor(readonly at: number) {}
   readonly taskTransitions: TaskTransitionRecord[] = [];
   readonly stepTransitions: StepTransitionRecord[] = [];
   /** Steps whose row must be rewritten. */
@@ -236,7 +242,7 @@ export class TaskRun {
   private readonly groups = new Map<string, BatchGroup>();
   /** Steps in `error` that do not block the task (continue_on_failure) or block it only at the end (isolate). */
   private readonly softErrors = { tolerate: 0, isolate: 0 };
-  private changes = new Changes();
+  private changes = new Changes(0);
   /** Eager dispatches the current operation may still hand out (set by `report`, zero otherwise). */
   private eagerBudget = 0;
 
@@ -268,14 +274,15 @@ export class TaskRun {
 
   /**
    * Starts a freshly created task: `pending → initializing`, then the first round of dispatch. Up to
-   * `eagerLimit` first steps go to the creator to run at once instead of through the queue.
+   * `eagerLimit` first steps go to the creator to run at once instead of through the queue. `now` is
+   * the creation's instant, so the task's first transitions carry the time it was created.
    */
-  start(eagerLimit = 0): Changes {
+  start(eagerLimit = 0, now?: number): Changes {
     this.eagerBudget = eagerLimit;
     return this.operate(() => {
       this.moveTask("start", {});
       this.decide("initializing");
-    });
+    }, now);
   }
 
   /** A handler Worker claims a dispatched step. Returns the attempt number, or why it was refused. */
@@ -288,7 +295,7 @@ export class TaskRun {
       step.attempts += 1;
       this.moveStep(step, "start", { dispatch_id: dispatchId, attempt: step.attempts });
       this.changes.timersCleared.add(step.uuid);
-      this.armTimer("deadline", step, this.deps.now() + step.timeoutMs + DEADLINE_GRACE_MS);
+      this.armTimer("deadline", step, this.changes.at + step.timeoutMs + DEADLINE_GRACE_MS);
     });
     return { changes, attempt: step.attempts };
   }
@@ -304,7 +311,14 @@ export class TaskRun {
     if (step.state !== "in_progress" || step.dispatchId !== dispatchId) return { refused: "stale_dispatch" };
     this.eagerBudget = eagerLimit;
     return this.operate(() => {
-      if (outcome.success) this.succeed(step, outcome.result);
+      // Stored results are read back, composed into children's contexts and serialised: bound them first.
+      if (outcome.success && nestsDeeperThan(outcome.result, MAX_NESTING_DEPTH)) {
+        this.fail(step, {
+          message: `the step's result nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep`,
+          error_code: "nesting_too_deep",
+          retryable: false,
+        });
+      } else if (outcome.success) this.succeed(step, outcome.result);
       else
         this.fail(step, {
           message: outcome.error.message,
@@ -349,7 +363,7 @@ export class TaskRun {
             attempt: step.attempts + 1,
             eager: false,
           });
-          this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_RESEND_INTERVAL_MS);
+          this.armTimer("claim_timeout", step, this.changes.at + CLAIM_RESEND_INTERVAL_MS);
         });
     }
   }
@@ -370,7 +384,7 @@ export class TaskRun {
         error_code: "dead_lettered",
         retryable: false,
         attempt: step.attempts,
-        at: this.deps.now(),
+        at: this.changes.at,
       });
       this.changes.timersCleared.add(step.uuid);
       this.moveStep(step, "fail", { error_code: "dead_lettered", dispatch_id: dispatchId });
@@ -475,7 +489,7 @@ export class TaskRun {
       retryAfterMs?: number | undefined;
     },
   ): void {
-    const now = this.deps.now();
+    const now = this.changes.at;
     const error: StepError = {
       message: failure.message,
       error_code: failure.error_code,
@@ -513,7 +527,7 @@ export class TaskRun {
       error_code: errorCode,
       retryable: false,
       attempt: step.attempts,
-      at: this.deps.now(),
+      at: this.changes.at,
     });
     this.changes.timersCleared.add(step.uuid);
     this.moveStep(step, "fail", { error_code: errorCode });
@@ -541,7 +555,7 @@ export class TaskRun {
 
   /** Adds planned steps as pending, wired to their parents; the creator releases them when it completes. */
   private createSteps(creator: StepRuntime, planned: PlannedStep[]): void {
-    const now = this.deps.now();
+    const now = this.changes.at;
     for (const plan of planned) {
       const uuid = this.deps.newId();
       const definition: StepDefinition = { ...plan.definition, name: plan.name, dependencies: plan.parents };
@@ -655,7 +669,7 @@ export class TaskRun {
 
   /** Dispatches every ready step; steps completed inline may make more ready, which this same pass picks up. */
   private dispatchReady(): void {
-    const now = this.deps.now();
+    const now = this.changes.at;
     for (const uuid of this.ready) {
       const step = this.mustGet(uuid);
       step.dispatchId = this.deps.newId();
@@ -762,7 +776,7 @@ export class TaskRun {
   private moveTask(event: TaskEvent, metadata: Record<string, unknown>): void {
     const from = this.state;
     this.state = nextTaskState(from, event);
-    this.changes.taskTransitions.push({ from, to: this.state, event, at: this.deps.now(), metadata });
+    this.changes.taskTransitions.push({ from, to: this.state, event, at: this.changes.at, metadata });
   }
 
   private moveStep(step: StepRuntime, event: StepEvent, metadata: Record<string, unknown>): void {
@@ -783,7 +797,7 @@ export class TaskRun {
     }
     if (to !== "pending") this.ready.delete(step.uuid);
     this.changes.touchedSteps.add(step.uuid);
-    this.changes.stepTransitions.push({ stepUuid: step.uuid, from, to, event, at: this.deps.now(), metadata });
+    this.changes.stepTransitions.push({ stepUuid: step.uuid, from, to, event, at: this.changes.at, metadata });
   }
 
   private armTimer(kind: TimerKind, step: StepRuntime, dueAt: number): void {
@@ -797,8 +811,9 @@ export class TaskRun {
   }
 
   /** Runs one operation with a fresh change set. On a throw the caller must discard this instance. */
-  private operate(body: () => void): Changes {
-    this.changes = new Changes();
+  /** Runs one operation; `now` is its only clock reading (the object may pass the one it writes with). */
+  private operate(body: () => void, now: number = this.deps.now()): Changes {
+    this.changes = new Changes(now);
     try {
       body();
     } finally {

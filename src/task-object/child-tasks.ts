@@ -1,7 +1,8 @@
 // What a workflow step's child task is: its template, context and lineage, or why it cannot start.
 import { type CatalogEnv, findTemplate } from "../catalog/find-template";
-import { MAX_CONTEXT_BYTES, STEP_LIMIT_EXCEEDED } from "../engine/limits";
+import { MAX_CONTEXT_BYTES, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "../engine/limits";
 import { inNamespaceScope, NAMESPACE_OUT_OF_SCOPE, type NamespaceScope } from "../engine/namespace-scope";
+import { nestsDeeperThan } from "../engine/nesting";
 import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
 import { maxTaskSteps } from "../limits-config";
 import { validateContext } from "../templates/input-schema";
@@ -70,6 +71,13 @@ export async function planChildTask(
     };
   }
   const context = childContext(contextMapping, JSON.parse(task.context), dependencyResults);
+  if (nestsDeeperThan(context, MAX_NESTING_DEPTH)) {
+    return {
+      ok: false,
+      code: "invalid_child_context",
+      message: `the child's context nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep`,
+    };
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(context)).byteLength;
   if (bytes > MAX_CONTEXT_BYTES) {
     return {

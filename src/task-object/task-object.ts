@@ -135,7 +135,7 @@ export class TaskObject extends DurableObject<Env> {
       stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun();
-      started = run.start(eagerLimit);
+      started = run.start(eagerLimit, now);
       this.applyAndLog(run, started, now);
     });
     this.armAlarm();
@@ -390,7 +390,7 @@ export class TaskObject extends DurableObject<Env> {
         alsoInTransaction?.();
         const run = this.loadRun();
         const outcome = operation(run);
-        if (!("refused" in outcome)) this.applyAndLog(run, outcome, Date.now());
+        if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at);
         return outcome;
       });
     } catch (error) {

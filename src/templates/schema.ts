@@ -16,6 +16,8 @@ import type {
 
 /** Template, namespace and step names: they become queue names, URL segments and log keys. */
 export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
+/** Template versions (a URL segment): ASCII letters and digits, then also `.`, `_`, `-` and `+` (semver). */
+export const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export const MAX_CALLABLE_LENGTH = 500;
 export const MAX_STEP_TIMEOUT_SECONDS = 900;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -90,7 +92,10 @@ const version = z
   })
   .min(1)
   .max(MAX_VERSION_LENGTH)
-  .regex(/^[^\s/]*$/, { error: "must not contain spaces or slashes (it is part of the template's URL)" });
+  .regex(VERSION_PATTERN, {
+    error:
+      "must start with a letter or digit and hold only letters, digits, '.', '_', '-' and '+' (it is part of the template's URL)",
+  });
 
 const jsonObject = z.record(z.string(), z.unknown());
 

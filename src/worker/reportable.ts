@@ -1,8 +1,9 @@
-// Makes a handler's result fit the wire: JSON-serialisable and within MAX_RESULT_BYTES.
-import { MAX_RESULT_BYTES } from "../engine/limits";
+// Makes a handler's result fit the wire: JSON-serialisable, within MAX_RESULT_BYTES and MAX_NESTING_DEPTH.
+import { MAX_NESTING_DEPTH, MAX_RESULT_BYTES } from "../engine/limits";
+import { nestsDeeperThan } from "../engine/nesting";
 import { StepHandlerResult } from "./step-handler-result";
 
-type JsonForm = { ok: true; value: unknown; bytes: number } | { ok: false; reason: string };
+type JsonForm = { ok: true; value: unknown; bytes: number } | { ok: false; reason: string; tooDeep?: true };
 
 /**
  * Returns the result as the task object will store it (a JSON round trip), or a permanent failure
@@ -19,6 +20,13 @@ export function toReportable(outcome: StepHandlerResult): StepHandlerResult {
   }
 
   const result = jsonForm(outcome.result === undefined ? null : outcome.result);
+  if ((result.ok && nestsDeeperThan(result.value, MAX_NESTING_DEPTH)) || (!result.ok && result.tooDeep)) {
+    return StepHandlerResult.failure(`step result nests objects and arrays more than ${MAX_NESTING_DEPTH} levels deep`, {
+      errorCode: "nesting_too_deep",
+      errorType: "permanent_error",
+      retryable: false,
+    });
+  }
   if (!result.ok) {
     return StepHandlerResult.failure(`step result is not JSON-serialisable: ${result.reason}`, notSerialisable);
   }
@@ -44,6 +52,8 @@ function jsonForm(value: unknown): JsonForm {
   try {
     text = JSON.stringify(value);
   } catch (error) {
+    // A stack overflow means nesting far past the limit; its text is the runtime's, not a reason to show.
+    if (error instanceof RangeError) return { ok: false, reason: "it nests too deeply", tooDeep: true };
     return { ok: false, reason: error instanceof Error ? error.message : String(error) };
   }
   if (text === undefined) return { ok: false, reason: `a ${typeof value} has no JSON form` };

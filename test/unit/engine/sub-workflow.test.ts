@@ -48,6 +48,11 @@ describe("parseWorkflowConfig", () => {
       [{ path: "version", message: 'must be a version string, e.g. "1.0.0"' }],
     ],
     [
+      "a version with a control character",
+      { task_template: "a", version: "1.0.0\u0000" },
+      [{ path: "version", message: 'must be a version string, e.g. "1.0.0"' }],
+    ],
+    [
       "a numeric version",
       { task_template: "a", version: 1 },
       [{ path: "version", message: 'must be a version string, e.g. "1.0.0"' }],

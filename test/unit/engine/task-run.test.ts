@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
 import {
   CLAIM_RESEND_INTERVAL_MS,
   CLAIM_TIMEOUT_MS,
@@ -229,5 +230,54 @@ describe("TaskRun", () => {
     const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });
     if ("refused" in resend) throw new Error("refused");
     expect(resend.dispatches).toEqual([{ stepUuid: "b", dispatchId: "d2", attempt: 1, eager: false }]);
+  });
+
+  it("records one operation as one instant, however often the clock would have moved", () => {
+    const clock = { now: 1_000 };
+    let id = 0;
+    const ticking = () => clock.now++;
+    const run = new TaskRun("t", "pending", [step("a", [], ["b", "c"]), step("b", ["a"], []), step("c", ["a"], [])], {
+      now: ticking,
+      newId: () => `d${++id}`,
+      random: () => 0,
+    });
+    run.start();
+    run.claim("a", "d1");
+    const changes = run.report("a", "d1", { success: true, result: {} });
+    if ("refused" in changes) throw new Error("report refused");
+    const times = [...changes.stepTransitions, ...changes.taskTransitions].map((t) => t.at);
+    expect(changes.stepTransitions.filter((t) => t.to === "enqueued").map((t) => t.stepUuid)).toEqual(["b", "c"]);
+    expect(new Set(times)).toEqual(new Set([changes.at]));
+    expect(changes.timersArmed.map((t) => t.dueAt - changes.at)).toEqual([CLAIM_TIMEOUT_MS, CLAIM_TIMEOUT_MS]);
+  });
+
+  it("starts a task at the instant its creator gives", () => {
+    const { run } = seedRun({ now: 5 });
+    const changes = run.start(0, 42);
+    expect(changes.at).toBe(42);
+    expect(new Set(changes.taskTransitions.map((t) => t.at))).toEqual(new Set([42]));
+  });
+
+  it("fails a step permanently when its result nests deeper than the limit", () => {
+    const { run } = seedRun();
+    run.start();
+    run.claim("a", "d1");
+    let result: unknown = "leaf";
+    for (let level = 0; level <= MAX_NESTING_DEPTH; level++) result = { inner: result };
+    const changes = run.report("a", "d1", { success: true, result });
+    if ("refused" in changes) throw new Error("report refused");
+    expect(changes.errors.get("a")).toMatchObject({ error_code: "nesting_too_deep", retryable: false });
+    expect(run.steps.get("a")?.state).toBe("error");
+    expect(changes.results.has("a")).toBe(false);
+  });
+
+  it("keeps a result nested exactly as deep as the limit", () => {
+    const { run } = seedRun();
+    run.start();
+    run.claim("a", "d1");
+    let result: unknown = [];
+    for (let level = 1; level < MAX_NESTING_DEPTH; level++) result = [result];
+    const changes = run.report("a", "d1", { success: true, result });
+    expect("refused" in changes || changes.results.get("a")).toBe(result);
   });
 });

@@ -186,6 +186,24 @@ describe("schema problems", () => {
     );
   });
 
+  it("keeps names and versions to a printable ASCII charset: no control, bidirectional or invisible characters", () => {
+    for (const version of ["1.0.0\u0000", "1.0\u202e", "1.0.0\u200b", "１.0", "1.0?x", "-1"]) {
+      expect(
+        reject(template([step("a")], { version })).map((p) => p.path),
+        JSON.stringify(version),
+      ).toEqual(["version"]);
+    }
+    for (const name of ["order\u202e", "café", "order\u0000"]) {
+      expect(
+        reject(template([step("a")], { name })).map((p) => p.path),
+        JSON.stringify(name),
+      ).toEqual(["name"]);
+    }
+    for (const version of ["1.0.0", "2024.06.01", "v2", "1.0.0-rc.1+build.5", "1_0"]) {
+      expect(validateTemplate(template([step("a")], { version })).ok, version).toBe(true);
+    }
+  });
+
   it("requires at least one step and at most MAX_TEMPLATE_STEPS", () => {
     expect(reject(template([]))).toEqual([{ path: "steps", message: "must list at least 1 item" }]);
     expect(reject(template(undefined))).toEqual([{ path: "steps", message: "is required: a template needs at least one step" }]);

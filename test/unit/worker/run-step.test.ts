@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MAX_RESULT_BYTES } from "../../../src/engine/limits";
+import { MAX_NESTING_DEPTH, MAX_RESULT_BYTES } from "../../../src/engine/limits";
 import { StepOutcomeSchema } from "../../../src/engine/protocol";
 import { HandlerRegistry, PermanentError, runStep, type StepContext, StepHandler, StepHandlerResult } from "../../../src/worker";
 import { claimedStep } from "./claimed";
@@ -141,6 +141,19 @@ describe("runStep", () => {
       probeStep(),
     );
     expect(run).toMatchObject({ kind: "permanent_failure", errorCode: "result_too_large" });
+  });
+
+  it("fails a result nested deeper than MAX_NESTING_DEPTH permanently with nesting_too_deep, however deep", async () => {
+    for (const levels of [MAX_NESTING_DEPTH + 1, 200_000]) {
+      let result: unknown = 1;
+      for (let level = 0; level < levels; level++) result = [result];
+      const run = await runStep(
+        registryWith(() => StepHandlerResult.success(result)),
+        probeStep(),
+      );
+      expect(run).toMatchObject({ kind: "permanent_failure", errorCode: "nesting_too_deep" });
+      expect(run.outcome).toMatchObject({ error: { message: expect.stringContaining(`${MAX_NESTING_DEPTH} levels`) } });
+    }
   });
 
   it("fails a result that is not JSON-serialisable permanently with result_not_serializable", async () => {
