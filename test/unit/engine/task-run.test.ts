@@ -248,7 +248,8 @@ describe("TaskRun", () => {
     const times = [...changes.stepTransitions, ...changes.taskTransitions].map((t) => t.at);
     expect(changes.stepTransitions.filter((t) => t.to === "enqueued").map((t) => t.stepUuid)).toEqual(["b", "c"]);
     expect(new Set(times)).toEqual(new Set([changes.at]));
-    expect(changes.timersArmed.map((t) => t.dueAt - changes.at)).toEqual([CLAIM_TIMEOUT_MS, CLAIM_TIMEOUT_MS]);
+    // Claim timeouts count from the same instant (each grows with the dispatches already waiting).
+    expect(changes.timersArmed.map((t) => t.dueAt - changes.at)).toEqual([firstClaimTimeoutMs(1), firstClaimTimeoutMs(2)]);
   });
 
   it("starts a task at the instant its creator gives", () => {
