@@ -1,0 +1,81 @@
+// What the crash test found, as a JSON report and a short printed summary.
+import type { SettleBound } from "./bound.ts";
+import { describeStranded, type Violation } from "./checks.ts";
+import type { TaskRecord } from "./objects.ts";
+import type { RecoveryReport, Spread } from "./recovery.ts";
+import type { KillReport } from "./rounds.ts";
+import type { Family } from "./settle.ts";
+
+export interface Summary {
+  seed: number;
+  kills: Omit<KillReport, "killedAt">[];
+  restartMs: number[];
+  retries: { restart: number; retried: number; found: number }[];
+  tasks: { roots: number; children: number; steps: number; notSent: number };
+  statuses: Record<string, number>;
+  stranded: { total: number; untouched: number; touched: number };
+  settleBound: SettleBound;
+  settledAfterMs: number | null;
+  recovery: RecoveryReport[];
+  violations: Record<string, number>;
+  elapsedMs: number;
+}
+
+export function countBy<T>(items: Iterable<T>, key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const spread = (s: Spread | null) => (s ? `p50 ${seconds(s.p50)}, max ${seconds(s.max)}` : "none");
+
+export function printSummary(
+  summary: Summary,
+  details: {
+    stranded: Family[];
+    touched: ReadonlySet<string>;
+    records: ReadonlyMap<string, TaskRecord>;
+    violations: Violation[];
+    reportPath: string;
+  },
+): void {
+  const lines = [
+    "",
+    "=== crash test summary ===",
+    `seed ${summary.seed} (CRASH_SEED); ${summary.kills.length} kills (SIGKILL of the runtime's process group)`,
+    ...summary.kills.map(
+      (k) =>
+        `  kill ${k.round}: ${k.moment.delayMs} ms after the burst's ${k.moment.after === "burst_start" ? "start" : "last answer"}` +
+        ` (${seconds(k.burstMs)} in): ${k.answered} answered, ${k.cut} cut off, ${k.unsent} not sent`,
+    ),
+    `restart to ready: ${summary.restartMs.map(seconds).join(", ")}`,
+    `tasks: ${summary.tasks.roots} submitted, ${summary.tasks.children} child tasks, ${summary.tasks.steps} steps; by state ${JSON.stringify(summary.statuses)}`,
+    `client retries of cut-off submissions: ${summary.retries.reduce((n, r) => n + r.retried, 0)}; ${details.touched.size} found their task already there (the retry woke its object)`,
+    `settle bound: ${summary.settleBound.explanation}`,
+    summary.settledAfterMs !== null
+      ? `settled: every task, ${seconds(summary.settledAfterMs)} after the last restart`
+      : `STRANDED: ${summary.stranded.total} tasks never settled (${summary.stranded.untouched} untouched after the restarts, ${summary.stranded.touched} woken by a client retry)`,
+    ...summary.recovery.map((r, i) => {
+      const last = i === summary.recovery.length - 1;
+      return (
+        `restart ${i + 1}${last ? " (last)" : ""}: ${r.inFlight} tasks in flight at the kill; first transition after the restart: ` +
+        `${r.resumed} (${spread(r.resumeMs)}); settled: ${r.settled} (${spread(r.settleMs)})${last ? "" : ", before the next kill"}`
+      );
+    }),
+    ...details.stranded.slice(0, 8).map((family) => {
+      const record = details.records.get(family.root);
+      const how = details.touched.has(family.root) ? " [woken by a client retry]" : "";
+      return `  stranded ${family.root}: ${record ? describeStranded(record, details.records) : "no object"}${how}`;
+    }),
+    ...details.violations
+      .filter((v) => v.check !== "settled")
+      .slice(0, 20)
+      .map((v) => `  violation ${v.check} ${v.task_uuid}: ${v.detail}`),
+    details.violations.length === 0
+      ? "PASS: every task settled untouched, no check violated"
+      : `FAIL: ${JSON.stringify(summary.violations)}`,
+    `report: ${details.reportPath}; ${seconds(summary.elapsedMs)} in all`,
+  ];
+  console.log(lines.join("\n"));
+}
