@@ -66,22 +66,32 @@ function blockedChecks(task: TaskRecord): Violation[] {
 }
 
 /**
- * A task still running once everything settled must be waiting only on blocked children: each
- * unfinished step is a workflow step whose child is blocked, or pending behind one.
+ * Where a task stands once everything had time to settle: `settled` (terminal, or blocked); waiting
+ * on a child that is blocked (its workflow step waits for the child by design); held up by a child
+ * that is itself stranded; or `stranded`: work of its own (or a child's notice) that nothing will move.
  */
-function waitingChecks(task: TaskRecord, records: ReadonlyMap<string, TaskRecord>): Violation[] {
-  if (["complete", "error", "cancelled", "resolved_manually", "blocked_by_failures"].includes(task.status)) return [];
-  const waiting = task.steps.filter((step) => !FINISHED_STEP_STATES.has(step.current_state));
-  const onBlockedChild = (step: StepRecord) =>
-    step.current_state === "in_progress" &&
-    step.child_task_uuid !== null &&
-    records.get(step.child_task_uuid)?.status === "blocked_by_failures";
-  const ok = waiting.some(onBlockedChild) && waiting.every((step) => onBlockedChild(step) || step.current_state === "pending");
-  if (ok) return [];
-  const states = waiting.map((step) => `${step.name}:${step.current_state}`).join(", ");
-  return [
-    { task_uuid: task.task_uuid, check: "settled", detail: `still ${task.status}, not waiting on a blocked child: ${states}` },
-  ];
+export type Verdict = "settled" | "waits_on_blocked_child" | "held_by_stranded_child" | "stranded";
+
+const SETTLED_TASK_STATES = new Set(["complete", "error", "cancelled", "resolved_manually", "blocked_by_failures"]);
+
+export function verdictOf(task: TaskRecord, records: ReadonlyMap<string, TaskRecord>, seen = new Set<string>()): Verdict {
+  if (SETTLED_TASK_STATES.has(task.status)) return "settled";
+  const unfinished = task.steps.filter((step) => !FINISHED_STEP_STATES.has(step.current_state));
+  const awaiting = unfinished.filter((step) => step.current_state === "in_progress" && step.child_task_uuid !== null);
+  const onlyChildren =
+    awaiting.length > 0 && unfinished.every((step) => awaiting.includes(step) || step.current_state === "pending");
+  if (!onlyChildren || seen.has(task.task_uuid)) return "stranded";
+  seen.add(task.task_uuid);
+  const children = awaiting.map((step) => {
+    const child = records.get(step.child_task_uuid as string);
+    // No child, or a finished one whose notice never arrived: the parent is the one that is stuck.
+    if (!child || (SETTLED_TASK_STATES.has(child.status) && child.status !== "blocked_by_failures")) return "stranded";
+    if (child.status === "blocked_by_failures") return "waits_on_blocked_child";
+    const verdict = verdictOf(child, records, seen);
+    return verdict === "waits_on_blocked_child" ? verdict : "held_by_stranded_child";
+  });
+  if (children.includes("stranded")) return "stranded";
+  return children.includes("held_by_stranded_child") ? "held_by_stranded_child" : "waits_on_blocked_child";
 }
 
 /** Every check on every task read from the objects, plus the index's agreement with them. */
@@ -98,7 +108,7 @@ export function checkTasks(records: ReadonlyMap<string, TaskRecord>, index: Read
         detail: `index says ${row.status}, object ${task.status}`,
       });
     }
-    violations.push(...stepChecks(task), ...blockedChecks(task), ...waitingChecks(task, records));
+    violations.push(...stepChecks(task), ...blockedChecks(task));
   }
   return violations;
 }

@@ -10,32 +10,73 @@ export const BURST_CONCURRENCY = 64;
 const RETRY_CONCURRENCY = 8;
 
 /**
- * When a round's kill comes, counted from the start of the burst (while creates are in flight:
- * committed, dispatching, arming alarms) or from its last answer (among eager steps, retries,
- * batch workers and child tasks being started). Both delays are seeded.
+ * When a round's kill comes. `among_creates`: a seeded fraction of the runtime's pace (how long a
+ * burst waits for its first answer) after the burst starts, while creates are committing,
+ * dispatching and arming alarms; a fixed delay would land before the first commit on a slow
+ * machine and after the last answer on a fast one. `after_burst`: a seeded delay after the
+ * burst's last answer, among eager steps, retries, batch workers and child tasks being started.
  */
-export interface KillMoment {
-  after: "burst_start" | "last_answer";
-  delayMs: number;
-}
+export type KillMoment = { among: "creates"; paceFraction: number } | { among: "aftermath"; delayMs: number };
 
-export function pickKillMoment(random: Random, round: number, delay: { minMs: number; maxMs: number }): KillMoment {
+/** The share of the pace a kill among creates may come at: from early commits to the first answers. */
+const PACE_FRACTION = { min: 0.25, max: 1.1 };
+
+export function pickKillMoment(random: Random, round: number, aftermath: { minMs: number; maxMs: number }): KillMoment {
   // Round 1 (the big batch at its head) dies among its creates and round 2 after its burst; later rounds draw.
   const amongCreates = round === 1 ? true : round === 2 ? false : random() < 0.5;
-  const delayMs = Math.round(delay.minMs + random() * (delay.maxMs - delay.minMs));
-  return { after: amongCreates ? "burst_start" : "last_answer", delayMs };
+  const share = random();
+  if (amongCreates)
+    return { among: "creates", paceFraction: PACE_FRACTION.min + share * (PACE_FRACTION.max - PACE_FRACTION.min) };
+  return { among: "aftermath", delayMs: Math.round(aftermath.minMs + share * (aftermath.maxMs - aftermath.minMs)) };
 }
 
-export interface KillReport {
-  round: number;
-  moment: KillMoment;
-  killedAt: number;
-  /** Submissions answered before the kill, cut off by it (to retry after the restart), and never sent (carried over). */
+export interface BurstReport {
+  /** Submissions answered, cut off by the kill (to retry after the restart), and never sent (carried over). */
   answered: number;
   cut: number;
   unsent: number;
+  /** From the start of the burst to its first answer; null if the kill came first. */
+  firstAnswerMs: number | null;
+}
+
+export interface KillReport extends BurstReport {
+  round: number;
+  moment: KillMoment;
   /** From the start of the burst to the kill. */
-  burstMs: number;
+  delayMs: number;
+  killedAt: number;
+}
+
+/** Sends a list all at once; `stop()` keeps what was not sent yet from going out. */
+function sendBurst(api: Api, list: readonly Submission[]) {
+  const queue = [...list];
+  const began = Date.now();
+  const report: BurstReport = { answered: 0, cut: 0, unsent: 0, firstAnswerMs: null };
+  let stopped = false;
+  const submitter = async () => {
+    while (!stopped) {
+      const entry = queue.shift();
+      if (!entry) return;
+      if ((await submit(api, entry, null)) === "cut") report.cut++;
+      else {
+        report.answered++;
+        report.firstAnswerMs ??= Date.now() - began;
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: BURST_CONCURRENCY }, submitter)).then(() => {
+    report.unsent = queue.length;
+    return report;
+  });
+  const stop = () => {
+    stopped = true;
+  };
+  return { began, done, rest: queue, stop };
+}
+
+/** A burst awaited to its last answer, with no kill: it warms the runtime up and measures its pace. */
+export async function warmUp(runtime: Runtime, list: readonly Submission[]): Promise<BurstReport> {
+  return sendBurst(new Api(runtime.url), list).done;
 }
 
 /** Submits a round's tasks and SIGKILLs the runtime's process group at the round's moment, whatever is in flight. */
@@ -44,30 +85,17 @@ export async function burstThenKill(
   round: number,
   list: readonly Submission[],
   moment: KillMoment,
+  paceMs: number,
 ): Promise<KillReport & { rest: Submission[] }> {
-  const api = new Api(runtime.url);
-  const queue = [...list];
-  const began = Date.now();
-  let killing = false;
-  let answered = 0;
-  let cut = 0;
-  const submitter = async () => {
-    while (!killing) {
-      const entry = queue.shift();
-      if (!entry) return;
-      if ((await submit(api, entry, null)) === "cut") cut++;
-      else answered++;
-    }
-  };
-  const burst = Promise.all(Array.from({ length: BURST_CONCURRENCY }, submitter));
-  if (moment.after === "last_answer") await burst;
-  await new Promise((resolve) => setTimeout(resolve, moment.delayMs));
-  const burstMs = Date.now() - began;
-  killing = true;
+  const burst = sendBurst(new Api(runtime.url), list);
+  if (moment.among === "aftermath") await burst.done;
+  const wait = moment.among === "creates" ? Math.round(moment.paceFraction * paceMs) : moment.delayMs;
+  await new Promise((resolve) => setTimeout(resolve, wait));
+  burst.stop();
   const killedAt = Date.now();
   await killRuntime(runtime.pid);
-  await burst;
-  return { round, moment, killedAt, answered, cut, unsent: queue.length, burstMs, rest: queue };
+  const report = await burst.done;
+  return { ...report, round, moment, delayMs: killedAt - burst.began, killedAt, rest: burst.rest };
 }
 
 /** Client retries of the submissions a kill cut off; a 409 means the task existed, and the retry woke its object. */

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seededRandom } from "../../bench/lib/prng.ts";
 import { readRecoveryTimers, settleBound, type TemplateStep } from "./bound.ts";
-import { checkTasks, type Violation } from "./checks.ts";
+import { checkTasks, describeStranded, type Violation, verdictOf } from "./checks.ts";
 import { Api } from "./http.ts";
 import { readTaskTree } from "./objects.ts";
 import { type Restart, recoveryAfter } from "./recovery.ts";
-import { burstThenKill, type KillReport, pickKillMoment, retryCut } from "./rounds.ts";
+import { burstThenKill, type KillReport, pickKillMoment, retryCut, warmUp } from "./rounds.ts";
 import { groupMembers, killAllRuntimes, killRuntime, type Runtime, startRuntime } from "./runtime.ts";
 import { waitForSettle } from "./settle.ts";
 import { countBy, printSummary, type Summary } from "./summary.ts";
@@ -29,7 +29,7 @@ const config = {
   burst: envNumber("CRASH_BURST", 100),
   batchWorkers: envNumber("CRASH_BATCH_WORKERS", 1_500),
   sumBatchWorkers: envNumber("CRASH_SUM_BATCH_WORKERS", 200),
-  killDelay: { minMs: envNumber("CRASH_KILL_MIN_MS", 300), maxMs: envNumber("CRASH_KILL_MAX_MS", 3_000) },
+  aftermathDelay: { minMs: envNumber("CRASH_KILL_MIN_MS", 300), maxMs: envNumber("CRASH_KILL_MAX_MS", 3_000) },
   hardTimeoutMs: envNumber("CRASH_TIMEOUT_MS", 9 * 60_000),
   keepState: process.env.CRASH_KEEP_STATE === "1",
 };
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   const random = seededRandom(config.seed);
   const timers = readRecoveryTimers();
   const plan = await planRounds({ ...config, initiator }, random);
-  const all = plan.flat();
+  const all = [...plan.warmUp, ...plan.rounds.flat()];
   const starts: Runtime[] = [];
   const start = async () => {
     const logPath = join(runDir, `wrangler-${starts.length}.log`);
@@ -95,6 +95,10 @@ async function main(): Promise<number> {
   await registerTemplates(new Api(runtime.url));
   const bound = settleBound(timers, await templateSteps(new Api(runtime.url)));
   log(`settle bound: ${bound.explanation}`);
+  const warm = await warmUp(runtime, plan.warmUp);
+  // The pace: how long a burst waits for its first answer here and now; kills among creates are fractions of it.
+  let paceMs = warm.firstAnswerMs ?? 1_000;
+  log(`warm-up: ${warm.answered} tasks answered, the first after ${paceMs} ms`);
 
   // The rounds: burst, kill at the seeded moment, restart on the same state, retry what the kill cut off.
   const kills: KillReport[] = [];
@@ -102,16 +106,15 @@ async function main(): Promise<number> {
   const retries: Summary["retries"] = [];
   let carried: Submission[] = [];
   for (let round = 1; round <= config.rounds; round++) {
-    const list = [...carried, ...(plan[round - 1] ?? [])];
-    const moment = pickKillMoment(random, round, config.killDelay);
-    const { rest, ...kill } = await burstThenKill(runtime, round, list, moment);
+    const list = [...carried, ...(plan.rounds[round - 1] ?? [])];
+    const moment = pickKillMoment(random, round, config.aftermathDelay);
+    const { rest, ...kill } = await burstThenKill(runtime, round, list, moment, paceMs);
+    if (kill.firstAnswerMs !== null) paceMs = kill.firstAnswerMs;
     kills.push(kill);
     const previous = restarts.at(-1);
     if (previous) previous.nextKillAt = kill.killedAt;
     carried = rest;
-    log(
-      `kill ${round} (${JSON.stringify(moment)}) ${(kill.burstMs / 1000).toFixed(1)} s in: ${kill.answered} answered, ${kill.cut} cut off, ${kill.unsent} not sent`,
-    );
+    log(`kill ${round} among ${moment.among}, ${kill.delayMs} ms into the burst: ${kill.answered} answered, ${kill.cut} cut off`);
     runtime = await start();
     restarts.push({ killedAt: kill.killedAt, readyAt: runtime.readyAt, nextKillAt: null });
     const retried = await retryCut(runtime, all, restarts.length);
@@ -155,11 +158,17 @@ async function main(): Promise<number> {
     if (!records.has(uuid)) violations.push({ task_uuid: uuid, check: "task_exists", detail: "a created task has no object" });
   }
   violations.push(...checkTasks(records, settle.index));
-  for (const family of settle.unsettled) {
-    const how = touched.has(family.root) ? "woken by a client retry" : "untouched after the restarts";
-    violations.push({ task_uuid: family.root, check: "settled", detail: `never settled (${how})` });
+  const verdicts = new Map([...records.values()].map((task) => [task.task_uuid, verdictOf(task, records)]));
+  const stranded = [...records.values()].filter((task) => verdicts.get(task.task_uuid) === "stranded");
+  for (const task of stranded) {
+    const how = touched.has(task.task_uuid) ? "woken by a client retry" : "untouched after the restarts";
+    violations.push({
+      task_uuid: task.task_uuid,
+      check: "settled",
+      detail: `stranded (${how}): ${describeStranded(task, records)}`,
+    });
   }
-  const strandedTouched = settle.unsettled.filter((family) => touched.has(family.root)).length;
+  const strandedTouched = stranded.filter((task) => touched.has(task.task_uuid)).length;
 
   const summary: Summary = {
     seed: config.seed,
@@ -173,7 +182,8 @@ async function main(): Promise<number> {
       notSent: carried.length,
     },
     statuses: countBy(records.values(), (task) => task.status),
-    stranded: { total: settle.unsettled.length, untouched: settle.unsettled.length - strandedTouched, touched: strandedTouched },
+    stranded: { total: stranded.length, untouched: stranded.length - strandedTouched, touched: strandedTouched },
+    verdicts: countBy(verdicts.values(), (verdict) => verdict),
     settleBound: bound,
     settledAfterMs: settle.settled ? settle.elapsedMs : null,
     recovery: restarts.map((restart) => recoveryAfter(restart, records.values())),
@@ -182,7 +192,7 @@ async function main(): Promise<number> {
   };
   const reportPath = join(runDir, "report.json");
   writeFileSync(reportPath, `${JSON.stringify({ ...summary, violationList: violations }, null, 2)}\n`);
-  printSummary(summary, { stranded: settle.unsettled, touched, records, violations, reportPath });
+  printSummary(summary, { stranded, touched, records, violations, reportPath });
 
   await killRuntime(runtime.pid);
   const leftovers = starts.flatMap((s) => groupMembers(s.pid));

@@ -4,7 +4,6 @@ import { describeStranded, type Violation } from "./checks.ts";
 import type { TaskRecord } from "./objects.ts";
 import type { RecoveryReport, Spread } from "./recovery.ts";
 import type { KillReport } from "./rounds.ts";
-import type { Family } from "./settle.ts";
 
 export interface Summary {
   seed: number;
@@ -14,6 +13,8 @@ export interface Summary {
   tasks: { roots: number; children: number; steps: number; notSent: number };
   statuses: Record<string, number>;
   stranded: { total: number; untouched: number; touched: number };
+  /** Every task read from the objects, by where it stands (see `verdictOf`). */
+  verdicts: Record<string, number>;
   settleBound: SettleBound;
   settledAfterMs: number | null;
   recovery: RecoveryReport[];
@@ -33,7 +34,7 @@ const spread = (s: Spread | null) => (s ? `p50 ${seconds(s.p50)}, max ${seconds(
 export function printSummary(
   summary: Summary,
   details: {
-    stranded: Family[];
+    stranded: TaskRecord[];
     touched: ReadonlySet<string>;
     records: ReadonlyMap<string, TaskRecord>;
     violations: Violation[];
@@ -46,8 +47,8 @@ export function printSummary(
     `seed ${summary.seed} (CRASH_SEED); ${summary.kills.length} kills (SIGKILL of the runtime's process group)`,
     ...summary.kills.map(
       (k) =>
-        `  kill ${k.round}: ${k.moment.delayMs} ms after the burst's ${k.moment.after === "burst_start" ? "start" : "last answer"}` +
-        ` (${seconds(k.burstMs)} in): ${k.answered} answered, ${k.cut} cut off, ${k.unsent} not sent`,
+        `  kill ${k.round}: ${k.moment.among === "creates" ? `among creates (${k.moment.paceFraction.toFixed(2)} × pace)` : `${k.moment.delayMs} ms after the burst`}` +
+        `, ${seconds(k.delayMs)} into the burst: ${k.answered} answered, ${k.cut} cut off, ${k.unsent} not sent`,
     ),
     `restart to ready: ${summary.restartMs.map(seconds).join(", ")}`,
     `tasks: ${summary.tasks.roots} submitted, ${summary.tasks.children} child tasks, ${summary.tasks.steps} steps; by state ${JSON.stringify(summary.statuses)}`,
@@ -55,7 +56,7 @@ export function printSummary(
     `settle bound: ${summary.settleBound.explanation}`,
     summary.settledAfterMs !== null
       ? `settled: every task, ${seconds(summary.settledAfterMs)} after the last restart`
-      : `STRANDED: ${summary.stranded.total} tasks never settled (${summary.stranded.untouched} untouched after the restarts, ${summary.stranded.touched} woken by a client retry)`,
+      : `NOT SETTLED within the bound; stranded tasks: ${summary.stranded.total} (${summary.stranded.untouched} untouched after the restarts, ${summary.stranded.touched} woken by a client retry)`,
     ...summary.recovery.map((r, i) => {
       const last = i === summary.recovery.length - 1;
       return (
@@ -63,10 +64,10 @@ export function printSummary(
         `${r.resumed} (${spread(r.resumeMs)}); settled: ${r.settled} (${spread(r.settleMs)})${last ? "" : ", before the next kill"}`
       );
     }),
-    ...details.stranded.slice(0, 8).map((family) => {
-      const record = details.records.get(family.root);
-      const how = details.touched.has(family.root) ? " [woken by a client retry]" : "";
-      return `  stranded ${family.root}: ${record ? describeStranded(record, details.records) : "no object"}${how}`;
+    `where the tasks stand: ${JSON.stringify(summary.verdicts)}`,
+    ...details.stranded.slice(0, 8).map((task) => {
+      const how = details.touched.has(task.task_uuid) ? " [woken by a client retry]" : "";
+      return `  stranded ${task.task_uuid}: ${describeStranded(task, details.records)}${how}`;
     }),
     ...details.violations
       .filter((v) => v.check !== "settled")

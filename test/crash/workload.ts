@@ -12,7 +12,8 @@ const SHIPMENTS = ["parcel_1", "parcel_2", "parcel_3", "parcel_4", "parcel_5", "
  * Shapes no bundled template has, registered over the API. `wide_start` has more first steps than
  * the eager limit, so creating it queues some of them through the outbox (the shape issue 10 stranded);
  * `flaky_chain` and `slow_chain` keep retries and running handlers in flight when a kill lands, and
- * `split_shipment` starts six child tasks at once (every child's first steps go through its outbox).
+ * `split_shipment` starts six `parcel` child tasks at once (a child's first steps go through its
+ * outbox; `fulfillment/ship_order`'s child has a step that may run only once, this one retries).
  */
 export const REGISTERED_TEMPLATES = [
   {
@@ -70,19 +71,29 @@ export const REGISTERED_TEMPLATES = [
     ],
   },
   {
+    name: "parcel",
+    namespace_name: "crash",
+    version: "1.0.0",
+    identity_strategy: "always_unique",
+    description: "One parcel of a split shipment, run as a child task: pack it, then label it.",
+    steps: [
+      { name: "pack", handler: noop },
+      { name: "label", handler: { callable: "EchoHandler" }, dependencies: ["pack"] },
+    ],
+  },
+  {
     name: "split_shipment",
     namespace_name: "crash",
     version: "1.0.0",
     identity_strategy: "always_unique",
-    description: "An order shipped in several parcels: one fulfillment/book_shipment child task per parcel, then a confirmation.",
+    description: "An order shipped in several parcels: one crash/parcel child task per parcel, then a confirmation.",
     steps: [
       ...SHIPMENTS.map((name) => ({
         name,
         handler: {
           callable: "WorkflowHandler",
           initialization: {
-            task_template: "book_shipment",
-            namespace: "fulfillment",
+            task_template: "parcel",
             version: "1.0.0",
             context_mapping: { order_id: "context.order_id" },
           },
@@ -201,31 +212,44 @@ async function submission(
   };
 }
 
+/** Tasks of the warm-up burst, sent and answered before the first round: they measure the runtime's pace. */
+export const WARM_UP_SIZE = 10;
+
+export interface Plan {
+  warmUp: Submission[];
+  rounds: Submission[][];
+}
+
 /**
- * The seeded plan: per round, a burst of `burst` tasks drawn from the mix; round 1 leads with the
- * big fan-out batch and round 3 with the parallelism-capped one, so kills land mid-batch.
+ * The seeded plan: a warm-up burst, then per round a burst of `burst` tasks drawn from the mix;
+ * round 1 leads with the big fan-out batch and round 3 with the parallelism-capped one, so kills
+ * land mid-batch.
  */
-export async function planRounds(options: WorkloadOptions, random: Random): Promise<Submission[][]> {
-  const rounds: Submission[][] = [];
+export async function planRounds(options: WorkloadOptions, random: Random): Promise<Plan> {
   let serial = 0;
-  for (let round = 1; round <= options.rounds; round++) {
+  const draw = async (round: number, count: number) => {
     const list: Submission[] = [];
+    for (let i = 0; i < count; i++) {
+      const kind = pick(random, BURST_KINDS);
+      list.push(await submission(options, round, serial, kind.namespace, kind.name, kind.context(random, serial)));
+      serial++;
+    }
+    return list;
+  };
+  const warmUp = await draw(0, WARM_UP_SIZE);
+  const rounds: Submission[][] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const batches: Submission[] = [];
     if (round === 1 && options.batchWorkers > 0) {
-      list.push(await submission(options, round, serial++, "bench", "batch_fanout", { workers: options.batchWorkers }));
+      batches.push(await submission(options, round, serial++, "bench", "batch_fanout", { workers: options.batchWorkers }));
     }
     if (round === Math.min(3, options.rounds) && options.sumBatchWorkers > 0) {
       const context = { total_items: options.sumBatchWorkers * 100, batch_size: 100 };
-      list.push(await submission(options, round, serial++, "batches", "sum_numbers", context));
+      batches.push(await submission(options, round, serial++, "batches", "sum_numbers", context));
     }
-    const burst: Submission[] = [];
-    for (let i = 0; i < options.burst; i++) {
-      const kind = pick(random, BURST_KINDS);
-      burst.push(await submission(options, round, serial, kind.namespace, kind.name, kind.context(random, serial)));
-      serial++;
-    }
-    rounds.push([...list, ...shuffle(random, burst)]);
+    rounds.push([...batches, ...shuffle(random, await draw(round, options.burst))]);
   }
-  return rounds;
+  return { warmUp, rounds };
 }
 
 /** Submits once and records what came back; a request the kill cut off is `cut`, to be retried after the restart. */
