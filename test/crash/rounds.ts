@@ -10,11 +10,12 @@ export const BURST_CONCURRENCY = 64;
 const RETRY_CONCURRENCY = 8;
 
 /**
- * When a round's kill comes. `among_creates`: a seeded fraction of the runtime's pace (how long a
- * burst waits for its first answer) after the burst starts, while creates are committing,
- * dispatching and arming alarms; a fixed delay would land before the first commit on a slow
- * machine and after the last answer on a fast one. `after_burst`: a seeded delay after the
- * burst's last answer, among eager steps, retries, batch workers and child tasks being started.
+ * When a round's kill comes. Among creates: a seeded fraction of the runtime's pace (how long the
+ * last fully answered burst took to answer half its submissions) after the burst starts, while
+ * creates are committing, dispatching and arming alarms; a fixed delay would land before the
+ * first commit on a slow machine and after the last answer on a fast one. In the aftermath: a
+ * seeded delay after the burst's last answer, among eager steps, retries, batch workers and child
+ * tasks being started.
  */
 export type KillMoment = { among: "creates"; paceFraction: number } | { among: "aftermath"; delayMs: number };
 
@@ -35,8 +36,8 @@ export interface BurstReport {
   answered: number;
   cut: number;
   unsent: number;
-  /** From the start of the burst to its first answer; null if the kill came first. */
-  firstAnswerMs: number | null;
+  /** From the start of the burst to the answer of half its submissions; null if the kill came first. */
+  medianAnswerMs: number | null;
 }
 
 export interface KillReport extends BurstReport {
@@ -51,7 +52,7 @@ export interface KillReport extends BurstReport {
 function sendBurst(api: Api, list: readonly Submission[]) {
   const queue = [...list];
   const began = Date.now();
-  const report: BurstReport = { answered: 0, cut: 0, unsent: 0, firstAnswerMs: null };
+  const report: BurstReport = { answered: 0, cut: 0, unsent: 0, medianAnswerMs: null };
   let stopped = false;
   const submitter = async () => {
     while (!stopped) {
@@ -60,7 +61,7 @@ function sendBurst(api: Api, list: readonly Submission[]) {
       if ((await submit(api, entry, null)) === "cut") report.cut++;
       else {
         report.answered++;
-        report.firstAnswerMs ??= Date.now() - began;
+        if (report.answered === Math.ceil(list.length / 2)) report.medianAnswerMs = Date.now() - began;
       }
     }
   };

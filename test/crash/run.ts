@@ -26,9 +26,9 @@ function envNumber(name: string, fallback: number): number {
 const config = {
   seed: envNumber("CRASH_SEED", 20_261_129) >>> 0,
   rounds: Math.max(1, envNumber("CRASH_ROUNDS", 4)),
-  burst: envNumber("CRASH_BURST", 100),
-  batchWorkers: envNumber("CRASH_BATCH_WORKERS", 1_500),
-  sumBatchWorkers: envNumber("CRASH_SUM_BATCH_WORKERS", 200),
+  burst: envNumber("CRASH_BURST", 40),
+  batchWorkers: envNumber("CRASH_BATCH_WORKERS", 1_000),
+  sumBatchWorkers: envNumber("CRASH_SUM_BATCH_WORKERS", 100),
   aftermathDelay: { minMs: envNumber("CRASH_KILL_MIN_MS", 300), maxMs: envNumber("CRASH_KILL_MAX_MS", 3_000) },
   hardTimeoutMs: envNumber("CRASH_TIMEOUT_MS", 9 * 60_000),
   keepState: process.env.CRASH_KEEP_STATE === "1",
@@ -96,9 +96,9 @@ async function main(): Promise<number> {
   const bound = settleBound(timers, await templateSteps(new Api(runtime.url)));
   log(`settle bound: ${bound.explanation}`);
   const warm = await warmUp(runtime, plan.warmUp);
-  // The pace: how long a burst waits for its first answer here and now; kills among creates are fractions of it.
-  let paceMs = warm.firstAnswerMs ?? 1_000;
-  log(`warm-up: ${warm.answered} tasks answered, the first after ${paceMs} ms`);
+  // The pace: how long a burst waits for half its answers here and now; kills among creates are fractions of it.
+  let paceMs = warm.medianAnswerMs ?? 1_000;
+  log(`warm-up: ${warm.answered} tasks answered, half of them within ${paceMs} ms`);
 
   // The rounds: burst, kill at the seeded moment, restart on the same state, retry what the kill cut off.
   const kills: KillReport[] = [];
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
     const list = [...carried, ...(plan.rounds[round - 1] ?? [])];
     const moment = pickKillMoment(random, round, config.aftermathDelay);
     const { rest, ...kill } = await burstThenKill(runtime, round, list, moment, paceMs);
-    if (kill.firstAnswerMs !== null) paceMs = kill.firstAnswerMs;
+    if (kill.unsent === 0 && kill.cut === 0 && kill.medianAnswerMs !== null) paceMs = kill.medianAnswerMs;
     kills.push(kill);
     const previous = restarts.at(-1);
     if (previous) previous.nextKillAt = kill.killedAt;
