@@ -3,6 +3,7 @@ import { app } from "./api/app";
 import { defaultConsumer } from "./handlers";
 import { isDeadLetterQueue, recordDeadLetters } from "./task-object/dead-letters";
 
+export { RateLimiter } from "./rate-limit/rate-limiter";
 export { TaskObject } from "./task-object/task-object";
 
 export default {

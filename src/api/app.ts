@@ -7,6 +7,8 @@ import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthRoutes } from "./health";
 import { openApiDocument } from "./openapi";
+import { noQuery } from "./query-string";
+import { rateLimitWrites } from "./rate-limit";
 import { taskRoutes } from "./tasks";
 import { templateRoutes } from "./templates";
 
@@ -15,6 +17,8 @@ export const app = new Hono<{ Bindings: Env }>();
 // Everything under /v1 needs credentials (when configured); health checks stay public. Before the body
 // limit, so an unauthenticated client can't make the Worker buffer a body at all.
 app.use("/v1/*", authenticate());
+// Then each caller's write budget, before anything reads the body.
+app.use("/v1/*", rateLimitWrites());
 
 app.use(
   "*",
@@ -25,7 +29,7 @@ app.use(
 );
 
 app.route("/health", healthRoutes);
-app.get("/openapi.json", (c) => c.json(openApiDocument()));
+app.get("/openapi.json", noQuery(), (c) => c.json(openApiDocument()));
 
 app.route("/v1/tasks", taskRoutes);
 app.route("/v1/templates", templateRoutes);

@@ -3,14 +3,17 @@ import { z } from "zod";
 import { formatPath } from "../templates/paths";
 import { isGrantablePattern } from "./permissions";
 
-/** The Worker variables (secrets or vars) that configure authentication; setting any one turns it on. */
-export const AUTH_ENV_VARS = [
-  "TASKER_API_KEYS",
-  "TASKER_JWT_SECRET",
-  "TASKER_JWT_PUBLIC_KEY",
-  "TASKER_JWT_ISSUER",
-  "TASKER_JWT_AUDIENCE",
-] as const;
+/** The variables that hold credentials: at least one must be set for anyone to get in. */
+export const CREDENTIAL_ENV_VARS = ["TASKER_API_KEYS", "TASKER_JWT_SECRET", "TASKER_JWT_PUBLIC_KEY"] as const;
+
+/**
+ * The Worker variables (secrets or vars) that configure authentication; setting any one, even to an
+ * empty value, turns it on. `TASKER_AUTH = "required"` is the switch a deployed Worker sets so that a
+ * missing credential variable fails closed instead of leaving the API open.
+ */
+export const AUTH_ENV_VARS = ["TASKER_AUTH", ...CREDENTIAL_ENV_VARS, "TASKER_JWT_ISSUER", "TASKER_JWT_AUDIENCE"] as const;
+/** The one value of `TASKER_AUTH`: credentials must be configured, or every /v1 request is refused. */
+export const AUTH_REQUIRED = "required";
 export type AuthEnvVar = (typeof AUTH_ENV_VARS)[number];
 export type AuthEnvValues = Partial<Record<AuthEnvVar, unknown>>;
 
@@ -96,8 +99,13 @@ const PublicJwkSchema = z
   .refine((jwk) => !("d" in jwk), "is a private key (it has `d`); configure the public key only");
 const JwkSetSchema = z.strictObject({ keys: z.array(PublicJwkSchema).min(1) });
 
+/** Set, but to nothing: what a deploy writes when its CI variable is unset. */
+function isBlank(value: unknown): boolean {
+  return value === null || (typeof value === "string" && value.trim() === "");
+}
+
 function present(value: unknown): boolean {
-  return value !== undefined && value !== null && !(typeof value === "string" && value.trim() === "");
+  return value !== undefined && !isBlank(value);
 }
 
 const NOT_JSON = Symbol("not JSON");
@@ -163,13 +171,32 @@ function parsePublicKeys(raw: unknown, problems: string[]): PublicKeyEntry[] {
   return jwk === undefined ? [] : [toPublicKey(jwk)];
 }
 
+/** Whether `TASKER_AUTH` demands credentials; any value but `required` is a problem (it is not a secret, so it is quoted). */
+function readAuthMode(value: unknown, problems: string[]): boolean {
+  if (!present(value)) return false;
+  if (typeof value === "string" && value.trim().toLowerCase() === AUTH_REQUIRED) return true;
+  problems.push(
+    `TASKER_AUTH must be "${AUTH_REQUIRED}" (or be left unset for an open local instance), not ${JSON.stringify(value)}`,
+  );
+  return false;
+}
+
 /**
- * The authentication settings, `null` when none of the variables is set (auth off), or an
- * `AuthConfigError` listing every problem. Problems never quote a secret.
+ * The authentication settings, `null` when none of the variables is set at all (auth off), or an
+ * `AuthConfigError` listing every problem. A variable that is set but empty or blank is a problem,
+ * never "off": an unset CI variable must not open the API. Problems never quote a secret.
  */
 export function parseAuthConfig(values: AuthEnvValues): AuthConfig | null {
-  if (!AUTH_ENV_VARS.some((v) => present(values[v]))) return null;
+  const set = AUTH_ENV_VARS.filter((v) => values[v] !== undefined);
+  if (set.length === 0) return null;
   const problems: string[] = [];
+  for (const variable of set) {
+    if (isBlank(values[variable])) problems.push(`${variable} is set but empty: give it a value, or remove it`);
+  }
+  const required = readAuthMode(values.TASKER_AUTH, problems);
+  if (required && !CREDENTIAL_ENV_VARS.some((v) => values[v] !== undefined)) {
+    problems.push(`TASKER_AUTH is "${AUTH_REQUIRED}" but none of ${CREDENTIAL_ENV_VARS.join(", ")} is set`);
+  }
 
   const apiKeys = present(values.TASKER_API_KEYS)
     ? parseApiKeys(readJsonVar("TASKER_API_KEYS", values.TASKER_API_KEYS, problems), problems)

@@ -1,9 +1,10 @@
 // Authentication and authorization of the API: who is calling (API key or JWT), and what they may touch.
 import type { Context, MiddlewareHandler } from "hono";
+import type { Actor } from "../engine/task-run";
 import { log } from "../log";
 import type { TaskObjectClient } from "../task-object/client";
 import { digestApiKeys, findApiKey, type KeyDigest } from "./api-keys";
-import { AUTH_ENV_VARS, AuthConfigError, type AuthEnvValues, parseAuthConfig } from "./auth-config";
+import { AUTH_ENV_VARS, AuthConfigError, type AuthEnvValues, CREDENTIAL_ENV_VARS, parseAuthConfig } from "./auth-config";
 import { ApiError, notFound, sendError } from "./errors";
 import { type ClaimRules, importVerificationKeys, looksLikeJwt, type VerificationKey, verifyJwt } from "./jwt";
 import { grants, inNamespaceScope, type NamespaceScope, type Permission } from "./permissions";
@@ -37,7 +38,11 @@ async function prepare(values: AuthEnvValues): Promise<PreparedAuth | null> {
   };
 }
 
-/** The prepared settings, or `null` while authentication is off. Fails closed with a 500 on a bad configuration. */
+/**
+ * The prepared settings, or `null` while authentication is off. A bad configuration fails closed:
+ * 503 `auth_misconfigured` (the server cannot serve until its operator fixes it; no retry by the
+ * client helps sooner), with the problems, naming each variable, in the log.
+ */
 async function preparedAuth(env: unknown): Promise<PreparedAuth | null> {
   const source = (env ?? {}) as AuthEnvValues;
   if (AUTH_ENV_VARS.every((name) => source[name] === undefined)) return null;
@@ -53,7 +58,19 @@ async function preparedAuth(env: unknown): Promise<PreparedAuth | null> {
   } catch (error) {
     const problems = error instanceof AuthConfigError ? error.problems : [`a JWT key could not be imported: ${String(error)}`];
     log("error", "auth.misconfigured", { problems });
-    throw new ApiError(500, "auth_misconfigured", "authentication is misconfigured on this server; its log says why");
+    throw new ApiError(503, "auth_misconfigured", "authentication is misconfigured on this server; its log says why");
+  }
+}
+
+/**
+ * For `/health/ready`: whether the authentication settings are usable. The problems themselves go to
+ * the `auth.misconfigured` log line only, since health routes are public.
+ */
+export async function authReadiness(env: unknown): Promise<string> {
+  try {
+    return (await preparedAuth(env)) === null ? "ok (off: no credentials configured)" : "ok";
+  } catch {
+    return "misconfigured: see the auth.misconfigured log line";
   }
 }
 
@@ -101,7 +118,7 @@ export function authenticate(): MiddlewareHandler {
       if (!announcedDisabled) {
         announcedDisabled = true;
         log("warn", "auth.disabled", {
-          message: `no ${AUTH_ENV_VARS.slice(0, 3).join(", ")} is set: the API accepts every request unauthenticated`,
+          message: `no ${CREDENTIAL_ENV_VARS.join(", ")} is set: the API accepts every request unauthenticated (local development only; a deployed Worker sets TASKER_AUTH = "required")`,
         });
       }
       c.set("principal", ANONYMOUS);
@@ -128,6 +145,12 @@ export function principalOf(c: Context): Principal {
   if (principal === undefined)
     throw new Error(`no principal on ${c.req.method} ${c.req.path}: authenticate() is not in front of it`);
   return principal;
+}
+
+/** The caller as the audit records it: authoritative while authentication is on, `anonymous` (via `none`) while it is off. */
+export function actorOf(c: Context): Actor {
+  const { name, via } = principalOf(c);
+  return { name, via };
 }
 
 const REQUIRED_PERMISSION = Symbol("requiredPermission");

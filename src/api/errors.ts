@@ -25,9 +25,16 @@ export function sendError(c: Context, error: ApiError): Response {
   return c.json(errorBody(error.code, error.message, error.details), error.status);
 }
 
-/** Turns zod issues into `{ path, message }` entries with paths like `tags[2]` or `context.order_id`. */
+/**
+ * Turns zod issues into `{ path, message }` entries with paths like `tags[2]` or `context.order_id`;
+ * each unknown field of a strict object is one entry at its own path, so the response names it.
+ */
 export function zodProblems(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  return error.issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: "is not a known field" }))
+      : [{ path: formatPath(issue.path), message: issue.message }],
+  );
 }
 
 export const notFound = (what: string, id: string) =>

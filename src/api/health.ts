@@ -3,21 +3,25 @@ import { Hono } from "hono";
 import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
+import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
+import { noQuery } from "./query-string";
+import { limitsReadiness } from "./rate-limit";
 
 export const healthRoutes = new Hono<{ Bindings: Env }>();
 
 const now = () => new Date().toISOString();
 
-healthRoutes.get("/", (c) => c.json({ status: "healthy", service: "tasker-edge", time: now() }));
+healthRoutes.get("/", noQuery(), (c) => c.json({ status: "healthy", service: "tasker-edge", time: now() }));
 
-healthRoutes.get("/live", (c) => c.json({ status: "alive", time: now() }));
+healthRoutes.get("/live", noQuery(), (c) => c.json({ status: "alive", time: now() }));
 
 /**
  * Ready when the task-object namespace and the default step queue are bound, the catalog database
- * answers with its schema current, and every bundled template loads.
+ * answers with its schema current, every bundled template loads, and the authentication and limit settings parse (with the
+ * rate limiter bound while rate limits are on).
  */
-healthRoutes.get("/ready", async (c) => {
+healthRoutes.get("/ready", noQuery(), async (c) => {
   const env = c.env as unknown as Record<string, unknown>;
   const checks: Record<string, string> = {
     task_objects:
@@ -28,6 +32,8 @@ healthRoutes.get("/ready", async (c) => {
         : `missing binding ${DEFAULT_QUEUE_BINDING}`,
     catalog: "ok",
     templates: "ok",
+    auth: await authReadiness(env),
+    limits: limitsReadiness(c.env),
   };
   const db = env.TASKER_DB as D1Database | undefined;
   if (typeof db?.prepare !== "function") checks.catalog = "missing binding TASKER_DB";

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document of the API: request bodies come from the same zod schemas that validate them.
 import { z } from "zod";
 import { TemplateSchema } from "../templates/schema";
+import { StepListQuerySchema, TemplateListQuerySchema } from "./list-queries";
 import { CancelRequestSchema, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { TaskListQuerySchema } from "./task-query";
 
@@ -100,6 +101,7 @@ export const OPERATIONS: readonly Operation[] = [
     path: `${TASK}/workflow_steps`,
     summary: "The task's steps in template order",
     permission: "steps:read",
+    query: StepListQuerySchema,
     success: { status: 200, description: "{ task_uuid, total_count, steps: StepView[] }" },
     errors: [400, 401, 403, 404],
   },
@@ -134,6 +136,7 @@ export const OPERATIONS: readonly Operation[] = [
     path: "/v1/templates",
     summary: "List templates (optionally ?namespace=)",
     permission: "templates:read",
+    query: TemplateListQuerySchema,
     success: { status: 200, description: "{ namespaces, templates, total_count }" },
     errors: [401, 403, 503],
   },
@@ -208,6 +211,20 @@ function parameters(path: string, query?: z.ZodObject): Record<string, unknown>[
   return [...inPath, ...inQuery];
 }
 
+/**
+ * The route's own errors plus what the middleware in front of every /v1 route answers: 503 while
+ * authentication or the limits are misconfigured, and 429 for a write past the caller's budget.
+ */
+function answeredErrors(op: Operation): number[] {
+  // Every route refuses query parameters it does not take (400), and every body route other media types (415).
+  const errors = new Set([400, ...op.errors, ...(op.body ? [415] : [])]);
+  if (op.path.startsWith("/v1/")) {
+    errors.add(503);
+    if (op.method !== "get") errors.add(429);
+  }
+  return [...errors].sort((a, b) => a - b);
+}
+
 let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
@@ -220,7 +237,7 @@ export function openApiDocument(): Record<string, unknown> {
         content: { "application/json": { schema: { type: "object" } } },
       },
     };
-    for (const status of op.errors) {
+    for (const status of answeredErrors(op)) {
       responses[status] = {
         description: "error",
         content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
@@ -235,7 +252,7 @@ export function openApiDocument(): Record<string, unknown> {
       const schema = requestSchema(op.body);
       const types = op.templateBody
         ? ["application/yaml", "text/yaml", "application/x-yaml", "application/json"]
-        : ["application/json"];
+        : ["application/json"]; // or any application/*+json, in UTF-8
       operation.requestBody = {
         required: op.bodyRequired ?? false,
         content: Object.fromEntries(types.map((type) => [type, { schema }])),

@@ -1,7 +1,8 @@
 // Page-based paging as Tasker does it: `page` and `per_page` in, a `pagination` block out.
-import type { Context } from "hono";
-import { z } from "zod";
-import { ApiError, zodProblems } from "./errors";
+import { wholeNumber } from "./query-string";
+
+/** The highest page number any paged route accepts; deeper pages are better reached by narrowing the filters. */
+export const MAX_PAGE_NUMBER = 1_000_000;
 
 export interface PageRequest {
   page: number;
@@ -18,15 +19,16 @@ export interface PaginationInfo {
   has_previous: boolean;
 }
 
-/** Reads `page` (from 1) and `per_page` from the query; a malformed value is a 400, not a silent default. */
-export function readPage(c: Context, defaults: { perPage: number; maxPerPage: number }): PageRequest {
-  const schema = z.object({
-    page: z.coerce.number().int().min(1).default(1),
-    per_page: z.coerce.number().int().min(1).max(defaults.maxPerPage).default(defaults.perPage),
-  });
-  const parsed = schema.safeParse({ page: c.req.query("page"), per_page: c.req.query("per_page") });
-  if (!parsed.success) throw new ApiError(400, "invalid_query", "invalid paging parameters", zodProblems(parsed.error));
-  const { page, per_page } = parsed.data;
+/** The `page` (from 1) and `per_page` parameters of a paged route's query schema, with their defaults and bounds. */
+export function pageParameters({ perPage, maxPerPage, noun }: { perPage: number; maxPerPage: number; noun: string }) {
+  return {
+    page: wholeNumber(MAX_PAGE_NUMBER).default(1).describe("page number, from 1"),
+    per_page: wholeNumber(maxPerPage).default(perPage).describe(`${noun} per page, ${perPage} by default, at most ${maxPerPage}`),
+  };
+}
+
+/** The page a parsed query asks for, with the offset of its first row. */
+export function pageRequest({ page, per_page }: { page: number; per_page: number }): PageRequest {
   return { page, per_page, offset: (page - 1) * per_page };
 }
 

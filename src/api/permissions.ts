@@ -37,9 +37,5 @@ export function grants(granted: readonly string[], required: Permission): boolea
   return granted.some((p) => p === "*" || p === required || p === resourceWildcard);
 }
 
-/** `null` means every namespace; a list limits the caller to exactly those names. */
-export type NamespaceScope = readonly string[] | null;
-
-export function inNamespaceScope(scope: NamespaceScope, namespace: string): boolean {
-  return scope === null || scope.includes(namespace);
-}
+// The scope type lives with the engine: a task object checks it too when a child task starts.
+export { inNamespaceScope, type NamespaceScope } from "../engine/namespace-scope";

@@ -4,15 +4,24 @@ import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../en
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
-/** Tasker's TaskRequest (reference §8): which template to run, with what context, and who asked. */
-export const TaskRequestSchema = z.object({
+/** What a task records when a submission leaves out `source_system` or `reason`. */
+export const DEFAULT_SOURCE_SYSTEM = "api";
+export const DEFAULT_REASON = "task requested";
+
+/**
+ * Tasker's TaskRequest (reference §8): which template to run, with what context, and who asked.
+ * Strict: an unknown field (a misspelt `idempotency_key`) is refused, never silently dropped.
+ */
+export const TaskRequestSchema = z.strictObject({
   name: text(MAX_NAME_LENGTH),
-  namespace: text(MAX_NAMESPACE_LENGTH),
-  version: text(MAX_VERSION_LENGTH),
+  /** Left out: the one namespace holding a template of this name. */
+  namespace: text(MAX_NAMESPACE_LENGTH).optional(),
+  /** Left out: the template's newest version. */
+  version: text(MAX_VERSION_LENGTH).optional(),
   context: z.record(z.string(), z.unknown()),
   initiator: text(MAX_NAME_LENGTH),
-  source_system: text(MAX_NAME_LENGTH),
-  reason: text(1_000),
+  source_system: text(MAX_NAME_LENGTH).default(DEFAULT_SOURCE_SYSTEM),
+  reason: text(1_000).default(DEFAULT_REASON),
   priority: z.number().int().min(-1_000).max(1_000).default(0),
   tags: z.array(text(100)).max(50).default([]),
   correlation_id: text(MAX_NAME_LENGTH).optional(),
@@ -22,17 +31,17 @@ export const TaskRequestSchema = z.object({
 });
 export type TaskRequest = z.infer<typeof TaskRequestSchema>;
 
-export const CancelRequestSchema = z.object({ reason: text(1_000).optional() }).default({});
+export const CancelRequestSchema = z.strictObject({ reason: text(1_000).optional() }).default({});
 
 /** Tasker's `StepManualAction` (reference §5.4): an operator's repair of one step, and who did it. */
 export const StepActionSchema = z.discriminatedUnion("action_type", [
-  z.object({ action_type: z.literal("reset_for_retry"), reason: text(1_000), reset_by: text(MAX_NAME_LENGTH) }),
-  z.object({ action_type: z.literal("resolve_manually"), reason: text(1_000), resolved_by: text(MAX_NAME_LENGTH) }),
-  z.object({
+  z.strictObject({ action_type: z.literal("reset_for_retry"), reason: text(1_000), reset_by: text(MAX_NAME_LENGTH) }),
+  z.strictObject({ action_type: z.literal("resolve_manually"), reason: text(1_000), resolved_by: text(MAX_NAME_LENGTH) }),
+  z.strictObject({
     action_type: z.literal("complete_manually"),
     reason: text(1_000),
     completed_by: text(MAX_NAME_LENGTH),
-    completion_data: z.object({
+    completion_data: z.strictObject({
       result: z.unknown().refine((value) => value !== undefined, "completion_data.result is required"),
       metadata: z.record(z.string(), z.unknown()).optional(),
     }),
@@ -41,7 +50,7 @@ export const StepActionSchema = z.discriminatedUnion("action_type", [
 export type StepActionRequest = z.infer<typeof StepActionSchema>;
 
 /** Ends a blocked task as a whole: `give_up` (→ error) or `resolve_manually` (→ resolved_manually). */
-export const TaskActionSchema = z.object({
+export const TaskActionSchema = z.strictObject({
   action_type: z.enum(["give_up", "resolve_manually"]),
   reason: text(1_000),
   performed_by: text(MAX_NAME_LENGTH),

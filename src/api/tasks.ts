@@ -1,28 +1,28 @@
 // Task and step routes: submit, list, read, cancel, list steps, step audit, task transitions.
 import { type Context, Hono } from "hono";
-import { findTemplate } from "../catalog/find-template";
 import { queryTaskIndex } from "../catalog/task-index";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
-import type { StepAction } from "../engine/task-run";
+import type { Actor, StepAction } from "../engine/task-run";
 import { defaultConsumer } from "../handlers";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
-import { canSeeNamespace, namespaceScope, requireNamespace, requirePermission, requireVisibleTask } from "./auth";
+import { actorOf, canSeeNamespace, namespaceScope, principalOf, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
-import { paginationInfo, readPage } from "./pagination";
+import { StepListQuerySchema } from "./list-queries";
+import { pageRequest, paginationInfo } from "./pagination";
+import { noQuery, readQuery } from "./query-string";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
-import { parseTaskListQuery } from "./task-query";
+import { requireWithinStepCeiling } from "./step-ceiling";
+import { readTaskListQuery } from "./task-query";
+import { resolveTaskTemplate } from "./task-template";
+import { requireWorkflowScope } from "./workflow-scope";
 
 export const taskRoutes = new Hono<{ Bindings: Env }>();
-
-/** Steps per page of `GET …/workflow_steps` unless `per_page` says otherwise, and the most it may ask for. */
-export const STEPS_PER_PAGE = 500;
-export const MAX_STEPS_PER_PAGE = 1_000;
 
 function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   if (!isUuid(taskUuid)) throw new ApiError(400, "invalid_uuid", `${taskUuid} is not a valid task uuid`);
@@ -50,13 +50,11 @@ function requireStepUuid(stepUuid: string): void {
   if (!isUuid(stepUuid)) throw new ApiError(400, "invalid_uuid", `${stepUuid} is not a valid step uuid`);
 }
 
-taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
+taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => {
   const request = await readJson(c, TaskRequestSchema);
-  requireNamespace(c, request.namespace);
-  const template = await fromCatalog(findTemplate(c.env, request.namespace, request.name, request.version));
-  if (!template) {
-    throw new ApiError(404, "template_not_found", `no template ${request.namespace}/${request.name}@${request.version}`);
-  }
+  const template = await resolveTaskTemplate(c, request);
+  requireWithinStepCeiling(c.env, template);
+  await requireWorkflowScope(c, template);
   const contextBytes = new TextEncoder().encode(JSON.stringify(request.context)).byteLength;
   if (contextBytes > MAX_CONTEXT_BYTES) {
     throw new ApiError(413, "context_too_large", `context is ${contextBytes} bytes; the limit is ${MAX_CONTEXT_BYTES}`);
@@ -81,6 +79,9 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
       tags: request.tags,
       correlation_id: request.correlation_id ?? crypto.randomUUID(),
       parent_correlation_id: request.parent_correlation_id ?? null,
+      // The task and every child it starts stay within the creator's namespaces (planChildTask).
+      created_by: principalOf(c).name,
+      namespace_scope: namespaceScope(c),
     },
     eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
   );
@@ -100,33 +101,31 @@ taskRoutes.post("/", requirePermission("tasks:create"), async (c) => {
  * so a task appears (and changes status) here a moment after its object records it.
  */
 taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
-  const parsed = parseTaskListQuery(new URL(c.req.url).searchParams);
-  if (!parsed.ok) throw new ApiError(400, "invalid_query", "the query string is invalid", parsed.problems);
-  const { filters, page } = parsed.query;
+  const { filters, page } = readTaskListQuery(c);
   const { tasks, total } = await fromCatalog(
     queryTaskIndex(c.env.TASKER_DB, filters, { offset: page.offset, limit: page.per_page }, namespaceScope(c)),
   );
   return c.json({ tasks, pagination: paginationInfo(page, total) });
 });
 
-taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), async (c) => {
+taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const task = await taskStub(c.env, uuid).getTask();
   if (!task || !canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
   return c.json(task);
 });
 
-taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), async (c) => {
+taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, CancelRequestSchema, { optional: true });
-  const result = await stub.cancel(reason ?? "cancelled through the API");
+  const result = await stub.cancel(reason ?? "cancelled through the API", actorOf(c));
   if (result.ok) return c.json(result.task);
   if (result.code === "task_not_found") throw notFound("task", uuid);
   throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
 });
 
-taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), async (c) => {
+taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const transitions = await (await visibleTask(c, uuid)).taskTransitions();
   if (!transitions) throw notFound("task", uuid);
@@ -135,7 +134,7 @@ taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), async
 
 taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const page = readPage(c, { perPage: STEPS_PER_PAGE, maxPerPage: MAX_STEPS_PER_PAGE });
+  const page = pageRequest(readQuery(c, StepListQuerySchema));
   const listed = await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page);
   if (!listed) throw notFound("task", uuid);
   return c.json({
@@ -146,7 +145,7 @@ taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), as
   });
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
@@ -156,7 +155,7 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps
   return c.json(lookup.step);
 });
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), async (c) => {
+taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
@@ -166,27 +165,29 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission(
   return c.json({ task_uuid, step_uuid, transitions: lookup.transitions });
 });
 
-function toStepAction(request: StepActionRequest): StepAction {
+/** The engine's action: the caller's free-text name as `performed_by`, and the authenticated caller as `actor`. */
+function toStepAction(request: StepActionRequest, actor: Actor): StepAction {
   switch (request.action_type) {
     case "reset_for_retry":
-      return { action_type: "reset_for_retry", performed_by: request.reset_by, reason: request.reason };
+      return { action_type: "reset_for_retry", performed_by: request.reset_by, reason: request.reason, actor };
     case "resolve_manually":
-      return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason };
+      return { action_type: "resolve_manually", performed_by: request.resolved_by, reason: request.reason, actor };
     case "complete_manually":
       return {
         action_type: "complete_manually",
         performed_by: request.completed_by,
         reason: request.reason,
         result: request.completion_data.result,
+        actor,
       };
   }
 }
 
-taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:resolve"), async (c) => {
+taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:resolve"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const action = toStepAction(await readJson(c, StepActionSchema));
+  const action = toStepAction(await readJson(c, StepActionSchema), actorOf(c));
   const result = await stub.applyStepAction(step_uuid, action);
   if (result.ok) return c.json(result.step);
   switch (result.code) {
@@ -205,11 +206,11 @@ taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("ste
   }
 });
 
-taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), async (c) => {
+taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const action = await readJson(c, TaskActionSchema);
-  const result = await stub.applyTaskAction(action);
+  const result = await stub.applyTaskAction({ ...action, actor: actorOf(c) });
   if (result.ok) return c.json(result.task);
   if (result.code === "task_not_found") throw notFound("task", uuid);
   throw new ApiError(

@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import { MAX_TEMPLATE_JSON_BYTES, MAX_TEMPLATE_SOURCE_BYTES } from "../engine/limits";
 import { parseTemplate, type TemplateFormat, type TemplateResult } from "../templates/loader";
+import { decodeUtf8, isJsonMediaType, mediaTypeOf } from "./body";
 import { ApiError } from "./errors";
 
 // text/plain is what fetch() sends for a string body: a plain-text template is YAML.
@@ -9,9 +10,9 @@ const YAML_TYPES = new Set(["application/yaml", "text/yaml", "application/x-yaml
 
 /** The body's format from its Content-Type: YAML types, JSON (`application/json`, `*+json`), or YAML when absent. */
 export function templateFormatOf(contentType: string | undefined): TemplateFormat | undefined {
-  const mediaType = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
-  if (mediaType === "" || YAML_TYPES.has(mediaType)) return "yaml";
-  if (mediaType === "application/json" || mediaType.endsWith("+json")) return "json";
+  const { type } = mediaTypeOf(contentType);
+  if (type === "" || YAML_TYPES.has(type)) return "yaml";
+  if (isJsonMediaType(type)) return "json";
   return undefined;
 }
 
@@ -34,12 +35,7 @@ export async function readTemplateBody(c: Context): Promise<{ source: string; fo
       `the template is ${body.byteLength} bytes; the limit is ${MAX_TEMPLATE_SOURCE_BYTES}`,
     );
   }
-  let source: string;
-  try {
-    source = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body);
-  } catch {
-    throw new ApiError(400, "invalid_encoding", "the template is not valid UTF-8");
-  }
+  const source = decodeUtf8(body, "the template");
   if (source.trim() === "") throw new ApiError(400, "empty_body", "the request has no template in its body");
   return { source, format };
 }

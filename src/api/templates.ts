@@ -8,7 +8,11 @@ import { compareVersions } from "../templates/registry";
 import type { TaskTemplate, TemplateProblem } from "../templates/types";
 import { canSeeNamespace, principalOf, requireNamespace, requirePermission } from "./auth";
 import { ApiError, fromCatalog } from "./errors";
+import { TemplateListQuerySchema } from "./list-queries";
+import { noQuery, readQuery } from "./query-string";
+import { requireWithinStepCeiling } from "./step-ceiling";
 import { checkTemplate, readTemplateBody } from "./template-body";
+import { requireWorkflowScope } from "./workflow-scope";
 
 export const templateRoutes = new Hono<{ Bindings: Env }>();
 
@@ -28,7 +32,7 @@ function byIdentity(a: TemplateListing, b: TemplateListing): number {
 }
 
 templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
-  const namespace = c.req.query("namespace");
+  const { namespace } = readQuery(c, TemplateListQuerySchema);
   const shipped: TemplateListing[] = bundledTemplates()
     .list(namespace ? { namespace } : undefined)
     .map((t) => ({
@@ -41,7 +45,7 @@ templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
     }));
   const identities = new Set(shipped.map((t) => JSON.stringify([t.namespace, t.name, t.version])));
   // A bundled template wins over a registered one of the same identity, as it does when tasks are created.
-  const registered: TemplateListing[] = (await fromCatalog(listRegisteredTemplates(c.env.TASKER_DB, namespace || undefined)))
+  const registered: TemplateListing[] = (await fromCatalog(listRegisteredTemplates(c.env.TASKER_DB, namespace)))
     .filter((t) => !identities.has(JSON.stringify([t.namespace, t.name, t.version])))
     .map((t) => ({ ...t, origin: "registered" }));
   // A namespace-scoped caller sees only its own namespaces' templates, as if the others did not exist.
@@ -87,7 +91,7 @@ function templateDetail(found: FoundTemplate) {
   };
 }
 
-templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), async (c) => {
+templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), noQuery(), async (c) => {
   const { namespace, name, version } = c.req.param();
   requireNamespace(c, namespace);
   const found = await fromCatalog(lookupTemplate(c.env, namespace, name, version));
@@ -135,55 +139,62 @@ async function versionExists(
  * when the version exists with other content (bundled versions included). "Same content" is the
  * loaded template, defaults applied, so a YAML and a JSON rendering of one template are the same.
  */
-templateRoutes.put("/:namespace/:name/:version", requirePermission("templates:write"), async (c: Context<{ Bindings: Env }>) => {
-  const path = c.req.param() as { namespace: string; name: string; version: string };
-  requireNamespace(c, path.namespace);
-  const { source, format } = await readTemplateBody(c);
-  const result = checkTemplate(source, format);
-  if (!result.ok) {
-    throw new ApiError(400, "invalid_template", `the template has ${result.problems.length} problem(s)`, result.problems);
-  }
-  const { template } = result;
-  const mismatches = identityMismatches(template, path);
-  if (mismatches.length > 0) {
-    throw new ApiError(
-      400,
-      "template_identity_mismatch",
-      "the template's namespace_name, name and version must match the URL",
-      mismatches,
+templateRoutes.put(
+  "/:namespace/:name/:version",
+  requirePermission("templates:write"),
+  noQuery(),
+  async (c: Context<{ Bindings: Env }>) => {
+    const path = c.req.param() as { namespace: string; name: string; version: string };
+    requireNamespace(c, path.namespace);
+    const { source, format } = await readTemplateBody(c);
+    const result = checkTemplate(source, format);
+    if (!result.ok) {
+      throw new ApiError(400, "invalid_template", `the template has ${result.problems.length} problem(s)`, result.problems);
+    }
+    const { template } = result;
+    const mismatches = identityMismatches(template, path);
+    if (mismatches.length > 0) {
+      throw new ApiError(
+        400,
+        "template_identity_mismatch",
+        "the template's namespace_name, name and version must match the URL",
+        mismatches,
+      );
+    }
+    requireWithinStepCeiling(c.env, template);
+    await requireWorkflowScope(c, template);
+    const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
+    if (shipped) {
+      const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
+      if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
+      return c.json(templateDetail({ origin: "bundled", template: shipped }), 200);
+    }
+    const loop = await fromCatalog(workflowLoopThrough(c.env, template));
+    if (loop) {
+      throw new ApiError(400, "workflow_cycle", `the template would start itself as a child task: ${loop.join(" → ")}`, { loop });
+    }
+    const registered = await fromCatalog(
+      registerTemplate(c.env.TASKER_DB, {
+        template,
+        source,
+        format,
+        registeredBy: principalOf(c).name,
+        now: Date.now(),
+      }),
     );
-  }
-  const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
-  if (shipped) {
-    const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
-    if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
-    return c.json(templateDetail({ origin: "bundled", template: shipped }), 200);
-  }
-  const loop = await fromCatalog(workflowLoopThrough(c.env, template));
-  if (loop) {
-    throw new ApiError(400, "workflow_cycle", `the template would start itself as a child task: ${loop.join(" → ")}`, { loop });
-  }
-  const registered = await fromCatalog(
-    registerTemplate(c.env.TASKER_DB, {
-      template,
-      source,
-      format,
-      registeredBy: principalOf(c).name,
-      now: Date.now(),
-    }),
-  );
-  if (registered.outcome === "conflict") {
-    throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
-  }
-  return c.json(templateDetail({ origin: "registered", ...registered.record }), registered.outcome === "created" ? 201 : 200);
-});
+    if (registered.outcome === "conflict") {
+      throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
+    }
+    return c.json(templateDetail({ origin: "registered", ...registered.record }), registered.outcome === "created" ? 201 : 200);
+  },
+);
 
 /**
  * Checks a template without storing it: 200 with `valid` and every problem (syntax errors included,
  * at path ""). Only a body that cannot be a template at all is refused: empty (400), another media
  * type (415), or over the size limit (413).
  */
-templateRoutes.post("/validate", requirePermission("templates:validate"), async (c) => {
+templateRoutes.post("/validate", requirePermission("templates:validate"), noQuery(), async (c) => {
   const { source, format } = await readTemplateBody(c);
   const result = checkTemplate(source, format);
   if (!result.ok) return c.json({ valid: false, problems: result.problems });

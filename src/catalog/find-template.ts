@@ -2,7 +2,7 @@
 import { loadBundledTemplates } from "../templates/bundled";
 import { compareVersions, type TemplateRegistry } from "../templates/registry";
 import type { TaskTemplate } from "../templates/types";
-import { getRegisteredTemplate, listRegisteredVersions, type RegisteredTemplate } from "./templates";
+import { getRegisteredTemplate, listRegisteredNamespaces, listRegisteredVersions, type RegisteredTemplate } from "./templates";
 
 export type CatalogEnv = Pick<Env, "TASKER_DB">;
 
@@ -42,14 +42,34 @@ export async function lookupTemplate(
   return { origin: "registered", ...record };
 }
 
-/** The newest version of a template among bundled and registered ones (numeric parts compared as numbers). */
+/** The namespaces holding a template of this name, bundled or registered, sorted. */
+export async function namespacesHolding(env: CatalogEnv, name: string): Promise<string[]> {
+  const shipped = bundledTemplates()
+    .list()
+    .filter((t) => t.name === name)
+    .map((t) => t.namespace_name);
+  const registered = await listRegisteredNamespaces(env.TASKER_DB, name);
+  return [...new Set([...shipped, ...registered])].sort();
+}
+
+/** Whether a semver version is a pre-release (`1.10.0-rc.1`; build metadata after `+` does not count). */
+function isPrerelease(version: string): boolean {
+  return /^[^-+]*-/.test(version);
+}
+
+/**
+ * The newest version of a template among bundled and registered ones, in semver order
+ * (`compareVersions`): the newest release, or the newest pre-release when there is no release, so
+ * registering `2.0.0-rc.1` does not move callers who name no version onto it.
+ */
 async function newestVersion(env: CatalogEnv, namespace: string, name: string): Promise<string | undefined> {
   const shipped = bundledTemplates()
     .list({ namespace })
     .filter((t) => t.name === name)
     .map((t) => t.version);
   const registered = await listRegisteredVersions(env.TASKER_DB, namespace, name);
-  return [...shipped, ...registered].sort(compareVersions).at(-1);
+  const versions = [...shipped, ...registered].sort(compareVersions);
+  return versions.filter((version) => !isPrerelease(version)).at(-1) ?? versions.at(-1);
 }
 
 /**

@@ -121,3 +121,13 @@ export async function listRegisteredVersions(db: D1Database, namespace: string, 
     .all<{ version: string }>();
   return results.map((row) => row.version);
 }
+
+/** The namespaces holding a registered template of this name, in no particular order. */
+export async function listRegisteredNamespaces(db: D1Database, name: string): Promise<string[]> {
+  await ensureCatalog(db);
+  const { results } = await db
+    .prepare("SELECT DISTINCT namespace FROM templates WHERE name = ?")
+    .bind(name)
+    .all<{ namespace: string }>();
+  return results.map((row) => row.namespace);
+}

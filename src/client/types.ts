@@ -7,15 +7,22 @@ export type { StepError, StepView, TaskView, TransitionView } from "../task-obje
 
 export type TaskStatus = TaskView["status"];
 
-/** Tasker's TaskRequest: which template to run, with what context, and who asked (`POST /v1/tasks`). */
+/**
+ * Tasker's TaskRequest: which template to run, with what context, and who asked (`POST /v1/tasks`).
+ * Any other field is refused with 400 `invalid_request`.
+ */
 export interface TaskRequest {
   name: string;
-  namespace: string;
-  version: string;
+  /** Left out: the one namespace holding a template of this name (else 400 `ambiguous_template`). */
+  namespace?: string;
+  /** Left out: the newest version, in semver order. */
+  version?: string;
   context: Record<string, unknown>;
   initiator: string;
-  source_system: string;
-  reason: string;
+  /** `"api"` when left out. */
+  source_system?: string;
+  /** `"task requested"` when left out. */
+  reason?: string;
   priority?: number;
   tags?: string[];
   correlation_id?: string;

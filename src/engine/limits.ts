@@ -8,6 +8,14 @@ export const MAX_CONTEXT_BYTES = 262_144;
 export const MAX_RESULT_BYTES = 1_048_576;
 /** Most steps a template may declare. */
 export const MAX_TEMPLATE_STEPS = 1_000;
+/**
+ * Most steps one task may ever hold, template steps, decision branches and batch workers together,
+ * unless `TASKER_MAX_TASK_STEPS` says otherwise: the largest template plus one full batch (10,000
+ * workers). Without it one small request could make a task of any size, a batch at a time.
+ */
+export const DEFAULT_MAX_TASK_STEPS = 11_000;
+/** The error code of a task refused, or a step failed, for crossing that ceiling. */
+export const STEP_LIMIT_EXCEEDED = "step_limit_exceeded";
 /** Longest template, step or namespace name. */
 export const MAX_NAME_LENGTH = 255;
 /** Longest namespace name (it becomes part of a queue name). */

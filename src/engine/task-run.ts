@@ -2,6 +2,7 @@
 
 import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
 import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
+import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "./limits";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";
 import { IN_FLIGHT_STEP_STATES, isTerminalTaskState, STEP_STATES, type StepState, type TaskState } from "./states";
@@ -15,8 +16,13 @@ import {
   type TaskEvent,
 } from "./transitions";
 
-/** How long a dispatched message may wait for its claim before the object sends it again. */
-export const CLAIM_TIMEOUT_MS = 60_000;
+/**
+ * How long a dispatched message may wait for its claim before the object sends it again. Short, so
+ * a message lost with a crashed process or queue is re-sent soon after a restart.
+ */
+export const CLAIM_TIMEOUT_MS = 20_000;
+/** The wait before each further re-send of the same dispatch: a queue merely backed up is not flooded with copies. */
+export const CLAIM_RESEND_INTERVAL_MS = 60_000;
 /** How long an eager dispatch (handed to the reporting consumer, not queued) waits before it is queued after all. */
 export const EAGER_CLAIM_TIMEOUT_MS = 10_000;
 /** Extra time past a step's timeout before the object stops waiting for its report. */
@@ -28,6 +34,8 @@ export interface EngineDeps {
   random(): number;
   /** The task's template, read only when a decision or batchable step completes. */
   template?(): TaskTemplate;
+  /** Most steps the task may ever hold; a decision or batch outcome that would cross it fails its step. Default DEFAULT_MAX_TASK_STEPS. */
+  maxSteps?: number;
 }
 
 export interface StepError {
@@ -145,14 +153,32 @@ export class Changes {
 /** Why a claim, report, timer or action was not applied; the caller treats each as a no-op. */
 export type Refusal = "unknown_step" | "stale_dispatch" | "task_finished" | "action_not_allowed";
 
+/**
+ * Who asked for an action, as the API authenticated them: an API key's name or a token's `sub`
+ * (`anonymous`, via `none`, while authentication is off). It is recorded as `actor` next to the
+ * caller's free-text `performed_by`, which the caller may set to anything.
+ */
+export interface Actor {
+  name: string;
+  via: "api_key" | "jwt" | "none";
+}
+
 /** An operator's repair of one step (Tasker's `StepManualAction`). */
-export type StepAction =
+export type StepAction = (
   | { action_type: "reset_for_retry"; performed_by: string; reason: string }
   | { action_type: "resolve_manually"; performed_by: string; reason: string }
-  | { action_type: "complete_manually"; performed_by: string; reason: string; result: unknown };
+  | { action_type: "complete_manually"; performed_by: string; reason: string; result: unknown }
+) & { actor?: Actor };
 
 /** An operator's decision about a blocked task as a whole. */
-export type TaskAction = { action_type: "give_up" | "resolve_manually"; performed_by: string; reason: string };
+export type TaskAction = { action_type: "give_up" | "resolve_manually"; performed_by: string; reason: string; actor?: Actor };
+
+/** The audit metadata of an action: what the caller wrote, and who the caller is. */
+function actionMetadata(action: { performed_by: string; reason: string; actor?: Actor }): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { performed_by: action.performed_by, reason: action.reason };
+  if (action.actor) metadata.actor = { name: action.actor.name, via: action.actor.via };
+  return metadata;
+}
 
 type EvaluationTrigger = "step_completed" | "step_failed" | "retry_ready" | "operator_action";
 
@@ -315,7 +341,7 @@ export class TaskRun {
             attempt: step.attempts + 1,
             eager: false,
           });
-          this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_TIMEOUT_MS);
+          this.armTimer("claim_timeout", step, this.deps.now() + CLAIM_RESEND_INTERVAL_MS);
         });
     }
   }
@@ -370,8 +396,7 @@ export class TaskRun {
     const alreadyReleased = this.hasReleasedChildren(step);
     if (alreadyReleased && action.action_type === "reset_for_retry") return { refused: "action_not_allowed", state: step.state };
     return this.operate(() => {
-      const metadata = { performed_by: action.performed_by, reason: action.reason };
-      this.moveStep(step, action.action_type, metadata);
+      this.moveStep(step, action.action_type, actionMetadata(action));
       step.nextRetryAt = null;
       this.changes.timersCleared.add(step.uuid);
       switch (action.action_type) {
@@ -400,7 +425,7 @@ export class TaskRun {
       for (const step of this.steps.values()) this.changes.timersCleared.add(step.uuid);
       this.ready.clear();
       this.changes.taskClosed = true;
-      this.moveTask(event, { performed_by: action.performed_by, reason: action.reason });
+      this.moveTask(event, actionMetadata(action));
     });
   }
 
@@ -410,6 +435,16 @@ export class TaskRun {
       const plan = this.plan(step, result);
       if (!plan.ok) {
         this.rejectOutcome(step, INVALID_OUTCOME_CODES[step.type], plan.message);
+        return;
+      }
+      const maxSteps = this.deps.maxSteps ?? DEFAULT_MAX_TASK_STEPS;
+      if (this.steps.size + plan.steps.length > maxSteps) {
+        // Checked before anything is created: the outcome is refused whole, never half applied.
+        this.rejectOutcome(
+          step,
+          STEP_LIMIT_EXCEEDED,
+          `this outcome would create ${plan.steps.length} steps in a task that holds ${this.steps.size}; a task may hold at most ${maxSteps}`,
+        );
         return;
       }
       this.createSteps(step, plan.steps);

@@ -1,7 +1,9 @@
 // What a workflow step's child task is: its template, context and lineage, or why it cannot start.
 import { type CatalogEnv, findTemplate } from "../catalog/find-template";
-import { MAX_CONTEXT_BYTES } from "../engine/limits";
+import { MAX_CONTEXT_BYTES, STEP_LIMIT_EXCEEDED } from "../engine/limits";
+import { inNamespaceScope, NAMESPACE_OUT_OF_SCOPE, type NamespaceScope } from "../engine/namespace-scope";
 import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
+import { maxTaskSteps } from "../limits-config";
 import { validateContext } from "../templates/input-schema";
 import type { StepDefinition } from "../templates/types";
 import type { NewTask, StepRow, TaskRow } from "./store";
@@ -12,6 +14,11 @@ export type ChildPlan = { ok: true; input: ChildTaskInput } | { ok: false; code:
 /** The chain of templates from the root task down to (and including) this one. */
 export function lineageOf(task: TaskRow): string[] {
   return [...(JSON.parse(task.lineage) as string[]), templateKey(task.namespace, task.name, task.version)];
+}
+
+/** The namespaces this task's children may run in, as its creator's scope was recorded (null: every one). */
+export function namespaceScopeOf(task: TaskRow): NamespaceScope {
+  return task.namespace_scope === null ? null : (JSON.parse(task.namespace_scope) as string[]);
 }
 
 /**
@@ -33,6 +40,15 @@ export async function planChildTask(
   }
   const { template: ref, contextMapping } = parsed.config;
   const namespace = ref.namespace ?? task.namespace;
+  // Judged before the lookup, so a refused child reveals nothing about the other namespace's templates.
+  const scope = namespaceScopeOf(task);
+  if (!inNamespaceScope(scope, namespace)) {
+    return {
+      ok: false,
+      code: NAMESPACE_OUT_OF_SCOPE,
+      message: `the child task would run in namespace ${namespace}, outside the namespaces of ${task.created_by ?? "the task's creator"}, who created this task${task.parent_task_uuid === null ? "" : "'s root"}`,
+    };
+  }
   const template = await findTemplate(env, namespace, ref.name, ref.version);
   if (!template) {
     return {
@@ -44,6 +60,15 @@ export async function planChildTask(
   const lineage = lineageOf(task);
   const nesting = nestingProblem(lineage, templateKey(template.namespace_name, template.name, template.version));
   if (nesting) return { ok: false, ...nesting };
+  const ceiling = maxTaskSteps(env);
+  if (template.steps.length > ceiling) {
+    const name = `${template.namespace_name}/${template.name}@${template.version}`;
+    return {
+      ok: false,
+      code: STEP_LIMIT_EXCEEDED,
+      message: `${name} has ${template.steps.length} steps; a task may hold at most ${ceiling}`,
+    };
+  }
   const context = childContext(contextMapping, JSON.parse(task.context), dependencyResults);
   const bytes = new TextEncoder().encode(JSON.stringify(context)).byteLength;
   if (bytes > MAX_CONTEXT_BYTES) {
@@ -76,6 +101,9 @@ export async function planChildTask(
       correlation_id: task.correlation_id,
       parent_correlation_id: task.correlation_id,
       parent: { task_uuid: task.task_uuid, step_uuid: step.step_uuid, step_name: step.name, dispatch_id: dispatchId, lineage },
+      // A child acts for whoever created its root: the same principal, within the same namespaces.
+      created_by: task.created_by,
+      namespace_scope: scope,
     },
   };
 }

@@ -112,6 +112,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "who created the task, and the namespaces it and its child tasks may reach (NULL: every one)",
+    sql: `
+      ALTER TABLE task ADD COLUMN created_by TEXT;
+      ALTER TABLE task ADD COLUMN namespace_scope TEXT;
+    `,
+  },
 ];
 
 /** The table that records applied migrations (SQLite DOs reject `PRAGMA user_version`). */

@@ -2,6 +2,7 @@
 
 import { type BatchWorkerInputs, initialStepNames } from "../engine/dynamic-steps";
 import { SQL_PARAMS_PER_STATEMENT } from "../engine/limits";
+import type { NamespaceScope } from "../engine/namespace-scope";
 import { isTerminalTaskState, type StepState, type TaskState } from "../engine/states";
 import { runsAsFor } from "../engine/sub-workflow";
 import type { Changes, Dispatch, StepRuntime, TimerSpec } from "../engine/task-run";
@@ -30,6 +31,10 @@ export interface NewTask {
   parent_correlation_id: string | null;
   queue_binding: string;
   parent?: ParentLink | null;
+  /** The principal whose request created the task (or its root task), as the audit names it; null: not recorded. */
+  created_by: string | null;
+  /** The namespaces the task's child tasks may run in; null: every one. A child inherits both. */
+  namespace_scope: NamespaceScope;
 }
 
 export interface TaskRow {
@@ -55,6 +60,10 @@ export interface TaskRow {
   parent_step_name: string | null;
   parent_dispatch_id: string | null;
   lineage: string;
+  /** Null on tasks created before it was recorded. */
+  created_by: string | null;
+  /** JSON array of namespaces, or null: every one. */
+  namespace_scope: string | null;
 }
 
 export interface StepRow {
@@ -150,7 +159,7 @@ export class TaskStore {
         .exec<TaskRow & Record<string, SqlStorageValue>>(
           `SELECT task_uuid, namespace, name, version, state, context, initiator, source_system, reason, priority, tags,
              correlation_id, parent_correlation_id, queue_binding, created_at, updated_at, completed_at,
-             parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage
+             parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage, created_by, namespace_scope
            FROM task LIMIT 1`,
         )
         .toArray()[0] ?? null
@@ -175,8 +184,8 @@ export class TaskStore {
     this.sql.exec(
       `INSERT INTO task (task_uuid, namespace, name, version, state, context, template, initiator, source_system,
         reason, priority, tags, correlation_id, parent_correlation_id, queue_binding, created_at, updated_at,
-        parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage, created_by, namespace_scope)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       task.task_uuid,
       template.namespace_name,
       template.name,
@@ -198,6 +207,8 @@ export class TaskStore {
       parent?.step_name ?? null,
       parent?.dispatch_id ?? null,
       JSON.stringify(parent?.lineage ?? []),
+      task.created_by,
+      task.namespace_scope === null ? null : JSON.stringify(task.namespace_scope),
     );
     this.sql.exec(
       "INSERT INTO task_transitions (from_state, to_state, event, metadata, recorded_at) VALUES (NULL, 'pending', 'create', '{}', ?)",
@@ -318,7 +329,8 @@ export class TaskStore {
       this.sql.exec("UPDATE steps SET last_error = ? WHERE step_uuid = ?", JSON.stringify(error), uuid);
     }
     if (changes.taskClosed) {
-      this.sql.exec("DELETE FROM timers");
+      // Step timers go; the object's own (outbox and index flush) stay, since effects may still be pending.
+      this.sql.exec("DELETE FROM timers WHERE step_uuid IS NOT NULL");
       this.sql.exec("DELETE FROM outbox");
     } else {
       deleteChunked(this.sql, "timers", "step_uuid", [...changes.timersCleared]);
@@ -445,6 +457,14 @@ export class TaskStore {
     this.sql.exec("DELETE FROM timers WHERE kind = ?", OUTBOX_FLUSH_TIMER);
   }
 
+  /** Whether unsent messages or unperformed effects (other than the index write, which has its own timer) remain. */
+  hasPendingOutboxWork(): boolean {
+    return (
+      this.sql.exec("SELECT 1 FROM outbox LIMIT 1").toArray().length > 0 ||
+      this.sql.exec("SELECT 1 FROM effects WHERE kind != 'index_task' LIMIT 1").toArray().length > 0
+    );
+  }
+
   pendingOutbox(limit: number): OutboxRow[] {
     return this.sql
       .exec<OutboxRow & Record<string, SqlStorageValue>>(
@@ -468,6 +488,10 @@ export class TaskStore {
         limit,
       )
       .toArray();
+  }
+
+  postponeTimer(id: number, dueAt: number): void {
+    this.sql.exec("UPDATE timers SET due_at = ? WHERE id = ?", dueAt, id);
   }
 
   deleteTimer(id: number): void {

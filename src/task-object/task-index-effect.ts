@@ -63,11 +63,23 @@ export class TaskIndexWriter {
   /** Whether a pending write may exist; starts true so a crash's leftover is sent. */
   private dirty = true;
 
+  /**
+   * @param timersChanged called synchronously after this writer changes the timers table, before any
+   *   `await`, so the object points its alarm at them in the same write batch.
+   */
   constructor(
     private readonly sql: SqlStorage,
     private readonly task: () => TaskRow | null,
     private readonly db: () => D1Database | undefined,
+    private readonly timersChanged: () => void,
+    /** Fault-injection seam: called just before the write's await, outside its error handling. */
+    private readonly beforeWrite: () => void = () => {},
   ) {}
+
+  /** On wake-up: a pending write left without its retry timer (an older release, a crash) gets one due now. */
+  reconcile(now: number): void {
+    if (this.pending()) this.armRetry(now);
+  }
 
   /** Replaces any pending index write with one for the state this transaction leaves. */
   enqueue(now: number): void {
@@ -123,12 +135,14 @@ export class TaskIndexWriter {
     const task = this.task();
     if (!pending || !task) {
       this.clearRetry();
+      this.timersChanged();
       return;
     }
     // Read together, with no await in between: the entry is one consistent state of the task.
     const totalSteps = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM steps").one().n;
     const revision = this.sql.exec<{ r: number | null }>("SELECT MAX(id) AS r FROM task_transitions").one().r ?? 0;
     const entry = indexEntryOf(task, totalSteps, revision);
+    this.beforeWrite();
     try {
       const db = this.db();
       if (!db) throw new Error("binding TASKER_DB is not configured");
@@ -139,12 +153,16 @@ export class TaskIndexWriter {
       log("error", "task_index.write_failed", { task_uuid: task.task_uuid, attempts, retry_in_ms: delay, error: String(error) });
       this.sql.exec("UPDATE effects SET payload = ? WHERE id = ?", JSON.stringify({ kind: INDEX_EFFECT, attempts }), pending.id);
       this.armRetry(Date.now() + delay, true);
+      this.timersChanged();
       return;
     }
     // A newer state enqueued while the write was in flight keeps its row (a higher id) and is sent next.
     this.sql.exec("DELETE FROM effects WHERE kind = ? AND id <= ?", INDEX_EFFECT, pending.id);
     if (this.pending()) this.again = true;
-    else this.clearRetry();
+    else {
+      this.clearRetry();
+      this.timersChanged();
+    }
   }
 
   private armRetry(dueAt: number, replace = false): void {

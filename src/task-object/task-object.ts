@@ -13,7 +13,8 @@ import {
   StepOutcomeSchema,
 } from "../engine/protocol";
 import { isTerminalTaskState, type StepState } from "../engine/states";
-import { type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
+import { type Actor, type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
+import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
@@ -46,6 +47,8 @@ export type TaskActionResult =
   | { ok: true; task: TaskView }
   | { ok: false; code: "task_not_found" }
   | { ok: false; code: "action_not_allowed"; status: string };
+/** Where an operation awaits I/O after committing: the points a process may die at (see `faultHook`). */
+export type AwaitPoint = "after_commit" | "before_send" | "after_send" | "before_effect" | "before_index_write";
 export type StepLookup = { task: false } | { task: true; step: StepView | null };
 export type AuditLookup = { task: false } | { task: true; transitions: TransitionView[] | null };
 
@@ -65,6 +68,11 @@ export class TaskObject extends DurableObject<Env> {
   private outboxDirty = true;
   private hasSchema = false;
   private readonly indexWriter: TaskIndexWriter;
+  /**
+   * Fault-injection seam, null outside tests: the fault lab sets it to make the object die (throw,
+   * then be evicted) at a point between a commit and the I/O that follows. Not an RPC method.
+   */
+  faultHook: ((point: AwaitPoint) => void) | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -73,13 +81,31 @@ export class TaskObject extends DurableObject<Env> {
       ctx.storage.sql,
       () => (this.initialised() ? this.store.task() : null),
       () => env.TASKER_DB,
+      () => this.armAlarm(),
+      () => this.faultHook?.("before_index_write"),
     );
     ctx.blockConcurrencyWhile(async () => {
       // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
       if (!isInitialised(ctx.storage.sql)) return;
       ctx.storage.transactionSync(() => migrate(ctx.storage.sql, Date.now()));
       this.alarmAt = await ctx.storage.getAlarm();
+      this.reconcile();
     });
+  }
+
+  /**
+   * The second line of defence, run when the object wakes: pending outbox work and index writes get
+   * their safety-net timers, and the alarm points at the earliest timer (overdue ones fire at once).
+   * Repairs objects that an older release, or a death the first line did not foresee, left without
+   * an alarm. Costs a few indexed reads.
+   */
+  private reconcile(): void {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      if (this.store.hasPendingOutboxWork()) this.store.ensureOutboxFlushTimer(now);
+      this.indexWriter.reconcile(now);
+    });
+    this.armAlarm();
   }
 
   /**
@@ -92,7 +118,13 @@ export class TaskObject extends DurableObject<Env> {
     options: ReportOptions = {},
   ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
     const existing = this.taskViewOrNull();
-    if (existing) return { created: false, task: existing };
+    if (existing) {
+      // A repeated create (a client's retry, a parent starting its child again) may follow a crash:
+      // it re-arms and re-sends whatever the first one left behind.
+      this.reconcile();
+      await this.afterWrite();
+      return { created: false, task: this.taskViewOrThrow() };
+    }
     const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
     let started: Changes | undefined;
     const now = Date.now();
@@ -106,6 +138,7 @@ export class TaskObject extends DurableObject<Env> {
       started = run.start(eagerLimit);
       this.applyAndLog(run, started, now);
     });
+    this.armAlarm();
     log("info", "task.created", {
       task_uuid: task.task_uuid,
       namespace: task.template.namespace_name,
@@ -136,7 +169,7 @@ export class TaskObject extends DurableObject<Env> {
       return "refused" in result ? result : result.changes;
     });
     if ("refused" in outcome) return null;
-    await this.syncAlarm();
+    this.faultHook?.("after_commit");
     return this.claimedStep(stepUuid, dispatchId);
   }
 
@@ -180,12 +213,15 @@ export class TaskObject extends DurableObject<Env> {
     return { accepted: !("refused" in result) };
   }
 
-  /** Cancels the task and its unfinished steps together; a running handler's late report is ignored. */
-  async cancel(reason: string): Promise<CancelResult> {
+  /**
+   * Cancels the task and its unfinished steps together; a running handler's late report is ignored.
+   * `actor` is the API's caller (none when a parent task's end cancels its child).
+   */
+  async cancel(reason: string, actor?: Actor): Promise<CancelResult> {
     if (!this.initialised()) return { ok: false, code: "task_not_found" };
     const run = this.loadRun();
     if (isTerminalTaskState(run.state)) return { ok: false, code: "task_already_terminal", status: run.state };
-    this.mutate((r) => r.cancel({ reason }));
+    this.mutate((r) => r.cancel(actor ? { reason, actor: { name: actor.name, via: actor.via } } : { reason }));
     await this.afterWrite();
     return { ok: true, task: this.taskViewOrThrow() };
   }
@@ -255,7 +291,10 @@ export class TaskObject extends DurableObject<Env> {
     let fired = 0;
     for (const timer of timers) {
       if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
-        this.store.deleteTimer(timer.id);
+        // The object's own safety nets (outbox, index) stay armed until their work succeeds and
+        // clears them: a death during this flush must still find them.
+        this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
+        if (timer.kind === OUTBOX_FLUSH_TIMER) this.outboxDirty = true;
         continue;
       }
       const spec = {
@@ -270,6 +309,7 @@ export class TaskObject extends DurableObject<Env> {
       );
       if (!("refused" in changes)) fired += 1;
     }
+    this.armAlarm();
     log("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
     this.indexWriter.wake();
     await this.afterWrite();
@@ -325,6 +365,7 @@ export class TaskObject extends DurableObject<Env> {
       now: () => Date.now(),
       newId: () => crypto.randomUUID(),
       random: Math.random,
+      maxSteps: maxTaskSteps(this.env),
       template: () => {
         template ??= this.store.template();
         return template;
@@ -343,18 +384,21 @@ export class TaskObject extends DurableObject<Env> {
     operation: (run: TaskRun) => Changes | R,
     alsoInTransaction?: () => void,
   ): Changes | R {
+    let result: Changes | R;
     try {
-      return this.ctx.storage.transactionSync(() => {
+      result = this.ctx.storage.transactionSync(() => {
         alsoInTransaction?.();
         const run = this.loadRun();
-        const result = operation(run);
-        if (!("refused" in result)) this.applyAndLog(run, result, Date.now());
-        return result;
+        const outcome = operation(run);
+        if (!("refused" in outcome)) this.applyAndLog(run, outcome, Date.now());
+        return outcome;
       });
     } catch (error) {
       this.run = undefined;
       throw error;
     }
+    this.armAlarm();
+    return result;
   }
 
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
@@ -406,16 +450,16 @@ export class TaskObject extends DurableObject<Env> {
   }
 
   /**
-   * Performs the effects of committed writes: send the outbox, then point the alarm at the next timer.
-   * The task index is written in the background: the caller never waits on D1.
+   * Performs the effects of committed writes: sends the outbox and performs pending effects. The
+   * alarm needs nothing here: every write already armed it (see `armAlarm`). The task index is
+   * written in the background: the caller never waits on D1.
    */
   private async afterWrite(): Promise<void> {
+    this.faultHook?.("after_commit");
     await this.flushOutbox();
-    await this.syncAlarm();
     this.ctx.waitUntil(
       this.indexWriter
         .flush()
-        .then(() => this.syncAlarm())
         .catch((error: unknown) =>
           log("error", "task_index.flush_failed", { task_uuid: this.run?.taskUuid, error: String(error) }),
         ),
@@ -436,6 +480,11 @@ export class TaskObject extends DurableObject<Env> {
         const sent = await this.sendPendingMessages();
         const performed = await this.performPendingEffects();
         this.outboxDirty = !(sent && performed);
+        // The safety net goes only once both are empty: a death between the two must still find it.
+        if (!this.outboxDirty && !this.flushAgain && !this.store.hasPendingOutboxWork()) {
+          this.store.clearOutboxFlushTimer();
+          this.armAlarm();
+        }
       } while (this.flushAgain);
     })().finally(() => {
       this.flushing = null;
@@ -450,10 +499,8 @@ export class TaskObject extends DurableObject<Env> {
     const queue = (this.env as unknown as Record<string, Queue<StepMessage> | undefined>)[task.queue_binding];
     for (;;) {
       const rows = this.store.pendingOutbox(MAX_QUEUE_BATCH);
-      if (rows.length === 0) {
-        this.store.clearOutboxFlushTimer();
-        return true;
-      }
+      if (rows.length === 0) return true;
+      this.faultHook?.("before_send");
       try {
         if (!queue) throw new Error(`queue binding ${task.queue_binding} is not configured`);
         await queue.sendBatch(
@@ -466,8 +513,10 @@ export class TaskObject extends DurableObject<Env> {
         // The rows stay in the outbox and the flush timer sends them again.
         log("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
         this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
+        this.armAlarm();
         return false;
       }
+      this.faultHook?.("after_send");
       this.store.removeOutbox(rows);
       log("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
     }
@@ -479,11 +528,13 @@ export class TaskObject extends DurableObject<Env> {
       const rows = this.store.pendingEffects(EFFECTS_PER_READ);
       if (rows.length === 0) return true;
       for (const row of rows) {
+        this.faultHook?.("before_effect");
         try {
           await this.perform(row);
         } catch (error) {
           log("error", "effect.failed", { task_uuid: this.run?.taskUuid, kind: row.effect.kind, error: String(error) });
           this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
+          this.armAlarm();
           return false;
         }
       }
@@ -549,12 +600,18 @@ export class TaskObject extends DurableObject<Env> {
     this.store.deleteEffect(id);
   }
 
-  private async syncAlarm(): Promise<void> {
+  /**
+   * Points the alarm at the earliest timer. Called after every write to the timers table, in the same
+   * synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's write
+   * coalescing makes both durable together, so no death can leave timers without their alarm. The
+   * returned promise is deliberately not awaited; the output gate holds every reply until it lands.
+   */
+  private armAlarm(): void {
     const due = this.store.nextTimerDue();
     if (due === this.alarmAt) return;
-    if (due === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(due);
     this.alarmAt = due;
+    const write = due === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(due);
+    write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }
 
   private claimedStep(stepUuid: string, dispatchId: string): ClaimedStep | null {

@@ -11,11 +11,13 @@ export function logTransitions(run: TaskRun, changes: Changes): void {
   const first = changes.taskTransitions[0];
   const last = changes.taskTransitions.at(-1);
   if (first && last && first.from !== last.to) {
+    const actor = changes.taskTransitions.find((t) => "actor" in t.metadata)?.metadata.actor;
     log(last.to === "blocked_by_failures" || last.to === "error" ? "error" : "info", "task.transition", {
       task_uuid: run.taskUuid,
       from: first.from,
       to: last.to,
       events: changes.taskTransitions.map((t) => t.event),
+      ...(actor === undefined ? {} : { actor }),
     });
   }
   const moves = new Map<string, { from: string; to: string; events: string[]; metadata: Record<string, unknown> }>();
@@ -41,6 +43,7 @@ export function logTransitions(run: TaskRun, changes: Changes): void {
       events: move.events,
       ...("error_code" in move.metadata ? { error_code: move.metadata.error_code } : {}),
       ...("delay_ms" in move.metadata ? { delay_ms: move.metadata.delay_ms } : {}),
+      ...("actor" in move.metadata ? { actor: move.metadata.actor } : {}),
     });
   }
 }

@@ -1,5 +1,6 @@
 // Shapes stored rows into the task, step and audit views the API returns (snake_case, ISO times).
 import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
+import type { Actor } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
 import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./store";
 
@@ -35,6 +36,8 @@ export interface TaskView {
   parent_step_name: string | null;
   /** The child tasks this task's workflow steps started, newest attempt last. */
   child_tasks: ChildTaskLink[];
+  /** The principal (API key name or JWT `sub`) whose request created this task or, for a child, its root; null on tasks older than the record. */
+  created_by: string | null;
 }
 
 export interface ChildTaskLink {
@@ -85,6 +88,8 @@ export interface TransitionView {
   to_state: string;
   event: string;
   recorded_at: string;
+  /** Who asked for it, as authenticated by the API (an operator action, a task action, a cancel); null for the engine's own moves. */
+  actor: Actor | null;
   metadata: Record<string, unknown>;
 }
 
@@ -144,6 +149,7 @@ export function taskView(task: TaskRow, counts: Map<StepState, number>, childTas
     parent_step_uuid: task.parent_step_uuid,
     parent_step_name: task.parent_step_name,
     child_tasks: childTasks,
+    created_by: task.created_by,
   };
 }
 
@@ -178,12 +184,19 @@ export function stepView(taskUuid: string, row: StepRow, parents: ParentRef[]): 
   };
 }
 
+function isActor(value: unknown): value is Actor {
+  const actor = value as Partial<Actor> | null;
+  return typeof actor === "object" && actor !== null && typeof actor.name === "string" && typeof actor.via === "string";
+}
+
 export function transitionView(row: TransitionRow): TransitionView {
+  const { actor, ...metadata } = JSON.parse(row.metadata) as Record<string, unknown>;
   return {
     from_state: row.from_state,
     to_state: row.to_state,
     event: row.event,
     recorded_at: iso(row.recorded_at),
-    metadata: JSON.parse(row.metadata),
+    actor: isActor(actor) ? { name: actor.name, via: actor.via } : null,
+    metadata,
   };
 }

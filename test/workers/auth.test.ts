@@ -491,10 +491,10 @@ describe("namespace scoping", () => {
 });
 
 describe("configuration", () => {
-  it("fails closed with 500 auth_misconfigured and logs why when the configuration is malformed", async () => {
+  it("fails closed with 503 auth_misconfigured and logs why when the configuration is malformed", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const broken = { ...env, TASKER_API_KEYS: '[{"name":"ci","key":"short","permissions":["task:create"]}]' } as Env;
-    await expectError(await call("/v1/templates", { key: "short" }, broken), 500, "auth_misconfigured");
+    await expectError(await call("/v1/templates", { key: "short" }, broken), 503, "auth_misconfigured");
     const lines = errors.mock.calls.map(([line]) => JSON.parse(String(line)) as { evt: string; problems: string[] });
     const logged = lines.find((l) => l.evt === "auth.misconfigured");
     expect(logged?.problems).toHaveLength(2);

@@ -22,6 +22,13 @@ async function rejection(promise: Promise<unknown>): Promise<TaskerApiError> {
 }
 
 describe("tasker-edge/client", () => {
+  it("submits the seed's short form, leaving namespace, version, source_system and reason to the server", async () => {
+    const { context } = seed();
+    const created = await client.createTask({ name: "order_fulfillment", initiator: "api:checkout", context });
+    expect(created).toMatchObject({ namespace: "ecommerce", version: "1.0.0" });
+    await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });
+  });
+
   it("creates the seed order, waits for it to complete, and reads its steps, audit and transitions", async () => {
     const created = await client.createTask(seed());
     const done = await client.waitForTask(created.task_uuid, { timeoutMs: 10_000, intervalMs: 20 });

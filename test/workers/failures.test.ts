@@ -143,7 +143,7 @@ describe("deadlines", () => {
   it("sends an unclaimed message again after the claim timeout, with the same dispatch", async () => {
     const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
     const held = await heldMessage(task_uuid, "held");
-    await advanceTimers(task_uuid, 60_000); // the message was lost: nobody claimed it for 60 s
+    await advanceTimers(task_uuid, 20_000); // the message was lost: nobody claimed it for 20 s
     const audit = await stepAudit(task_uuid, held.step_uuid);
     expect(audit.map((t) => t.event)).toEqual(["create", "enqueue"]);
     expect(await heldMessage(task_uuid, "held")).toEqual(held);

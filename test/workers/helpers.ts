@@ -28,6 +28,15 @@ export function api(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(`http://tasker.test${path}`, init);
 }
 
+/** The error envelope of a response, once its status and code are the expected ones. */
+export async function errorOf(response: Response, status: number, code: string) {
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  const body = JSON.parse(text) as { error: { code: string; message: string; details?: unknown } };
+  expect(body.error.code).toBe(code);
+  return body.error;
+}
+
 export async function submit(body: unknown): Promise<TaskView> {
   const response = await api("/v1/tasks", {
     method: "POST",
@@ -152,6 +161,8 @@ export async function createFromYaml(
     correlation_id: crypto.randomUUID(),
     parent_correlation_id: null,
     parent: parent ?? null,
+    created_by: "test",
+    namespace_scope: null,
   });
   return task;
 }

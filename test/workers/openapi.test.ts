@@ -34,11 +34,11 @@ describe("the OpenAPI document", () => {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } }>>;
     };
     const create = doc.paths["/v1/tasks"]?.post?.requestBody?.content["application/json"]?.schema;
-    expect(create).toMatchObject({
-      type: "object",
-      required: expect.arrayContaining(["name", "namespace", "version", "context"]),
-    });
-    expect(Object.keys((create?.properties as object) ?? {})).toContain("idempotency_key");
+    expect(create).toMatchObject({ type: "object", additionalProperties: false });
+    expect(create?.required).toEqual(["name", "context", "initiator"]);
+    expect(Object.keys((create?.properties as object) ?? {})).toEqual(
+      expect.arrayContaining(["namespace", "version", "source_system", "reason", "idempotency_key"]),
+    );
     const action =
       doc.paths["/v1/tasks/{task_uuid}/workflow_steps/{step_uuid}"]?.patch?.requestBody?.content["application/json"]?.schema;
     expect(JSON.stringify(action)).toContain("complete_manually");
@@ -48,10 +48,25 @@ describe("the OpenAPI document", () => {
     const doc = (await (await api("/openapi.json")).json()) as {
       paths: Record<string, Record<string, { parameters: { name: string; in: string }[]; requestBody?: { content: object } }>>;
     };
-    const query = doc.paths["/v1/tasks"]?.get?.parameters.filter((p) => p.in === "query").map((p) => p.name);
-    expect(query).toEqual(expect.arrayContaining(["namespace", "status", "created_after", "page", "per_page"]));
+    const queryOf = (path: string) => doc.paths[path]?.get?.parameters.filter((p) => p.in === "query").map((p) => p.name);
+    expect(queryOf("/v1/tasks")).toEqual(expect.arrayContaining(["namespace", "status", "created_after", "page", "per_page"]));
+    expect(queryOf("/v1/tasks/{task_uuid}/workflow_steps")).toEqual(["page", "per_page"]);
+    expect(queryOf("/v1/templates")).toEqual(["namespace"]);
+    expect(queryOf("/v1/tasks/{task_uuid}")).toEqual([]);
     const put = doc.paths["/v1/templates/{namespace}/{name}/{version}"]?.put?.requestBody?.content;
     expect(Object.keys(put ?? {})).toEqual(expect.arrayContaining(["application/yaml", "application/json"]));
     expect(doc.paths["/v1/templates/validate"]?.post).toMatchObject({ "x-permission": "templates:validate" });
+  });
+
+  it("documents the 400 of a bad query on every route, and the 415 of every route with a body", async () => {
+    const doc = (await (await api("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>>;
+    };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        expect(Object.keys(operation.responses), `${method} ${path}`).toContain("400");
+        if (operation.requestBody) expect(Object.keys(operation.responses), `${method} ${path}`).toContain("415");
+      }
+    }
   });
 });

@@ -215,7 +215,7 @@ describe("GET /v1/tasks", () => {
       ["created_after", "name", "page", "per_page", "status", "stauts"].sort(),
     );
     expect(body.error.details.find((p) => p.path === "status")?.message).toContain("blocked_by_failures");
-    expect(body.error.details.find((p) => p.path === "stauts")?.message).toContain("is not a filter");
+    expect(body.error.details.find((p) => p.path === "stauts")?.message).toContain("is not a parameter of this route");
   });
 });
 

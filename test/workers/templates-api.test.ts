@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_TEMPLATE_SOURCE_BYTES } from "../../src/engine/limits";
 import { bundledTemplateSources } from "../../src/templates/bundled";
-import { api, hasStatus, stepNamed, submit, waitForTask } from "./helpers";
+import { api, errorOf, hasStatus, stepNamed, submit, waitForTask } from "./helpers";
 
 /** A two-step template run by the embedded EchoHandler; `version` and `maxAttempts` make variants. */
 function echoTemplate({ name = "echo_chain", version = "1.0.0", maxAttempts = 2 } = {}) {
@@ -33,14 +33,6 @@ function put(url: string, body: string | Uint8Array, contentType: string | null 
 
 function validate(body: string, contentType = "application/yaml"): Promise<Response> {
   return api("/v1/templates/validate", { method: "POST", headers: { "content-type": contentType }, body });
-}
-
-async function errorOf(response: Response, status: number, code: string) {
-  const text = await response.text();
-  expect(response.status, text).toBe(status);
-  const body = JSON.parse(text) as { error: { code: string; message: string; details?: unknown } };
-  expect(body.error.code).toBe(code);
-  return body.error;
 }
 
 describe("PUT /v1/templates/{namespace}/{name}/{version}", () => {

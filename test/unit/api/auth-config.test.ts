@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { AuthConfigError, type AuthEnvValues, MIN_API_KEY_LENGTH, parseAuthConfig } from "../../../src/api/auth-config";
+import {
+  AUTH_ENV_VARS,
+  AuthConfigError,
+  type AuthEnvValues,
+  MIN_API_KEY_LENGTH,
+  parseAuthConfig,
+} from "../../../src/api/auth-config";
 
 const KEY = "k".repeat(32);
 const SECRET = "s".repeat(32);
@@ -36,13 +42,61 @@ beforeAll(async () => {
 });
 
 describe("parseAuthConfig: when authentication is on", () => {
-  it("is off (null) when no variable is set, or every one is blank", () => {
+  it("is off (null) only when no variable is set at all", () => {
     expect(parseAuthConfig({})).toBeNull();
-    expect(parseAuthConfig({ TASKER_API_KEYS: "  ", TASKER_JWT_SECRET: "" })).toBeNull();
+    expect(parseAuthConfig({ TASKER_API_KEYS: undefined, TASKER_AUTH: undefined })).toBeNull();
   });
 
   it("is on with an empty key list: nobody gets in, which is a valid lock-down", () => {
     expect(parseAuthConfig({ TASKER_API_KEYS: "[]" })).toEqual({ apiKeys: [], jwt: null });
+  });
+});
+
+describe("parseAuthConfig: a variable set but empty fails closed", () => {
+  it.each(AUTH_ENV_VARS)("refuses %s set to an empty or blank value, naming it", (variable) => {
+    for (const blank of ["", "   ", "\n", null]) {
+      expect(problemsOf({ [variable]: blank })).toContain(`${variable} is set but empty: give it a value, or remove it`);
+    }
+  });
+
+  it("refuses an empty TASKER_API_KEYS even when a JWT key is configured", () => {
+    expect(problemsOf({ TASKER_API_KEYS: "", TASKER_JWT_SECRET: SECRET })).toEqual([
+      "TASKER_API_KEYS is set but empty: give it a value, or remove it",
+    ]);
+  });
+
+  it("names every blank variable at once", () => {
+    expect(problemsOf({ TASKER_API_KEYS: "  ", TASKER_JWT_SECRET: "" })).toEqual([
+      "TASKER_API_KEYS is set but empty: give it a value, or remove it",
+      "TASKER_JWT_SECRET is set but empty: give it a value, or remove it",
+    ]);
+  });
+});
+
+describe("parseAuthConfig: TASKER_AUTH demands authentication", () => {
+  it("refuses TASKER_AUTH=required with no credential variable, so a deploy without secrets stays shut", () => {
+    expect(problemsOf({ TASKER_AUTH: "required" })).toEqual([
+      'TASKER_AUTH is "required" but none of TASKER_API_KEYS, TASKER_JWT_SECRET, TASKER_JWT_PUBLIC_KEY is set',
+    ]);
+  });
+
+  it("refuses TASKER_AUTH=required with only an issuer and audience", () => {
+    expect(problemsOf({ TASKER_AUTH: "required", TASKER_JWT_ISSUER: "https://idp", TASKER_JWT_AUDIENCE: "tasker" })).toHaveLength(
+      2,
+    );
+  });
+
+  it("is on with TASKER_AUTH=required and keys or a JWT key", () => {
+    expect(
+      parseAuthConfig({ TASKER_AUTH: "required", ...keys([{ name: "ci", key: KEY, permissions: ["*"] }]) })?.apiKeys,
+    ).toHaveLength(1);
+    expect(parseAuthConfig({ TASKER_AUTH: " Required ", TASKER_JWT_SECRET: SECRET })?.jwt?.secret).toBe(SECRET);
+  });
+
+  it("refuses any other value of TASKER_AUTH rather than guessing what it meant", () => {
+    for (const value of ["off", "true", "disabled", 1]) {
+      expect(problemsOf({ TASKER_AUTH: value, TASKER_JWT_SECRET: SECRET })[0]).toMatch(/^TASKER_AUTH must be "required"/);
+    }
   });
 });
 

@@ -61,7 +61,8 @@ describe("parseTaskListQuery", () => {
 
   it("refuses unknown and repeated parameters, and empty values", () => {
     const problems = problemsOf("stauts=complete&namespace=a&namespace=b&initiator=");
-    expect(problems.stauts).toContain("is not a filter");
+    expect(problems.stauts).toContain("is not a parameter of this route");
+    expect(problems.stauts).toContain("created_after");
     expect(problems.namespace).toBe("may be given only once");
     expect(problems.initiator).toBe("must not be empty");
   });

@@ -2,7 +2,7 @@
 import { initialStepNames } from "../../../src/engine/dynamic-steps";
 import { IN_FLIGHT_STEP_STATES } from "../../../src/engine/states";
 import { runsAsFor } from "../../../src/engine/sub-workflow";
-import { type Changes, type Refusal, type StepRuntime, TaskRun } from "../../../src/engine/task-run";
+import { type Changes, type EngineDeps, type Refusal, type StepRuntime, TaskRun } from "../../../src/engine/task-run";
 import { validateTemplate } from "../../../src/templates/loader";
 import type { TaskTemplate } from "../../../src/templates/types";
 import { type RawStep, template as rawTemplate, templateOf } from "../templates/helpers";
@@ -19,7 +19,7 @@ export function loadTemplate(steps: RawStep[], fields: Record<string, unknown> =
  * dependencies (what `TaskStore.insertTask` writes and `loadRuntime` reads back). Initial steps
  * use their names as uuids; created steps and dispatches get `id1`, `id2`, ….
  */
-export function runOf(template: TaskTemplate, clock = { now: 0 }): TaskRun {
+export function runOf(template: TaskTemplate, clock = { now: 0 }, deps: Pick<EngineDeps, "maxSteps"> = {}): TaskRun {
   const initial = initialStepNames(template);
   const definitions = template.steps.filter((s) => initial.has(s.name));
   let id = 0;
@@ -44,6 +44,7 @@ export function runOf(template: TaskTemplate, clock = { now: 0 }): TaskRun {
     newId: () => `id${++id}`,
     random: () => 0,
     template: () => template,
+    ...deps,
   });
 }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { type StepRuntime, TaskRun } from "../../../src/engine/task-run";
+import {
+  CLAIM_RESEND_INTERVAL_MS,
+  CLAIM_TIMEOUT_MS,
+  EAGER_CLAIM_TIMEOUT_MS,
+  type StepRuntime,
+  TaskRun,
+} from "../../../src/engine/task-run";
 
 function step(uuid: string, parents: string[], children: string[], maxAttempts = 3): StepRuntime {
   return {
@@ -93,11 +99,22 @@ describe("TaskRun", () => {
   });
 
   it("re-sends an unclaimed dispatch with the same id when its claim timeout passes", () => {
-    const { run } = seedRun();
-    run.start();
-    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 60_000 });
+    const { run, clock } = seedRun();
+    const started = run.start();
+    // The first re-send comes soon (a crash lost the message); later ones are spaced out (a backlog).
+    expect(started.timersArmed).toContainEqual({
+      kind: "claim_timeout",
+      stepUuid: "a",
+      dispatchId: "d1",
+      dueAt: CLAIM_TIMEOUT_MS,
+    });
+    clock.now = CLAIM_TIMEOUT_MS;
+    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: CLAIM_TIMEOUT_MS });
     if ("refused" in resend) throw new Error("refused");
     expect(resend.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d1", attempt: 1, eager: false }]);
+    expect(resend.timersArmed).toEqual([
+      { kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: CLAIM_TIMEOUT_MS + CLAIM_RESEND_INTERVAL_MS },
+    ]);
     run.claim("a", "d1");
     expect(run.fireTimer({ kind: "claim_timeout", stepUuid: "a", dispatchId: "d1", dueAt: 120_000 })).toEqual({
       refused: "stale_dispatch",
@@ -201,8 +218,8 @@ describe("TaskRun", () => {
     ]);
     const claimTimeouts = changes.timersArmed.filter((t) => t.kind === "claim_timeout").map((t) => [t.stepUuid, t.dueAt]);
     expect(claimTimeouts).toEqual([
-      ["b", 10_000],
-      ["c", 60_000],
+      ["b", EAGER_CLAIM_TIMEOUT_MS],
+      ["c", CLAIM_TIMEOUT_MS],
     ]);
     // An eager step nobody claimed is queued when its claim timeout fires.
     const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });

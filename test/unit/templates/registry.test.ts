@@ -73,10 +73,31 @@ describe("TemplateRegistry", () => {
 });
 
 describe("compareVersions", () => {
-  it("orders numeric parts as numbers and everything else as text", () => {
-    const versions = ["1.10.0", "1.2.0", "1.9.1", "10.0.0", "1.9.0", "2.0.0-beta", "2.0.0"];
-    expect(versions.sort(compareVersions)).toEqual(["1.2.0", "1.9.0", "1.9.1", "1.10.0", "2.0.0", "2.0.0-beta", "10.0.0"]);
+  it("orders numeric parts as numbers, and a pre-release before its release", () => {
+    const versions = ["1.10.0", "1.2.0", "1.9.1", "10.0.0", "1.9.0", "2.0.0", "2.0.0-beta"];
+    expect(versions.sort(compareVersions)).toEqual(["1.2.0", "1.9.0", "1.9.1", "1.10.0", "2.0.0-beta", "2.0.0", "10.0.0"]);
     expect(compareVersions("1.0", "1.0")).toBe(0);
+  });
+
+  it("follows semver's pre-release precedence", () => {
+    // The example of semver 2.0.0, §11, shuffled.
+    const ordered = [
+      "1.0.0-alpha",
+      "1.0.0-alpha.1",
+      "1.0.0-alpha.beta",
+      "1.0.0-beta",
+      "1.0.0-beta.2",
+      "1.0.0-beta.11",
+      "1.0.0-rc.1",
+      "1.0.0",
+    ];
+    expect([...ordered].reverse().sort(compareVersions)).toEqual(ordered);
+  });
+
+  it("never calls two different versions equal, build metadata included", () => {
+    expect(Math.sign(compareVersions("1.0.0+build.2", "1.0.0+build.10"))).toBe(-1);
+    expect(Math.sign(compareVersions("1.0.0", "1.0.0+build.1"))).toBe(-1);
+    expect(compareVersions("1.0.0-01", "1.0.0-1")).not.toBe(0);
   });
 });
 

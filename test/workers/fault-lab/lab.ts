@@ -3,6 +3,7 @@ import {
   createExecutionContext,
   createMessageBatch,
   evictDurableObject,
+  getQueueResult,
   runDurableObjectAlarm,
   runInDurableObject,
 } from "cloudflare:test";
@@ -12,6 +13,7 @@ import type { StepMessage } from "../../../src/engine/protocol";
 import { IN_FLIGHT_STEP_STATES, type StepState, type TaskState, TERMINAL_TASK_STATES } from "../../../src/engine/states";
 import type { StepAction } from "../../../src/engine/task-run";
 import { nextStepState, nextTaskState, type StepEvent, type TaskEvent } from "../../../src/engine/transitions";
+import type { AwaitPoint, TaskObject } from "../../../src/task-object/task-object";
 import { validateTemplate } from "../../../src/templates/loader";
 import { createStepConsumer, HandlerRegistry } from "../../../src/worker";
 import { type Behaviour, ScriptedHandler } from "./scripted-handler";
@@ -25,6 +27,7 @@ export const FAULTS = [
   "alarm_twice",
   "evict_object",
   "outbox_left_unsent",
+  "crash_at_await",
   "operator_action",
   "cancel",
 ] as const;
@@ -39,6 +42,7 @@ const WEIGHTS: Record<Fault, number> = {
   alarm_twice: 5,
   evict_object: 6,
   outbox_left_unsent: 5,
+  crash_at_await: 10,
   operator_action: 5,
   cancel: 1,
 };
@@ -48,8 +52,10 @@ export interface ScenarioReport {
   steps: number;
   /** Whether the scenario was a batch (plan → workers → convergence) rather than a random DAG. */
   batch: boolean;
-  finalState: TaskState;
+  finalState: TaskState | "unknown";
   faults: Partial<Record<Fault, number>>;
+  /** Every broken invariant, with the round and fault it followed; empty when the seed passed. */
+  problems: string[];
 }
 
 /** mulberry32: a tiny seeded PRNG, so a failing seed replays exactly. */
@@ -136,12 +142,66 @@ function batchOf(step: StepRowLite): { failure_strategy: string; parallelism: nu
     : (JSON.parse(step.inputs) as { batch_metadata: { failure_strategy: string; parallelism: number } }).batch_metadata;
 }
 
+/**
+ * The world one scenario's object lives in: the queue (only what the object really sent reaches the
+ * mailbox), and the process it runs in, which the lab can kill at the object's await points.
+ */
+interface World {
+  taskUuid: string;
+  /** Messages the object sent and the lab has not delivered yet. */
+  mailbox: StepMessage[];
+  /** Every message ever sent, for replays. */
+  sent: StepMessage[];
+  /** Await points left before the process dies; null when no death is planned. */
+  crashAfter: number | null;
+  /** Where the process died, until the lab has evicted the dead instance. */
+  diedAt: AwaitPoint | null;
+}
+
+/** What the lab adds to the object instance it runs in: its world's queue and its death. */
+type LabInstance = TaskObject & { labWorld?: World; env: Record<string, unknown> };
+
 function stub(taskUuid: string) {
   return env.TASKS.getByName(taskUuid);
 }
 
-async function readSteps(taskUuid: string): Promise<StepRowLite[]> {
-  return runInDurableObject(stub(taskUuid), (_i, state) =>
+/**
+ * Puts the current object instance in the world: its queue sends go to the mailbox, and its await
+ * points count down to a planned death. A fresh instance (after an eviction) is prepared again.
+ */
+async function prepare(world: World): Promise<void> {
+  await runInDurableObject(stub(world.taskUuid), (instance) => {
+    const lab = instance as LabInstance;
+    if (lab.labWorld === world) return;
+    lab.labWorld = world;
+    const record = (body: StepMessage) => {
+      world.mailbox.push({ ...body });
+      world.sent.push({ ...body });
+    };
+    lab.env = {
+      ...lab.env,
+      STEPS_MANUAL: {
+        send: async (body: StepMessage) => record(body),
+        sendBatch: async (messages: { body: StepMessage }[]) => {
+          for (const message of messages) record(message.body);
+        },
+      },
+    };
+    lab.faultHook = (point) => {
+      if (world.diedAt) throw new Error(`fault lab: the process is dead (reached ${point})`);
+      if (world.crashAfter === null) return;
+      world.crashAfter -= 1;
+      if (world.crashAfter > 0) return;
+      world.crashAfter = null;
+      world.diedAt = point;
+      throw new Error(`fault lab: the process died at ${point}`);
+    };
+  });
+}
+
+async function readSteps(world: World): Promise<StepRowLite[]> {
+  await prepare(world);
+  return runInDurableObject(stub(world.taskUuid), (_i, state) =>
     state.storage.sql
       .exec<StepRowLite & Record<string, SqlStorageValue>>(
         "SELECT step_uuid, name, state, attempts, dispatch_id, definition, inputs FROM steps",
@@ -150,34 +210,114 @@ async function readSteps(taskUuid: string): Promise<StepRowLite[]> {
   );
 }
 
-async function taskState(taskUuid: string): Promise<TaskState> {
+async function taskState(world: World): Promise<TaskState> {
+  await prepare(world);
   return runInDurableObject(
-    stub(taskUuid),
+    stub(world.taskUuid),
     (_i, state) => state.storage.sql.exec<{ state: TaskState }>("SELECT state FROM task").one().state,
   );
 }
 
-/** The messages the object has sent and not yet seen claimed: one per step in `enqueued`. */
-function outstanding(taskUuid: string, steps: StepRowLite[]): StepMessage[] {
-  return steps
-    .filter((s) => s.state === "enqueued" && s.dispatch_id)
-    .map((s) => ({ task_uuid: taskUuid, step_uuid: s.step_uuid, attempt: s.attempts + 1, dispatch_id: s.dispatch_id ?? "" }));
-}
-
-async function deliver(messages: StepMessage[]): Promise<void> {
+/** Delivers messages to the consumer; those it asks the queue to retry go back to the mailbox, as a queue would. */
+async function deliver(world: World, messages: StepMessage[]): Promise<void> {
   if (messages.length === 0) return;
+  await prepare(world);
+  const ids = messages.map((body, i) => `m${i}-${body.dispatch_id}`);
   const batch = createMessageBatch(
     "tasker-steps-manual",
-    messages.map((body, i) => ({ id: `m${i}-${body.dispatch_id}`, timestamp: new Date(), attempts: 1, body })),
+    messages.map((body, i) => ({ id: ids[i] ?? "", timestamp: new Date(), attempts: 1, body })),
   );
-  await consume(batch as MessageBatch<unknown>, env, createExecutionContext());
+  const ctx = createExecutionContext();
+  await consume(batch as MessageBatch<unknown>, env, ctx);
+  const { retryMessages } = await getQueueResult(batch, ctx);
+  for (const retried of retryMessages) {
+    const message = messages[ids.indexOf(retried.msgId)];
+    if (message) world.mailbox.push(message);
+  }
 }
 
-async function advance(taskUuid: string, ms: number): Promise<void> {
-  await runInDurableObject(stub(taskUuid), (_i, state) => {
+function takeMailbox(world: World): StepMessage[] {
+  return world.mailbox.splice(0, world.mailbox.length);
+}
+
+/**
+ * Lets `ms` pass for the object: its timers come `ms` closer, and so does the alarm it armed, which
+ * runs if that makes it due. Time moves only through the alarm the object really armed.
+ */
+async function advance(world: World, ms: number): Promise<boolean> {
+  await prepare(world);
+  const due = await runInDurableObject(stub(world.taskUuid), async (_i, state) => {
     state.storage.sql.exec("UPDATE timers SET due_at = due_at - ?", ms);
+    const alarm = await state.storage.getAlarm();
+    if (alarm === null) return false;
+    if (alarm - ms <= Date.now()) return true;
+    await state.storage.setAlarm(alarm - ms);
+    return false;
   });
-  await runDurableObjectAlarm(stub(taskUuid));
+  return due ? runDurableObjectAlarm(stub(world.taskUuid)) : false;
+}
+
+/**
+ * The invariants of a process that may die at any await: timers always have an alarm at or before
+ * the earliest of them, and unsent messages, unperformed effects and unwritten index rows always
+ * have a timer that retries them.
+ */
+async function alarmProblemsNow(world: World): Promise<{ problems: string[]; alarmInDelivery: boolean }> {
+  return runInDurableObject(stub(world.taskUuid), async (_i, state) => {
+    const sql = state.storage.sql;
+    const count = (query: string) => sql.exec<{ n: number }>(query).one().n;
+    if (sql.exec("SELECT name FROM sqlite_master WHERE name = 'task'").toArray().length === 0) {
+      return { problems: [], alarmInDelivery: false };
+    }
+    const problems: string[] = [];
+    const earliest = sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+    const alarm = await state.storage.getAlarm();
+    // An alarm set for an overdue timer may read back as the moment it was set: both fire at once.
+    if (earliest !== null && (alarm === null || (alarm > earliest && alarm > Date.now()))) {
+      problems.push(`timers due at ${earliest} but the alarm is ${alarm === null ? "not armed" : `at ${alarm}`}`);
+    }
+    const unsent =
+      count("SELECT COUNT(*) AS n FROM outbox") + count("SELECT COUNT(*) AS n FROM effects WHERE kind != 'index_task'");
+    if (unsent > 0 && count("SELECT COUNT(*) AS n FROM timers WHERE kind = 'outbox_flush'") === 0) {
+      problems.push(`${unsent} outbox rows or effects with no flush timer`);
+    }
+    if (
+      count("SELECT COUNT(*) AS n FROM effects WHERE kind = 'index_task'") > 0 &&
+      count("SELECT COUNT(*) AS n FROM timers WHERE kind = 'index_flush'") === 0
+    ) {
+      problems.push("an index write pending with no retry timer");
+    }
+    // An overdue timer with no alarm may be the platform delivering the alarm right now: it took the
+    // alarm and runs the handler as soon as the object is free.
+    const alarmInDelivery = alarm === null && earliest !== null && earliest <= Date.now();
+    return { problems, alarmInDelivery };
+  });
+}
+
+/** The invariants, looking again (a bounded few times) while an alarm may be in delivery; a real breach stays. */
+async function alarmProblems(world: World): Promise<string[]> {
+  for (let look = 0; ; look++) {
+    const { problems, alarmInDelivery } = await alarmProblemsNow(world);
+    if (problems.length === 0 || !alarmInDelivery || look === 20) return problems;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Runs one operation; if the process died during it, checks what the dead instance left durable
+ * (before anything wakes the object again and repairs it), then evicts it, as a restart would.
+ */
+async function survive(world: World, label: string, problems: string[], operation: () => Promise<unknown>): Promise<void> {
+  try {
+    await operation();
+  } catch (error) {
+    if (!world.diedAt) throw error;
+  }
+  world.crashAfter = null;
+  if (!world.diedAt) return;
+  for (const problem of await alarmProblems(world)) problems.push(`${label}, died at ${world.diedAt}: ${problem}`);
+  world.diedAt = null;
+  await evictDurableObject(stub(world.taskUuid));
 }
 
 function shuffle<T>(items: T[], rand: () => number): T[] {
@@ -199,80 +339,106 @@ function pickFault(rand: () => number): Fault {
   return "deliver";
 }
 
-async function inject(fault: Fault, taskUuid: string, rand: () => number, seen: StepMessage[]): Promise<void> {
-  const steps = await readSteps(taskUuid);
-  const pending = outstanding(taskUuid, steps);
+const ACTIONS: StepAction[] = [
+  { action_type: "reset_for_retry", performed_by: "lab", reason: "fault lab" },
+  { action_type: "resolve_manually", performed_by: "lab", reason: "fault lab" },
+  { action_type: "complete_manually", performed_by: "lab", reason: "fault lab", result: { manual: true } },
+];
+
+async function operatorAction(world: World, rand: () => number): Promise<void> {
+  const steps = await readSteps(world);
+  const step = steps[Math.floor(rand() * steps.length)];
+  if (!step) return;
+  await stub(world.taskUuid).applyStepAction(step.step_uuid, ACTIONS[Math.floor(rand() * ACTIONS.length)] as StepAction);
+}
+
+async function inject(fault: Fault, world: World, rand: () => number, label: string, problems: string[]): Promise<void> {
   switch (fault) {
     case "deliver":
-      return deliver(pending);
+      return deliver(world, takeMailbox(world));
     case "deliver_shuffled_with_duplicates": {
-      const replays = seen.filter(() => rand() < 0.3);
-      return deliver(shuffle([...pending, ...pending.filter(() => rand() < 0.5), ...replays], rand));
+      const pending = takeMailbox(world);
+      const replays = world.sent.filter(() => rand() < 0.3);
+      return deliver(world, shuffle([...pending, ...pending.filter(() => rand() < 0.5), ...replays], rand));
     }
     case "drop_before_claim":
-      return; // the consumer died before claiming: only the claim timeout brings the message back
+      // The message was lost, or its consumer died before claiming: only the claim timeout brings it back.
+      world.mailbox.splice(Math.floor(rand() * world.mailbox.length), 1);
+      return;
     case "die_after_claim": {
-      const victim = pending[Math.floor(rand() * pending.length)];
-      if (victim) await stub(taskUuid).claim(victim.step_uuid, victim.dispatch_id); // ran, never reported
+      const [victim] = world.mailbox.splice(Math.floor(rand() * world.mailbox.length), 1);
+      if (victim) await stub(world.taskUuid).claim(victim.step_uuid, victim.dispatch_id); // ran, never reported
       return;
     }
     case "fire_timers":
-      return advance(taskUuid, 1_000 + Math.floor(rand() * 70_000));
+      await advance(world, 1_000 + Math.floor(rand() * 70_000));
+      return;
     case "alarm_twice":
-      await advance(taskUuid, 70_000);
-      await runDurableObjectAlarm(stub(taskUuid));
+      // At-least-once alarms: the one the object armed, then the same delivery again.
+      if (await advance(world, 70_000)) await runInDurableObject(stub(world.taskUuid), (instance) => instance.alarm());
       return;
     case "evict_object":
-      return evictDurableObject(stub(taskUuid));
+      return evictDurableObject(stub(world.taskUuid));
     case "outbox_left_unsent": {
-      // A crash between the transaction and the send: the row is durable, the send never happened.
-      const victim = pending[Math.floor(rand() * pending.length)];
+      // An object written by an older release: a durable outbox row and no timer or alarm for it.
+      // Waking up must find it and send it again.
+      const steps = await readSteps(world);
+      const victim = steps.find((s) => s.state === "enqueued" && s.dispatch_id);
       if (!victim) return;
-      await runInDurableObject(stub(taskUuid), (_i, state) => {
+      await runInDurableObject(stub(world.taskUuid), (_i, state) => {
         state.storage.sql.exec(
           "INSERT OR REPLACE INTO outbox (dispatch_id, step_uuid, attempt, created_at) VALUES (?, ?, ?, ?)",
           victim.dispatch_id,
           victim.step_uuid,
-          victim.attempt,
+          victim.attempts + 1,
           Date.now(),
         );
-        state.storage.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, 'outbox_flush')", Date.now() + 5_000);
+        state.storage.sql.exec("DELETE FROM timers WHERE kind = 'outbox_flush'");
       });
-      await evictDurableObject(stub(taskUuid));
-      return advance(taskUuid, 5_000);
-    }
-    case "operator_action": {
-      const step = steps[Math.floor(rand() * steps.length)];
-      if (!step) return;
-      const actions: StepAction[] = [
-        { action_type: "reset_for_retry", performed_by: "lab", reason: "fault lab" },
-        { action_type: "resolve_manually", performed_by: "lab", reason: "fault lab" },
-        { action_type: "complete_manually", performed_by: "lab", reason: "fault lab", result: { manual: true } },
-      ];
-      await stub(taskUuid).applyStepAction(step.step_uuid, actions[Math.floor(rand() * actions.length)] as StepAction);
+      await evictDurableObject(stub(world.taskUuid));
+      await advance(world, 5_000);
       return;
     }
+    case "crash_at_await": {
+      // The process dies at the 1st–3rd await point of whatever runs next, after its commit.
+      world.crashAfter = 1 + Math.floor(rand() * 3);
+      const roll = rand();
+      const operation =
+        roll < 0.55
+          ? () => deliver(world, takeMailbox(world))
+          : roll < 0.85
+            ? () => advance(world, 1_000 + Math.floor(rand() * 70_000))
+            : roll < 0.97
+              ? () => operatorAction(world, rand)
+              : () => stub(world.taskUuid).cancel("fault lab");
+      await prepare(world);
+      return survive(world, label, problems, operation);
+    }
+    case "operator_action":
+      return operatorAction(world, rand);
     case "cancel":
-      await stub(taskUuid).cancel("fault lab");
+      await stub(world.taskUuid).cancel("fault lab");
       return;
   }
 }
 
-/** Lets the world behave until nothing moves: deliver everything, then fire every timer. */
-async function drain(taskUuid: string): Promise<void> {
+/** Lets the world behave until nothing moves: deliver every message sent, then let the armed alarm fire. */
+async function drain(world: World): Promise<string | null> {
   for (let round = 0; round < 400; round++) {
-    const steps = await readSteps(taskUuid);
-    const pending = outstanding(taskUuid, steps);
-    if (pending.length > 0) {
-      await deliver(pending);
+    if (world.mailbox.length > 0) {
+      await deliver(world, takeMailbox(world));
       continue;
     }
+    const steps = await readSteps(world);
     const inFlight = steps.some((s) => IN_FLIGHT_STEP_STATES.has(s.state));
-    const state = await taskState(taskUuid);
-    if (!inFlight && (TERMINAL_TASK_STATES.has(state) || state === "blocked_by_failures")) return;
-    await advance(taskUuid, 200_000);
+    const state = await taskState(world);
+    if (!inFlight && (TERMINAL_TASK_STATES.has(state) || state === "blocked_by_failures")) return null;
+    const fired = await advance(world, 200_000);
+    if (!fired && world.mailbox.length === 0) {
+      return `stranded in ${state}: steps in flight, no message to deliver and no alarm armed`;
+    }
   }
-  throw new Error("the task did not settle within 400 drain rounds");
+  return "the task did not settle within 400 drain rounds";
 }
 
 interface TransitionRowLite {
@@ -284,9 +450,10 @@ interface TransitionRowLite {
 }
 
 /** Checks the suite's invariants on the object's own records; returns every violation found. */
-async function violations(taskUuid: string): Promise<string[]> {
+async function violations(world: World): Promise<string[]> {
   const problems: string[] = [];
-  const { task, steps, stepLog, taskLog, edges, outbox } = await runInDurableObject(stub(taskUuid), (_i, state) => {
+  await prepare(world);
+  const { task, steps, stepLog, taskLog, edges, outbox } = await runInDurableObject(stub(world.taskUuid), (_i, state) => {
     const sql = state.storage.sql;
     return {
       task: sql.exec<{ state: TaskState }>("SELECT state FROM task").one(),
@@ -362,13 +529,19 @@ async function violations(taskUuid: string): Promise<string[]> {
   return problems;
 }
 
-/** Runs one seeded scenario: random DAG, random faults, then a drain and the invariant checks. */
+/**
+ * Runs one seeded scenario: a random DAG, random faults with the alarm invariants checked after
+ * every one, then a drain and the invariant checks on the object's records. Never throws for a
+ * broken invariant: the report lists them, so a run can show every failing seed.
+ */
 export async function runScenario(seed: number): Promise<ScenarioReport> {
   const rand = prng(seed);
   const template = randomTemplate(rand, seed);
-  const taskUuid = uuidv7();
-  await stub(taskUuid).create({
-    task_uuid: taskUuid,
+  const world: World = { taskUuid: uuidv7(), mailbox: [], sent: [], crashAfter: null, diedAt: null };
+  const problems: string[] = [];
+  const faults: Partial<Record<Fault, number>> = {};
+  const input = {
+    task_uuid: world.taskUuid,
     template,
     context: { seed },
     initiator: "fault-lab",
@@ -378,25 +551,35 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
     tags: [],
     correlation_id: `fault-lab-${seed}`,
     parent_correlation_id: null,
-  });
-  const faults: Partial<Record<Fault, number>> = {};
-  const seen: StepMessage[] = [];
+    created_by: "fault-lab",
+    namespace_scope: null,
+  };
+  // One creation in four dies at an await point after its commit; half of those are retried by the client.
+  await prepare(world);
+  if (rand() < 0.25) {
+    world.crashAfter = 1 + Math.floor(rand() * 2);
+    faults.crash_at_await = 1;
+    await survive(world, "create", problems, () => stub(world.taskUuid).create(input));
+    if (rand() < 0.5) {
+      await prepare(world);
+      await stub(world.taskUuid).create(input);
+    }
+  } else {
+    await stub(world.taskUuid).create(input);
+  }
+  for (const problem of await alarmProblems(world)) problems.push(`after create: ${problem}`);
   for (let round = 0; round < 40; round++) {
-    const steps = await readSteps(taskUuid);
-    for (const message of outstanding(taskUuid, steps))
-      if (!seen.some((m) => m.dispatch_id === message.dispatch_id)) seen.push(message);
     const fault = pickFault(rand);
     faults[fault] = (faults[fault] ?? 0) + 1;
-    await inject(fault, taskUuid, rand, seen);
-    if (TERMINAL_TASK_STATES.has(await taskState(taskUuid))) break;
+    const label = `round ${round} (${fault})`;
+    await inject(fault, world, rand, label, problems);
+    for (const problem of await alarmProblems(world)) problems.push(`after ${label}: ${problem}`);
+    if (TERMINAL_TASK_STATES.has(await taskState(world))) break;
   }
-  await drain(taskUuid);
-  const problems = await violations(taskUuid);
-  if (problems.length > 0) {
-    throw new Error(
-      `fault lab seed ${seed} broke invariants (replay: FAULT_SEED=${seed} npm run test:faults):\n- ${problems.join("\n- ")}`,
-    );
-  }
+  const stranded = await drain(world);
+  if (stranded) problems.push(stranded);
+  else problems.push(...(await violations(world)));
   const batch = template.steps.some((s) => s.type === "batchable");
-  return { seed, steps: template.steps.length, batch, finalState: await taskState(taskUuid), faults };
+  const finalState = await taskState(world).catch(() => "unknown" as const);
+  return { seed, steps: template.steps.length, batch, finalState, faults, problems };
 }
