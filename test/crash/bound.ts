@@ -9,8 +9,10 @@ const ROOT = join(dirname(new URL(import.meta.url).pathname), "..", "..");
  * so Node cannot import it, and reading the text keeps the bound following whatever the code says.
  */
 export interface RecoveryTimers {
-  /** A queued message lost with the runtime is sent again after this (src/engine/task-run.ts). */
+  /** A queued message lost with the runtime is sent again after this (src/engine/task-run.ts)... */
   CLAIM_TIMEOUT_MS: number;
+  /** ...or after this, when it had already been sent again once. */
+  CLAIM_RESEND_INTERVAL_MS: number;
   /** An eager dispatch nobody claimed is queued after this. */
   EAGER_CLAIM_TIMEOUT_MS: number;
   /** A claimed attempt with no report is given up this long after its step timeout. */
@@ -23,6 +25,7 @@ export interface RecoveryTimers {
 
 const SOURCES: Record<keyof RecoveryTimers, string> = {
   CLAIM_TIMEOUT_MS: "src/engine/task-run.ts",
+  CLAIM_RESEND_INTERVAL_MS: "src/engine/task-run.ts",
   EAGER_CLAIM_TIMEOUT_MS: "src/engine/task-run.ts",
   DEADLINE_GRACE_MS: "src/engine/task-run.ts",
   OUTBOX_FLUSH_DELAY_MS: "src/task-object/task-object.ts",
@@ -59,7 +62,7 @@ export interface SettleBound {
 
 /**
  * After the last restart nothing is killed again, so each piece of in-flight work is lost at most
- * once: a queued message comes back after the claim timeout; a claimed attempt after its deadline
+ * once: a queued message comes back after its claim timeout (or re-send interval); a claimed attempt after its deadline
  * (step timeout + grace) and its backoff. Unsent outbox rows and a cut index write add their retry
  * delays, and the rest of the work gets WORK_ALLOWANCE_MS.
  */
@@ -68,7 +71,7 @@ export function settleBound(timers: RecoveryTimers, steps: readonly TemplateStep
     0,
     ...steps.map((step) => step.timeout_seconds * 1000 + timers.DEADLINE_GRACE_MS + step.retry.max_backoff_ms),
   );
-  const lostMessage = Math.max(timers.CLAIM_TIMEOUT_MS, timers.EAGER_CLAIM_TIMEOUT_MS);
+  const lostMessage = Math.max(timers.CLAIM_TIMEOUT_MS, timers.CLAIM_RESEND_INTERVAL_MS, timers.EAGER_CLAIM_TIMEOUT_MS);
   const ms = Math.max(lostMessage, lostAttempt) + timers.OUTBOX_FLUSH_DELAY_MS + timers.INDEX_RETRY_BASE_MS + WORK_ALLOWANCE_MS;
   const s = (value: number) => `${value / 1000} s`;
   return {
