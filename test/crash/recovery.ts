@@ -20,6 +20,8 @@ export interface Spread {
 
 export interface RecoveryReport {
   inFlight: number;
+  /** In-flight tasks a client retry woke right after the restart: left out of the times below. */
+  woken: number;
   /** In-flight tasks with a transition after the restart (before the next kill). */
   resumed: number;
   resumeMs: Spread | null;
@@ -41,22 +43,35 @@ function settledAt(task: TaskRecord): number | null {
 
 /**
  * For one restart: the tasks in flight at the kill before it (created, not yet settled), and for
- * each the time from the restart to its first recorded transition (task or step) and to its settling.
+ * each the time from the restart to its first recorded transition (task or step) and to its
+ * settling. Tasks a client retry woke are left out: they say how fast a retry is, not a recovery.
  */
-export function recoveryAfter(restart: Restart, tasks: Iterable<TaskRecord>): RecoveryReport {
+export function recoveryAfter(restart: Restart, tasks: Iterable<TaskRecord>, woken: ReadonlySet<string>): RecoveryReport {
   const resume: number[] = [];
   const settle: number[] = [];
   let inFlight = 0;
+  let wokenInFlight = 0;
   const windowEnd = restart.nextKillAt ?? Number.POSITIVE_INFINITY;
   for (const task of tasks) {
     const settled = settledAt(task);
     if (Date.parse(task.created_at) >= restart.killedAt || (settled !== null && settled < restart.killedAt)) continue;
     inFlight++;
+    if (woken.has(task.task_uuid)) {
+      wokenInFlight++;
+      continue;
+    }
     const times = [...task.transitions, ...task.steps.flatMap((step) => step.audit)]
       .map((t) => Date.parse(t.recorded_at))
       .filter((t) => t >= restart.killedAt && t < windowEnd);
     if (times.length > 0) resume.push(Math.max(0, Math.min(...times) - restart.readyAt));
     if (settled !== null && settled < windowEnd) settle.push(Math.max(0, settled - restart.readyAt));
   }
-  return { inFlight, resumed: resume.length, resumeMs: spread(resume), settled: settle.length, settleMs: spread(settle) };
+  return {
+    inFlight,
+    woken: wokenInFlight,
+    resumed: resume.length,
+    resumeMs: spread(resume),
+    settled: settle.length,
+    settleMs: spread(settle),
+  };
 }

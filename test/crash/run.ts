@@ -186,7 +186,10 @@ async function main(): Promise<number> {
     verdicts: countBy(verdicts.values(), (verdict) => verdict),
     settleBound: bound,
     settledAfterMs: settle.settled ? settle.elapsedMs : null,
-    recovery: restarts.map((restart) => recoveryAfter(restart, records.values())),
+    recovery: restarts.map((restart, i) => {
+      const woken = submitted.filter((e) => e.touchedAfterRestart.includes(i + 1)).map((e) => e.taskUuid as string);
+      return recoveryAfter(restart, records.values(), new Set(woken));
+    }),
     violations: countBy(violations, (v) => v.check),
     elapsedMs: Date.now() - started,
   };

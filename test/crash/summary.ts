@@ -60,7 +60,7 @@ export function printSummary(
     ...summary.recovery.map((r, i) => {
       const last = i === summary.recovery.length - 1;
       return (
-        `restart ${i + 1}${last ? " (last)" : ""}: ${r.inFlight} tasks in flight at the kill; first transition after the restart: ` +
+        `restart ${i + 1}${last ? " (last)" : ""}: ${r.inFlight} tasks in flight at the kill, ${r.woken} of them woken by a retry; of the others, first transition after the restart: ` +
         `${r.resumed} (${spread(r.resumeMs)}); settled: ${r.settled} (${spread(r.settleMs)})${last ? "" : ", before the next kill"}`
       );
     }),
