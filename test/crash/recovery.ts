@@ -28,6 +28,8 @@ export interface RecoveryReport {
   /** In-flight tasks that reached a settled state after the restart (before the next kill). */
   settled: number;
   settleMs: Spread | null;
+  /** The transition that ended the longest wait, so a report can say which timer set it. */
+  slowestResume: string | null;
 }
 
 function spread(samples: number[]): Spread | null {
@@ -51,6 +53,7 @@ export function recoveryAfter(restart: Restart, tasks: Iterable<TaskRecord>, wok
   const settle: number[] = [];
   let inFlight = 0;
   let wokenInFlight = 0;
+  let slowest: { waited: number; what: string } | null = null;
   const windowEnd = restart.nextKillAt ?? Number.POSITIVE_INFINITY;
   for (const task of tasks) {
     const settled = settledAt(task);
@@ -60,10 +63,19 @@ export function recoveryAfter(restart: Restart, tasks: Iterable<TaskRecord>, wok
       wokenInFlight++;
       continue;
     }
-    const times = [...task.transitions, ...task.steps.flatMap((step) => step.audit)]
-      .map((t) => Date.parse(t.recorded_at))
-      .filter((t) => t >= restart.killedAt && t < windowEnd);
-    if (times.length > 0) resume.push(Math.max(0, Math.min(...times) - restart.readyAt));
+    const after = [
+      ...task.transitions.map((t) => ({ t, what: `task ${t.from_state}→${t.to_state}` })),
+      ...task.steps.flatMap((step) => step.audit.map((t) => ({ t, what: `${step.name} ${t.from_state}→${t.to_state}` }))),
+    ]
+      .map(({ t, what }) => ({ at: Date.parse(t.recorded_at), what: `${what} (${t.event})` }))
+      .filter(({ at }) => at >= restart.killedAt && at < windowEnd)
+      .sort((a, b) => a.at - b.at);
+    const first = after[0];
+    if (first) {
+      const waited = Math.max(0, first.at - restart.readyAt);
+      if (waited > (slowest?.waited ?? -1)) slowest = { waited, what: `${task.namespace}/${task.name}: ${first.what}` };
+      resume.push(waited);
+    }
     if (settled !== null && settled < windowEnd) settle.push(Math.max(0, settled - restart.readyAt));
   }
   return {
@@ -73,5 +85,6 @@ export function recoveryAfter(restart: Restart, tasks: Iterable<TaskRecord>, wok
     resumeMs: spread(resume),
     settled: settle.length,
     settleMs: spread(settle),
+    slowestResume: slowest ? `${(slowest.waited / 1000).toFixed(1)} s: ${slowest.what}` : null,
   };
 }

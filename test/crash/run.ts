@@ -172,7 +172,8 @@ async function main(): Promise<number> {
 
   const summary: Summary = {
     seed: config.seed,
-    kills: kills.map(({ killedAt: _, ...kill }) => kill),
+    kills,
+    readyAt: restarts.map((restart) => restart.readyAt),
     restartMs: starts.slice(1).map((s) => s.startMs),
     retries,
     tasks: {

@@ -7,7 +7,9 @@ import type { KillReport } from "./rounds.ts";
 
 export interface Summary {
   seed: number;
-  kills: Omit<KillReport, "killedAt">[];
+  kills: KillReport[];
+  /** When each restarted runtime answered (epoch ms), to line the report up with the objects' transition times. */
+  readyAt: number[];
   restartMs: number[];
   retries: { restart: number; retried: number; found: number }[];
   tasks: { roots: number; children: number; steps: number; notSent: number };
@@ -61,7 +63,8 @@ export function printSummary(
       const last = i === summary.recovery.length - 1;
       return (
         `restart ${i + 1}${last ? " (last)" : ""}: ${r.inFlight} tasks in flight at the kill, ${r.woken} of them woken by a retry; of the others, first transition after the restart: ` +
-        `${r.resumed} (${spread(r.resumeMs)}); settled: ${r.settled} (${spread(r.settleMs)})${last ? "" : ", before the next kill"}`
+        `${r.resumed} (${spread(r.resumeMs)}); settled: ${r.settled} (${spread(r.settleMs)})${last ? "" : ", before the next kill"}` +
+        (last && r.slowestResume ? `\n  the longest wait ended with ${r.slowestResume}` : "")
       );
     }),
     `where the tasks stand: ${JSON.stringify(summary.verdicts)}`,
