@@ -1,8 +1,9 @@
 // The settle bound: how long after the last restart every task must have settled, derived from the engine's own timers.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
-const ROOT = join(dirname(new URL(import.meta.url).pathname), "..", "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * The engine's recovery timers, read from its source: the object's module imports `cloudflare:workers`,

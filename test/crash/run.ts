@@ -37,6 +37,7 @@ const config = {
 /** Tasks whose records are read at once after settling (each reads its steps' audits 8 at a time). */
 const READ_CONCURRENCY = 4;
 const READY_TIMEOUT_MS = 90_000;
+const START_ATTEMPTS = 3;
 
 const started = Date.now();
 function log(message: string): void {
@@ -85,7 +86,16 @@ async function main(): Promise<number> {
   const starts: Runtime[] = [];
   const start = async () => {
     const logPath = join(runDir, `wrangler-${starts.length}.log`);
-    const runtime = await startRuntime({ persistDir, logPath, readyTimeoutMs: READY_TIMEOUT_MS });
+    let runtime: Runtime | undefined;
+    // A free port can be taken between finding it and binding it: a start that fails is tried again.
+    for (let attempt = 1; !runtime; attempt++) {
+      try {
+        runtime = await startRuntime({ persistDir, logPath, readyTimeoutMs: READY_TIMEOUT_MS });
+      } catch (error) {
+        if (attempt === START_ATTEMPTS) throw error;
+        log(`start failed (${(error as Error).message}); trying again`);
+      }
+    }
     starts.push(runtime);
     log(`runtime ${starts.length - 1} answers on ${runtime.url} after ${(runtime.startMs / 1000).toFixed(1)} s`);
     return runtime;

@@ -1,11 +1,12 @@
 // Runs the engine under `wrangler dev --persist-to <dir>` in its own process group, and kills that whole group.
 import { spawn } from "node:child_process";
-import { openSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { descendants, freePort } from "../../bench/lib/servers.ts";
 
-const ROOT = join(dirname(new URL(import.meta.url).pathname), "..", "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const WRANGLER_BIN = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
 
 export interface Runtime {
@@ -68,6 +69,7 @@ export async function startRuntime(options: { persistDir: string; logPath: strin
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     },
   );
+  closeSync(out); // the child holds its own copy
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not spawn wrangler dev");
   live.add(pid);
@@ -78,7 +80,10 @@ export async function startRuntime(options: { persistDir: string; logPath: strin
   const url = `http://127.0.0.1:${port}`;
   const deadline = started + options.readyTimeoutMs;
   for (;;) {
-    if (exited) throw new Error(`wrangler dev exited before it was ready (${exited}); see ${options.logPath}`);
+    if (exited) {
+      await killRuntime(pid); // whatever it started may still be running in its group
+      throw new Error(`wrangler dev exited before it was ready (${exited}); see ${options.logPath}`);
+    }
     const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) })
       .then((r) => r.status)
       .catch(() => 0);
