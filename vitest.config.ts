@@ -28,7 +28,15 @@ export default defineConfig({
     onConsoleLog: summaryOnly ? (log) => log.includes('.summary"') : undefined,
     projects: [
       // Property-based tests are CPU-bound: on a loaded 2-core machine they outgrow vitest's 5 s default.
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node", testTimeout: 30_000 } },
+      {
+        // The crash test's own judgments (verdicts, checks, the settle bound) are pure: they run here too.
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts", "test/crash/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+        },
+      },
       {
         plugins: [
           cloudflareTest({
