@@ -85,7 +85,8 @@ export interface StepRuntime {
   nextRetryAt: number | null;
 }
 
-export type TimerKind = "retry" | "deadline" | "claim_timeout";
+/** `eager_claim_timeout`: an eager dispatch nobody claimed, queued for the first time when it fires. */
+export type TimerKind = "retry" | "deadline" | "claim_timeout" | "eager_claim_timeout";
 
 export interface TimerSpec {
   kind: TimerKind;
@@ -354,8 +355,10 @@ export class TaskRun {
           }),
         );
       case "claim_timeout":
+      case "eager_claim_timeout":
         if (step.state !== "enqueued" || step.dispatchId !== timer.dispatchId) return { refused: "stale_dispatch" };
-        // Lost or delayed message: send the same dispatch again; only one claim of it can win.
+        // Lost or delayed message: send the same dispatch again; only one claim of it can win. An
+        // eager dispatch goes through the queue for the first time, so it gets the first timeout.
         return this.operate(() => {
           this.changes.dispatches.push({
             stepUuid: step.uuid,
@@ -363,7 +366,9 @@ export class TaskRun {
             attempt: step.attempts + 1,
             eager: false,
           });
-          this.armTimer("claim_timeout", step, this.changes.at + CLAIM_RESEND_INTERVAL_MS);
+          const wait =
+            timer.kind === "eager_claim_timeout" ? firstClaimTimeoutMs(this.count("enqueued")) : CLAIM_RESEND_INTERVAL_MS;
+          this.armTimer("claim_timeout", step, this.changes.at + wait);
         });
     }
   }
@@ -694,7 +699,8 @@ export class TaskRun {
       if (eager) this.eagerBudget -= 1;
       this.moveStep(step, "enqueue", eager ? { dispatch_id: step.dispatchId, eager: true } : { dispatch_id: step.dispatchId });
       this.changes.dispatches.push({ stepUuid: uuid, dispatchId: step.dispatchId, attempt: step.attempts + 1, eager });
-      this.armTimer("claim_timeout", step, now + (eager ? EAGER_CLAIM_TIMEOUT_MS : firstClaimTimeoutMs(this.count("enqueued"))));
+      if (eager) this.armTimer("eager_claim_timeout", step, now + EAGER_CLAIM_TIMEOUT_MS);
+      else this.armTimer("claim_timeout", step, now + firstClaimTimeoutMs(this.count("enqueued")));
     }
     this.ready.clear();
   }

@@ -221,15 +221,19 @@ describe("TaskRun", () => {
       ["b", true],
       ["c", false],
     ]);
-    const claimTimeouts = changes.timersArmed.filter((t) => t.kind === "claim_timeout").map((t) => [t.stepUuid, t.dueAt]);
+    const claimTimeouts = changes.timersArmed.map((t) => [t.kind, t.stepUuid, t.dueAt]);
     expect(claimTimeouts).toEqual([
-      ["b", EAGER_CLAIM_TIMEOUT_MS],
-      ["c", firstClaimTimeoutMs(2)],
+      ["eager_claim_timeout", "b", EAGER_CLAIM_TIMEOUT_MS],
+      ["claim_timeout", "c", firstClaimTimeoutMs(2)],
     ]);
-    // An eager step nobody claimed is queued when its claim timeout fires.
-    const resend = run.fireTimer({ kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });
+    // An eager step nobody claimed is queued when its claim timeout fires, with a first claim timeout
+    // (its first trip through the queue), not the longer re-send interval.
+    const resend = run.fireTimer({ kind: "eager_claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: 10_000 });
     if ("refused" in resend) throw new Error("refused");
     expect(resend.dispatches).toEqual([{ stepUuid: "b", dispatchId: "d2", attempt: 1, eager: false }]);
+    expect(resend.timersArmed).toEqual([
+      { kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: resend.at + firstClaimTimeoutMs(2) },
+    ]);
   });
 
   it("records one operation as one instant, however often the clock would have moved", () => {
