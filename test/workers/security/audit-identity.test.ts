@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { app } from "../../../src/api/app";
 import type { StepView, TaskView, TransitionView } from "../../../src/task-object/views";
+import { signHs256 } from "../../support/jwt";
 import { createFromYaml, demoTask, HELD_TEMPLATE, hasStatus, stepNamed, submit, waitForTask } from "../helpers";
 
 // Hole 4 of issue 11: `complete_manually` by JWT `sub: operator-1` with `completed_by: "someone-else"`
@@ -14,25 +15,7 @@ const JWT_SECRET = "hs256-secret-for-audit-tests-0123456789";
 let authEnv: Env;
 let operatorToken: string;
 
-const encode = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-const encodeJson = (value: unknown) => encode(new TextEncoder().encode(JSON.stringify(value)));
-
-async function hs256(claims: Record<string, unknown>): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(JWT_SECRET),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const input = `${encodeJson({ alg: "HS256", typ: "JWT" })}.${encodeJson(claims)}`;
-  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input));
-  return `${input}.${encode(new Uint8Array(signature))}`;
-}
+const hs256 = (claims: Record<string, unknown>) => signHs256(JWT_SECRET, claims);
 
 beforeAll(async () => {
   authEnv = {

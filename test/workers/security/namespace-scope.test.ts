@@ -7,6 +7,7 @@ import { uuidv7 } from "../../../src/engine/ids";
 import { NAMESPACE_OUT_OF_SCOPE } from "../../../src/engine/namespace-scope";
 import type { TaskView } from "../../../src/task-object/views";
 import { parseTemplate } from "../../../src/templates/loader";
+import { signHs256 } from "../../support/jwt";
 import { api, getTask, hasStatus, heldMessage, stepNamed, taskStub, waitForStep, waitForTask } from "../helpers";
 
 // The suite's wrangler.toml configures no credentials; these tests hand the app an env with keys added.
@@ -21,25 +22,7 @@ const API_KEYS = [
 const JWT_SECRET = "hs256-secret-for-scope-tests-0123456789";
 const authEnv = { ...env, TASKER_API_KEYS: JSON.stringify(API_KEYS), TASKER_JWT_SECRET: JWT_SECRET } as Env;
 
-const base64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
-const encodeJson = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
-
-async function hs256(claims: Record<string, unknown>): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(JWT_SECRET),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const input = `${encodeJson({ alg: "HS256", typ: "JWT" })}.${encodeJson({ exp: Math.floor(Date.now() / 1000) + 300, ...claims })}`;
-  const signature = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(input));
-  return `${input}.${base64url(new Uint8Array(signature))}`;
-}
+const hs256 = (claims: Record<string, unknown>) => signHs256(JWT_SECRET, { exp: Math.floor(Date.now() / 1000) + 300, ...claims });
 
 type Caller = { key: string } | { bearer: string };
 
