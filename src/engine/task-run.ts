@@ -816,8 +816,10 @@ export class TaskRun {
     return step;
   }
 
-  /** Runs one operation with a fresh change set. On a throw the caller must discard this instance. */
-  /** Runs one operation; `now` is its only clock reading (the object may pass the one it writes with). */
+  /**
+   * Runs one operation with a fresh change set; `now` is its only clock reading (the object may pass
+   * the one it writes with). On a throw the caller must discard this instance.
+   */
   private operate(body: () => void, now: number = this.deps.now()): Changes {
     this.changes = new Changes(now);
     try {

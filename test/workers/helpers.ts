@@ -140,11 +140,15 @@ export async function timerCount(uuid: string): Promise<number> {
   });
 }
 
-/** Creates a task from a template written in the test, bypassing the bundled registry (as a child task with `parent`). */
+/**
+ * Creates a task from a template written in the test, bypassing the bundled registry (as a child
+ * task with `parent`; with `creator`, as that principal with that namespace scope).
+ */
 export async function createFromYaml(
   yaml: string,
   context: Record<string, unknown> = {},
   parent?: ParentLink,
+  creator: { created_by: string; namespace_scope: string[] | null } = { created_by: "test", namespace_scope: null },
 ): Promise<TaskView> {
   const parsed = parseTemplate(yaml);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
@@ -161,8 +165,7 @@ export async function createFromYaml(
     correlation_id: crypto.randomUUID(),
     parent_correlation_id: null,
     parent: parent ?? null,
-    created_by: "test",
-    namespace_scope: null,
+    ...creator,
   });
   return task;
 }

@@ -3,12 +3,10 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { app } from "../../../src/api/app";
-import { uuidv7 } from "../../../src/engine/ids";
 import { NAMESPACE_OUT_OF_SCOPE } from "../../../src/engine/namespace-scope";
 import type { TaskView } from "../../../src/task-object/views";
-import { parseTemplate } from "../../../src/templates/loader";
 import { signHs256 } from "../../support/jwt";
-import { api, getTask, hasStatus, heldMessage, stepNamed, taskStub, waitForStep, waitForTask } from "../helpers";
+import { api, createFromYaml, getTask, hasStatus, heldMessage, stepNamed, taskStub, waitForStep, waitForTask } from "../helpers";
 
 // The suite's wrangler.toml configures no credentials; these tests hand the app an env with keys added.
 const keyOf = (name: string) => `key-${name}-0123456789abcdef`;
@@ -217,30 +215,19 @@ describe("starting a child task", () => {
   });
 
   it("holds for a task created with a recorded scope, whoever created it", async () => {
-    const parsed = parseTemplate(`
+    const { task_uuid: taskUuid } = await createFromYaml(
+      `
 name: direct_escape
 namespace_name: fulfillment
 version: 1.0.0
 steps:
   - name: start_child
     handler: { callable: WorkflowHandler, initialization: { task_template: chain3, namespace: bench } }
-`);
-    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    const taskUuid = uuidv7();
-    await taskStub(taskUuid).create({
-      task_uuid: taskUuid,
-      template: parsed.template,
-      context: {},
-      initiator: "test",
-      source_system: "vitest",
-      reason: "test",
-      priority: 0,
-      tags: [],
-      correlation_id: crypto.randomUUID(),
-      parent_correlation_id: null,
-      created_by: "fulfillment-only",
-      namespace_scope: ["fulfillment"],
-    });
+`,
+      {},
+      undefined,
+      { created_by: "fulfillment-only", namespace_scope: ["fulfillment"] },
+    );
     await waitForTask(taskUuid, hasStatus("blocked_by_failures"));
     const step = await stepNamed(taskUuid, "start_child");
     expect(step.last_error).toMatchObject({ error_code: NAMESPACE_OUT_OF_SCOPE, retryable: false });
