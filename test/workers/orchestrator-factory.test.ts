@@ -35,7 +35,7 @@ const post = (path: string, body: unknown) =>
   request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 /** Logged lines of one level with this event, parsed. */
-function logged(spy: ReturnType<typeof vi.spyOn>, evt: string): Record<string, unknown>[] {
+function logged(spy: { mock: { calls: unknown[][] } }, evt: string): Record<string, unknown>[] {
   return spy.mock.calls
     .map(([line]) => String(line))
     .filter((line) => line.includes(`"evt":"${evt}"`))
