@@ -124,6 +124,21 @@ describe("createOrchestrator", () => {
     ]);
   });
 
+  it("takes its limits as the defaults of their Worker variables, which win when set", async () => {
+    const twoSteps = `${template("pair", "GreetingHandler")}  - name: second
+    handler: { callable: GreetingHandler }
+    dependencies: [only]
+`;
+    const orchestrator = createOrchestrator({ templates: [twoSteps], handlers: [GreetingHandler], limits: { maxTaskSteps: 1 } });
+    const body = { namespace: "manual", name: "pair", context: {}, initiator: "test", source_system: "vitest", reason: "test" };
+    const refused = await orchestrator.worker.fetch(post("/v1/tasks", body), env, createExecutionContext());
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: { code: "step_limit_exceeded" } });
+    const raised = { ...env, TASKER_MAX_TASK_STEPS: "5" };
+    const accepted = await orchestrator.worker.fetch(post("/v1/tasks", body), raised, createExecutionContext());
+    expect(accepted.status, await accepted.clone().text()).toBe(201);
+  });
+
   it("routes a namespace to the producer binding its queues option names", async () => {
     const orchestrator = createOrchestrator({
       templates: [template("greet", "GreetingHandler", "greetings")],
