@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/api/app";
-import { DEFAULT_REASON, DEFAULT_SOURCE_SYSTEM } from "../../src/api/schemas";
+import { DEFAULT_REASON, DEFAULT_SOURCE_SYSTEM } from "../../src/contract/requests";
 import type { TaskView } from "../../src/task-object/views";
 import { api, errorOf, hasStatus, SEED_ORDER, waitForTask } from "./helpers";
 
