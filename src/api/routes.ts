@@ -45,7 +45,7 @@ function checksResponses(c: Context): boolean {
   return env?.TASKER_CHECK_RESPONSES !== undefined && env.TASKER_CHECK_RESPONSES !== "" && env.TASKER_CHECK_RESPONSES !== "off";
 }
 
-function answerFor<R extends RouteContract>(c: Context, operationId: string, route: R): Answer<R> {
+export function answerFor<R extends RouteContract>(c: Context, operationId: string, route: R): Answer<R> {
   const [firstStatus] = Object.keys(route.responses).map(Number);
   return (body, status) => {
     const code = (status ?? firstStatus) as ContentfulStatusCode;
