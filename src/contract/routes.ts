@@ -1,7 +1,7 @@
 // The one table of the API's routes: method, path, operation id, permission, request and response schemas.
 import type { z } from "zod";
-import type { Permission } from "../api/permissions";
 import { TemplateSchema } from "../templates/schema";
+import type { Permission } from "./permissions";
 import {
   CancelRequestSchema,
   StepActionSchema,
