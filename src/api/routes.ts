@@ -13,8 +13,8 @@ export type AppEnv = { Bindings: Env };
 type SuccessStatus<R extends RouteContract> = keyof R["responses"] & number;
 
 /**
- * Answers a route with one of its declared statuses and a body of that status's schema type (the
- * route's first status when left out).
+ * Answers a route with one of its declared statuses and a body of that status's schema type; the
+ * status may be left out on a route with one success status.
  */
 export type Answer<R extends RouteContract> = <S extends SuccessStatus<R>>(
   body: z.output<R["responses"][S]>,
@@ -45,6 +45,7 @@ function checksResponses(c: Context): boolean {
   return env?.TASKER_CHECK_RESPONSES !== undefined && env.TASKER_CHECK_RESPONSES !== "" && env.TASKER_CHECK_RESPONSES !== "off";
 }
 
+/** The `answer` a route's handler gets: sends the body as JSON, first checking it against its schema where checks are on. */
 export function answerFor<R extends RouteContract>(c: Context, operationId: string, route: R): Answer<R> {
   const [firstStatus] = Object.keys(route.responses).map(Number);
   return (body, status) => {
