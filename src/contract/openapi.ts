@@ -63,7 +63,7 @@ function responsesOf(operationId: string, route: RouteContract): Record<string, 
     };
   }
   for (const status of answeredErrors(route)) {
-    responses[status] = { description: "error", content: { "application/json": { schema: { $ref: REF("Error") } } } };
+    responses[status] = { description: "an error", content: { "application/json": { schema: { $ref: REF("Error") } } } };
   }
   return responses;
 }

@@ -69,7 +69,7 @@ export const TaskViewSchema = z
     /** The principal (API key name or JWT `sub`) whose request created this task or, for a child, its root; null on tasks older than the record. */
     created_by: z.string().nullable(),
   })
-  .register(responseSchemas, { id: "TaskView" });
+  .register(responseSchemas, { id: "TaskView", description: "a task with its step counts" });
 
 /** A step's last failure. */
 export const StepErrorSchema = z
@@ -112,7 +112,7 @@ export const StepViewSchema = z
     /** The child task a workflow step started (its latest attempt); null for other steps. */
     child_task_uuid: z.string().nullable(),
   })
-  .register(responseSchemas, { id: "StepView" });
+  .register(responseSchemas, { id: "StepView", description: "one workflow step" });
 
 /** One recorded state change of a task or a step. */
 export const TransitionViewSchema = z
@@ -163,11 +163,11 @@ export const TaskSummarySchema = z
 
 export const TaskListSchema = z
   .strictObject({ tasks: z.array(TaskSummarySchema), pagination: PaginationSchema })
-  .register(responseSchemas, { id: "TaskList" });
+  .register(responseSchemas, { id: "TaskList", description: "a page of tasks from the index, newest first" });
 
 export const TransitionsSchema = z
   .strictObject({ task_uuid: z.string(), transitions: z.array(TransitionViewSchema) })
-  .register(responseSchemas, { id: "TaskTransitions" });
+  .register(responseSchemas, { id: "TaskTransitions", description: "the task's transitions, oldest first" });
 
 export const StepsPageSchema = z
   .strictObject({
@@ -176,11 +176,11 @@ export const StepsPageSchema = z
     steps: z.array(StepViewSchema),
     pagination: PaginationSchema,
   })
-  .register(responseSchemas, { id: "StepsPage" });
+  .register(responseSchemas, { id: "StepsPage", description: "a page of the task's steps" });
 
 export const StepAuditSchema = z
   .strictObject({ task_uuid: z.string(), step_uuid: z.string(), transitions: z.array(TransitionViewSchema) })
-  .register(responseSchemas, { id: "StepAudit" });
+  .register(responseSchemas, { id: "StepAudit", description: "the step's transitions, oldest first" });
 
 /** Where a template comes from: shipped with the Worker, or registered through the API. */
 export const TemplateOriginSchema = z.enum(["bundled", "registered"]);
@@ -202,7 +202,7 @@ export const TemplateListSchema = z
     templates: z.array(TemplateSummarySchema),
     total_count: count(),
   })
-  .register(responseSchemas, { id: "TemplateList" });
+  .register(responseSchemas, { id: "TemplateList", description: "the templates, by namespace" });
 
 export const TemplateStepSchema = z
   .strictObject({
@@ -241,7 +241,7 @@ export const TemplateDetailSchema = z
     registered_at: isoTime().optional(),
     steps: z.array(TemplateStepSchema),
   })
-  .register(responseSchemas, { id: "TemplateDetail" });
+  .register(responseSchemas, { id: "TemplateDetail", description: "a template with its steps" });
 
 /** One problem of a template, at its key path (e.g. `steps[1].dependencies[0]`; empty for the whole template). */
 export const TemplateProblemSchema = z
@@ -263,29 +263,29 @@ export const TemplateValidationSchema = z
       })
       .optional(),
   })
-  .register(responseSchemas, { id: "TemplateValidation" });
+  .register(responseSchemas, { id: "TemplateValidation", description: "whether the template is valid, and every problem" });
 
 export const HealthSchema = z
   .strictObject({ status: z.literal("healthy"), service: z.string(), time: isoTime() })
-  .register(responseSchemas, { id: "Health" });
+  .register(responseSchemas, { id: "Health", description: "healthy" });
 
 export const LivenessSchema = z
   .strictObject({ status: z.literal("alive"), time: isoTime() })
-  .register(responseSchemas, { id: "Liveness" });
+  .register(responseSchemas, { id: "Liveness", description: "alive" });
 
 /** Each check is `ok…` or what is wrong with it. */
 export const ReadinessSchema = z
   .strictObject({ status: z.literal("ready"), checks: z.record(z.string(), z.string()), time: isoTime() })
-  .register(responseSchemas, { id: "Readiness" });
+  .register(responseSchemas, { id: "Readiness", description: "ready, with the checks made" });
 
 /** The one error envelope of every failure: `{ "error": { "code", "message", "details"? } }`. */
 export const ErrorEnvelopeSchema = z
   .strictObject({
     error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
   })
-  .register(responseSchemas, { id: "Error" });
+  .register(responseSchemas, { id: "Error", description: "the error envelope" });
 
 /** `/openapi.json` itself: an OpenAPI 3.1 document. */
 export const OpenApiDocumentSchema = z
   .looseObject({ openapi: z.literal("3.1.0"), info: record(), paths: record() })
-  .register(responseSchemas, { id: "OpenApiDocument" });
+  .register(responseSchemas, { id: "OpenApiDocument", description: "OpenAPI 3.1" });
