@@ -1,8 +1,8 @@
 // The HTTP API: routes, body limit, 404/405 handling, and the error envelope for every failure.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { MAX_REQUEST_BYTES } from "../engine/limits";
 import { log } from "../log";
+import { MAX_REQUEST_BYTES } from "../shared/limits";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthRoutes } from "./health";

@@ -1,6 +1,6 @@
 // The query strings of the step list and the template list (the task list's is in task-query.ts).
 import { z } from "zod";
-import { MAX_NAMESPACE_LENGTH } from "../engine/limits";
+import { MAX_NAMESPACE_LENGTH } from "../shared/limits";
 import { pageParameters } from "./pagination";
 import { queryText } from "./query-string";
 

@@ -1,6 +1,6 @@
 // Request schemas of the REST API (zod), bounded by the published limits.
 import { z } from "zod";
-import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../engine/limits";
+import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../shared/limits";
 import { printableText } from "./printable-text";
 
 const text = printableText;

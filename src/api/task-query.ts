@@ -2,8 +2,8 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import type { TaskIndexFilters } from "../catalog/task-index";
-import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../engine/limits";
 import { TASK_STATES } from "../engine/states";
+import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
 import { type PageRequest, pageParameters, pageRequest } from "./pagination";
 import { parseQuery, type QueryProblem, queryText, readQuery } from "./query-string";
 

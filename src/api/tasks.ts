@@ -2,15 +2,15 @@
 import { type Context, Hono } from "hono";
 import { queryTaskIndex } from "../catalog/task-index";
 import { isUuid } from "../engine/ids";
-import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
 import type { Actor, StepAction } from "../engine/task-run";
-import { defaultConsumer } from "../handlers";
+import { MAX_CONTEXT_BYTES } from "../shared/limits";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
 import { actorOf, canSeeNamespace, namespaceScope, principalOf, requirePermission, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
+import { eagerRunner } from "./eager-runner";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
 import { StepListQuerySchema } from "./list-queries";
@@ -68,7 +68,9 @@ taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => 
   const taskUuid = await taskUuidFor(template, request);
   // Steps bound for the queue this Worker consumes itself can start right here, without the queue hop.
   const waitUntil = waitUntilOf(c);
-  const eagerStart = waitUntil !== undefined && resolveQueueBinding(template.namespace_name, c.env) === DEFAULT_QUEUE_BINDING;
+  const runner = eagerRunner();
+  const eagerStart =
+    waitUntil !== undefined && runner !== null && resolveQueueBinding(template.namespace_name, c.env) === DEFAULT_QUEUE_BINDING;
   const { created, task, eager } = await taskObject(c.env, taskUuid).create(
     {
       task_uuid: taskUuid,
@@ -87,7 +89,7 @@ taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => 
     },
     eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
   );
-  if (eager && waitUntil) waitUntil(defaultConsumer.runEager(c.env, eager));
+  if (eager && waitUntil && runner) waitUntil(runner.runEager(c.env, eager));
   if (!created) {
     throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
       task_uuid: task.task_uuid,

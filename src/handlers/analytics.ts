@@ -1,6 +1,6 @@
 // Handlers of analytics/sales_report: extract orders, compute revenue and customer stats, build the report.
 
-import { isRecord } from "../engine/values";
+import { isRecord } from "../shared/values";
 import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
 import { requireDependency, roundCents } from "./support";
 

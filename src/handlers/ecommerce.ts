@@ -1,6 +1,6 @@
 // Handlers of ecommerce/order_fulfillment: validate the order, then reserve stock and charge payment.
 
-import { isRecord } from "../engine/values";
+import { isRecord } from "../shared/values";
 import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
 import { nonBlankInput, requireDependency, roundCents } from "./support";
 

@@ -1,6 +1,6 @@
 // Helpers shared by the example handlers: money rounding and reading required dependency results.
 
-import { isRecord } from "../engine/values";
+import { isRecord } from "../shared/values";
 import { PermanentError, type StepContext } from "../worker";
 
 /** Rounds an amount to cents, so sums of prices do not carry floating-point dust into results. */

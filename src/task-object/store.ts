@@ -1,11 +1,11 @@
 // The task object's SQL: creating a task's rows, loading the engine's view, and writing its changes.
 
 import { type BatchWorkerInputs, initialStepNames } from "../engine/dynamic-steps";
-import { SQL_PARAMS_PER_STATEMENT } from "../engine/limits";
 import type { NamespaceScope } from "../engine/namespace-scope";
 import { isTerminalTaskState, type StepState, type TaskState } from "../engine/states";
 import { runsAsFor } from "../engine/sub-workflow";
 import type { Changes, Dispatch, StepRuntime, TimerSpec } from "../engine/task-run";
+import { SQL_PARAMS_PER_STATEMENT } from "../shared/limits";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
 
 /** Where a child task came from: its parent task, the step waiting for it, and the chain of templates above it. */

@@ -1,7 +1,6 @@
 // The Durable Object that owns one task: the single writer of its state, timers and outbox.
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../engine/limits";
 import {
   type ClaimedStep,
   type FailedDependency,
@@ -16,6 +15,7 @@ import { isTerminalTaskState, type StepState } from "../engine/states";
 import { type Actor, type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
+import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../shared/limits";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
 import { taskObject } from "./client";

@@ -1,6 +1,6 @@
 // Templates over the API: registration (YAML and JSON), immutability, validation, and running a registered template.
 import { describe, expect, it } from "vitest";
-import { MAX_TEMPLATE_SOURCE_BYTES } from "../../src/engine/limits";
+import { MAX_TEMPLATE_SOURCE_BYTES } from "../../src/shared/limits";
 import { bundledTemplateSources } from "../../src/templates/bundled";
 import { api, errorOf, hasStatus, stepNamed, submit, waitForTask } from "./helpers";
 

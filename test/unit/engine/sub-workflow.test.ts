@@ -1,14 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  childContext,
-  MAX_WORKFLOW_DEPTH,
-  nestingProblem,
-  parseWorkflowConfig,
-  runsAsFor,
-  templateKey,
-  WORKFLOW_HANDLER,
-} from "../../../src/engine/sub-workflow";
+import { childContext, MAX_WORKFLOW_DEPTH, nestingProblem, runsAsFor } from "../../../src/engine/sub-workflow";
+import { templateKey, WORKFLOW_HANDLER } from "../../../src/shared/names";
 import type { StepDefinition } from "../../../src/templates/types";
+import { parseWorkflowConfig } from "../../../src/templates/workflow-config";
 
 const MAPPING_MESSAGE = (value: string) => `must be "context", "context.<path>" or "steps.<step_name>[.<path>]", not ${value}`;
 

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { WORKFLOW_HANDLER } from "../../../src/engine/sub-workflow";
 import { defaultRegistry } from "../../../src/handlers";
+import { WORKFLOW_HANDLER } from "../../../src/shared/names";
 import { DEFAULT_QUEUE_BINDING, queueBindingName } from "../../../src/task-object/routing";
 
 const TEMPLATES = join(import.meta.dirname, "../../../templates");

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../../src/api/app";
 import { MAX_BATCH_WORKERS } from "../../../src/engine/dynamic-steps";
-import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "../../../src/engine/limits";
+import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "../../../src/shared/limits";
 import { planChildTask } from "../../../src/task-object/child-tasks";
 import type { StepRow, TaskRow } from "../../../src/task-object/store";
 import { BatchOutcome } from "../../../src/worker/outcomes";
