@@ -9,7 +9,7 @@ import { templateKey } from "../shared/names";
 import { validateContext } from "../templates/input-schema";
 import type { StepDefinition } from "../templates/types";
 import { parseWorkflowConfig } from "../templates/workflow-config";
-import type { NewTask, StepRow, TaskRow } from "./store";
+import type { NewTask, StepRow, TaskRow } from "./rows";
 
 export type ChildTaskInput = Omit<NewTask, "queue_binding">;
 export type ChildPlan = { ok: true; input: ChildTaskInput } | { ok: false; code: string; message: string };

@@ -3,7 +3,6 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import {
   type ClaimedStep,
-  type FailedDependency,
   MAX_EAGER_LIMIT,
   type ReportOptions,
   type ReportReceipt,
@@ -11,30 +10,42 @@ import {
   type StepOutcome,
   StepOutcomeSchema,
 } from "../engine/protocol";
-import { isTerminalTaskState, type StepState } from "../engine/states";
+import { isTerminalTaskState } from "../engine/states";
 import { type Actor, type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
-import { MAX_QUEUE_BATCH, MAX_RESULT_BYTES } from "../shared/limits";
-import type { StepDefinition, TaskTemplate } from "../templates/types";
-import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
-import { taskObject } from "./client";
+import { MAX_RESULT_BYTES } from "../shared/limits";
+import type { TaskTemplate } from "../templates/types";
+import { type ChildTaskInput, childOutcome } from "./child-tasks";
+import { assembleClaim } from "./claims";
+import {
+  type AuditLookup,
+  auditLookup,
+  type StepLookup,
+  type StepPage,
+  stepLookup,
+  stepPage,
+  taskTransitionsOf,
+  taskViewOf,
+} from "./lookups";
 import { isInitialised, migrate } from "./migrations";
+import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
+import { OUTBOX_FLUSH_TIMER, OutboxStore } from "./outbox-store";
+import { ReadQueries } from "./read-queries";
 import { resolveQueueBinding } from "./routing";
-import { type Effect, type EffectRow, type NewTask, OUTBOX_FLUSH_TIMER, TaskStore } from "./store";
+import type { NewTask } from "./rows";
+import { TaskStore } from "./store";
 import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
 import { logTransitions } from "./transition-log";
-import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
+import type { StepView, TaskView, TransitionView } from "./views";
 
-/** If the sends after a write never happen (crash, failed send), the alarm re-sends this much later. */
-export const OUTBOX_FLUSH_DELAY_MS = 5_000;
+export type { AuditLookup, StepLookup, StepPage } from "./lookups";
+export type { AwaitPoint } from "./outbox";
+
 /** Timers handled per alarm run; the rest re-arm the alarm immediately. */
 const TIMERS_PER_ALARM = 500;
-/** Effects (child task starts, cancels, parent notices) performed per read of the effects table. */
-const EFFECTS_PER_READ = 50;
 
 export type NewTaskInput = ChildTaskInput;
-export type StepPage = { total: number; steps: StepView[] };
 export type CancelResult =
   | { ok: true; task: TaskView }
   | { ok: false; code: "task_not_found" }
@@ -47,10 +58,6 @@ export type TaskActionResult =
   | { ok: true; task: TaskView }
   | { ok: false; code: "task_not_found" }
   | { ok: false; code: "action_not_allowed"; status: string };
-/** Where an operation awaits I/O after committing: the points a process may die at (see `faultHook`). */
-export type AwaitPoint = "after_commit" | "before_send" | "after_send" | "before_effect" | "before_index_write";
-export type StepLookup = { task: false } | { task: true; step: StepView | null };
-export type AuditLookup = { task: false } | { task: true; transitions: TransitionView[] | null };
 
 const IdSchema = z.string().min(1).max(100);
 
@@ -60,12 +67,11 @@ function byteLength(value: unknown): number {
 
 export class TaskObject extends DurableObject<Env> {
   private readonly store: TaskStore;
+  private readonly reads: ReadQueries;
+  private readonly outboxStore: OutboxStore;
+  private readonly outbox: Outbox;
   private run: TaskRun | undefined;
   private alarmAt: number | null = null;
-  private flushing: Promise<void> | null = null;
-  private flushAgain = false;
-  /** Whether the outbox may hold unsent rows; starts true so leftovers of a crash are sent. */
-  private outboxDirty = true;
   private hasSchema = false;
   private readonly indexWriter: TaskIndexWriter;
   /**
@@ -77,9 +83,22 @@ export class TaskObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new TaskStore(ctx.storage.sql);
+    this.reads = new ReadQueries(ctx.storage.sql);
+    this.outboxStore = new OutboxStore(ctx.storage.sql);
+    this.outbox = new Outbox({
+      env,
+      outboxStore: this.outboxStore,
+      reads: this.reads,
+      armAlarm: () => this.armAlarm(),
+      reachedAwaitPoint: (point) => this.faultHook?.(point),
+      failStep: (stepUuid, dispatchId, outcome, alsoInTransaction) => {
+        this.mutate((run) => run.report(stepUuid, dispatchId, outcome), alsoInTransaction);
+      },
+      taskUuid: () => this.run?.taskUuid,
+    });
     this.indexWriter = new TaskIndexWriter(
       ctx.storage.sql,
-      () => (this.initialised() ? this.store.task() : null),
+      () => (this.initialised() ? this.reads.task() : null),
       () => env.TASKER_DB,
       () => this.armAlarm(),
       () => this.faultHook?.("before_index_write"),
@@ -102,7 +121,7 @@ export class TaskObject extends DurableObject<Env> {
   private reconcile(): void {
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      if (this.store.hasPendingOutboxWork()) this.store.ensureOutboxFlushTimer(now);
+      if (this.outboxStore.hasPendingOutboxWork()) this.outboxStore.ensureOutboxFlushTimer(now);
       this.indexWriter.reconcile(now);
     });
     this.armAlarm();
@@ -170,7 +189,7 @@ export class TaskObject extends DurableObject<Env> {
     });
     if ("refused" in outcome) return null;
     this.faultHook?.("after_commit");
-    return this.claimedStep(stepUuid, dispatchId);
+    return assembleClaim(this.reads, this.loadRun(), stepUuid, dispatchId);
   }
 
   /** Records the outcome of a claimed attempt. A report for a dispatch that is no longer current changes nothing. */
@@ -294,7 +313,7 @@ export class TaskObject extends DurableObject<Env> {
         // The object's own safety nets (outbox, index) stay armed until their work succeeds and
         // clears them: a death during this flush must still find them.
         this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
-        if (timer.kind === OUTBOX_FLUSH_TIMER) this.outboxDirty = true;
+        if (timer.kind === OUTBOX_FLUSH_TIMER) this.outbox.markDirty();
         continue;
       }
       const spec = {
@@ -310,7 +329,7 @@ export class TaskObject extends DurableObject<Env> {
       if (!("refused" in changes)) fired += 1;
     }
     this.armAlarm();
-    log("info", "alarm.fired", { task_uuid: this.store.task()?.task_uuid, due_timers: timers.length, fired });
+    log("info", "alarm.fired", { task_uuid: this.reads.task()?.task_uuid, due_timers: timers.length, fired });
     this.indexWriter.wake();
     await this.afterWrite();
   }
@@ -321,34 +340,20 @@ export class TaskObject extends DurableObject<Env> {
 
   /** One page of the task's steps in creation order, with the total; null when there is no task. */
   listSteps(offset = 0, limit = 1_000): StepPage | null {
-    const task = this.initialised() ? this.store.task() : null;
-    if (!task) return null;
-    const rows = this.store.steps(offset, limit);
-    const parents = this.store.parentsOf(rows.map((row) => row.step_uuid));
-    return {
-      total: this.store.stepTotal(),
-      steps: rows.map((row) => stepView(task.task_uuid, row, parents.get(row.step_uuid) ?? [])),
-    };
+    return this.initialised() ? stepPage(this.reads, offset, limit) : null;
   }
 
   /** One step, read on its own: the step and its parents, not the whole task. */
   getStep(stepUuid: string): StepLookup {
-    const task = this.initialised() ? this.store.task() : null;
-    if (!task) return { task: false };
-    const row = this.store.step(stepUuid);
-    if (!row) return { task: true, step: null };
-    return { task: true, step: stepView(task.task_uuid, row, this.store.parentsOf([stepUuid]).get(stepUuid) ?? []) };
+    return this.initialised() ? stepLookup(this.reads, stepUuid) : { task: false };
   }
 
   stepAudit(stepUuid: string): AuditLookup {
-    if (!this.initialised() || !this.store.task()) return { task: false };
-    if (!this.store.step(stepUuid)) return { task: true, transitions: null };
-    return { task: true, transitions: this.store.stepTransitions(stepUuid).map(transitionView) };
+    return this.initialised() ? auditLookup(this.reads, stepUuid) : { task: false };
   }
 
   taskTransitions(): TransitionView[] | null {
-    if (!this.initialised() || !this.store.task()) return null;
-    return this.store.taskTransitions().map(transitionView);
+    return this.initialised() ? taskTransitionsOf(this.reads) : null;
   }
 
   private initialised(): boolean {
@@ -358,7 +363,7 @@ export class TaskObject extends DurableObject<Env> {
 
   private loadRun(): TaskRun {
     if (this.run) return this.run;
-    const task = this.store.task();
+    const task = this.reads.task();
     if (!task) throw new Error("task object has no task");
     let template: TaskTemplate | undefined;
     this.run = new TaskRun(task.task_uuid, task.state, this.store.loadRuntime(), {
@@ -367,7 +372,7 @@ export class TaskObject extends DurableObject<Env> {
       random: Math.random,
       maxSteps: maxTaskSteps(this.env),
       template: () => {
-        template ??= this.store.template();
+        template ??= this.reads.template();
         return template;
       },
     });
@@ -404,49 +409,16 @@ export class TaskObject extends DurableObject<Env> {
   private applyAndLog(run: TaskRun, changes: Changes, now: number): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
     if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
-    const effects = this.effectsOf(run, changes);
-    if (effects.length > 0) this.store.insertEffects(effects, now);
+    const effects = effectsOf(run, changes, this.store, this.reads);
+    if (effects.length > 0) this.outboxStore.insertEffects(effects, now);
     if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
-      this.store.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
-      this.outboxDirty = true;
-      if (this.flushing) this.flushAgain = true;
+      this.outboxStore.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
+      this.outbox.wrote();
     }
     for (const created of changes.createdSteps.length > 0 ? [changes.createdSteps] : []) {
       log("info", "steps.created", { task_uuid: run.taskUuid, by: created[0]?.createdBy, steps: created.length });
     }
     logTransitions(run, changes);
-  }
-
-  /** Work for other objects that this change calls for, written in its transaction. */
-  private effectsOf(run: TaskRun, changes: Changes): Effect[] {
-    const effects: Effect[] = [];
-    for (const start of changes.childStarts) {
-      this.store.setChildTask(start.stepUuid, start.dispatchId);
-      effects.push({
-        kind: "start_child",
-        step_uuid: start.stepUuid,
-        dispatch_id: start.dispatchId,
-        child_task_uuid: start.dispatchId,
-      });
-    }
-    for (const cancel of changes.childCancels) {
-      effects.push({ kind: "cancel_child", child_task_uuid: cancel.dispatchId, reason: `parent task ${run.taskUuid} ended` });
-    }
-    if (changes.taskTransitions.length > 0 && isTerminalTaskState(run.state)) {
-      const task = this.store.task();
-      if (task?.parent_task_uuid && task.parent_step_uuid && task.parent_dispatch_id) {
-        effects.push({
-          kind: "notify_parent",
-          parent_task_uuid: task.parent_task_uuid,
-          parent_step_uuid: task.parent_step_uuid,
-          parent_dispatch_id: task.parent_dispatch_id,
-          child_task_uuid: task.task_uuid,
-          status: run.state,
-          results: run.state === "complete" || run.state === "resolved_manually" ? this.store.completedResults() : {},
-        });
-      }
-    }
-    return effects;
   }
 
   /**
@@ -456,7 +428,7 @@ export class TaskObject extends DurableObject<Env> {
    */
   private async afterWrite(): Promise<void> {
     this.faultHook?.("after_commit");
-    await this.flushOutbox();
+    await this.outbox.flush();
     this.ctx.waitUntil(
       this.indexWriter
         .flush()
@@ -464,140 +436,6 @@ export class TaskObject extends DurableObject<Env> {
           log("error", "task_index.flush_failed", { task_uuid: this.run?.taskUuid, error: String(error) }),
         ),
     );
-  }
-
-  private flushOutbox(): Promise<void> {
-    if (!this.outboxDirty) return Promise.resolve();
-    if (this.flushing) {
-      // The running flush sends these rows too. Not awaiting it matters: that flush may be waiting on
-      // another object (a child task being cancelled) whose call back into this object is this very call.
-      this.flushAgain = true;
-      return Promise.resolve();
-    }
-    this.flushing = (async () => {
-      do {
-        this.flushAgain = false;
-        const sent = await this.sendPendingMessages();
-        const performed = await this.performPendingEffects();
-        this.outboxDirty = !(sent && performed);
-        // The safety net goes only once both are empty: a death between the two must still find it.
-        if (!this.outboxDirty && !this.flushAgain && !this.store.hasPendingOutboxWork()) {
-          this.store.clearOutboxFlushTimer();
-          this.armAlarm();
-        }
-      } while (this.flushAgain);
-    })().finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
-  }
-
-  /** Sends the outbox in batches; true once it is empty, false if a send failed (the flush timer retries). */
-  private async sendPendingMessages(): Promise<boolean> {
-    const task = this.store.task();
-    if (!task) return true;
-    const queue = (this.env as unknown as Record<string, Queue<StepMessage> | undefined>)[task.queue_binding];
-    for (;;) {
-      const rows = this.store.pendingOutbox(MAX_QUEUE_BATCH);
-      if (rows.length === 0) return true;
-      this.faultHook?.("before_send");
-      try {
-        if (!queue) throw new Error(`queue binding ${task.queue_binding} is not configured`);
-        await queue.sendBatch(
-          rows.map((row) => ({
-            body: { task_uuid: task.task_uuid, step_uuid: row.step_uuid, attempt: row.attempt, dispatch_id: row.dispatch_id },
-            contentType: "json" as const,
-          })),
-        );
-      } catch (error) {
-        // The rows stay in the outbox and the flush timer sends them again.
-        log("error", "outbox.send_failed", { task_uuid: task.task_uuid, messages: rows.length, error: String(error) });
-        this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
-        this.armAlarm();
-        return false;
-      }
-      this.faultHook?.("after_send");
-      this.store.removeOutbox(rows);
-      log("info", "step.dispatched", { task_uuid: task.task_uuid, messages: rows.length, queue: task.queue_binding });
-    }
-  }
-
-  /** Performs the effects table in order; true once it is empty, false if one failed (the flush timer retries). */
-  private async performPendingEffects(): Promise<boolean> {
-    for (;;) {
-      const rows = this.store.pendingEffects(EFFECTS_PER_READ);
-      if (rows.length === 0) return true;
-      for (const row of rows) {
-        this.faultHook?.("before_effect");
-        try {
-          await this.perform(row);
-        } catch (error) {
-          log("error", "effect.failed", { task_uuid: this.run?.taskUuid, kind: row.effect.kind, error: String(error) });
-          this.store.ensureOutboxFlushTimer(Date.now() + OUTBOX_FLUSH_DELAY_MS);
-          this.armAlarm();
-          return false;
-        }
-      }
-    }
-  }
-
-  /** One effect; each is idempotent, so a crash between doing it and deleting it only repeats it. */
-  private async perform({ id, effect }: EffectRow): Promise<void> {
-    switch (effect.kind) {
-      case "start_child":
-        await this.startChild(id, effect);
-        return;
-      case "cancel_child":
-        await taskObject(this.env, effect.child_task_uuid).cancel(effect.reason);
-        break;
-      case "index_task":
-        // Written by the TaskIndexWriter off the hot path; pendingEffects() never hands these out.
-        return;
-      case "notify_parent":
-        await taskObject(this.env, effect.parent_task_uuid).childFinished(
-          effect.parent_step_uuid,
-          effect.parent_dispatch_id,
-          effect.child_task_uuid,
-          effect.status,
-          effect.results,
-        );
-        break;
-    }
-    this.store.deleteEffect(id);
-  }
-
-  /** Creates the child task (its uuid is the dispatch id, so a repeat finds it); a child that cannot start fails the step. */
-  private async startChild(id: number, effect: Extract<Effect, { kind: "start_child" }>): Promise<void> {
-    const task = this.store.task();
-    const step = this.store.step(effect.step_uuid);
-    if (!task || !step || step.state !== "in_progress" || step.dispatch_id !== effect.dispatch_id) {
-      this.store.deleteEffect(id);
-      return;
-    }
-    const plan = await planChildTask(this.env, task, step, effect.dispatch_id, this.store.ancestorResults(step.step_uuid));
-    if (!plan.ok) {
-      log("error", "child_task.refused", {
-        task_uuid: task.task_uuid,
-        step: step.name,
-        error_code: plan.code,
-        message: plan.message,
-      });
-      const failure: StepOutcome = { success: false, error: { message: plan.message, error_code: plan.code, retryable: false } };
-      this.mutate(
-        (run) => run.report(step.step_uuid, effect.dispatch_id, failure),
-        () => this.store.deleteEffect(id),
-      );
-      return;
-    }
-    const { created } = await taskObject(this.env, effect.child_task_uuid).create(plan.input);
-    log("info", "child_task.started", {
-      task_uuid: task.task_uuid,
-      step: step.name,
-      child_task_uuid: effect.child_task_uuid,
-      template: `${plan.input.template.namespace_name}/${plan.input.template.name}@${plan.input.template.version}`,
-      created,
-    });
-    this.store.deleteEffect(id);
   }
 
   /**
@@ -614,53 +452,8 @@ export class TaskObject extends DurableObject<Env> {
     write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }
 
-  private claimedStep(stepUuid: string, dispatchId: string): ClaimedStep | null {
-    const task = this.store.task();
-    const row = this.store.step(stepUuid);
-    if (!task || !row || row.dispatch_id !== dispatchId) return null;
-    const definition = JSON.parse(row.definition) as StepDefinition;
-    return {
-      task: {
-        task_uuid: task.task_uuid,
-        namespace: task.namespace,
-        name: task.name,
-        version: task.version,
-        correlation_id: task.correlation_id,
-        context: JSON.parse(task.context),
-      },
-      step: {
-        step_uuid: row.step_uuid,
-        name: row.name,
-        type: row.type,
-        callable: definition.handler.callable,
-        initialization: definition.handler.initialization,
-        attempt: row.attempts,
-        max_attempts: definition.retry.max_attempts,
-        timeout_ms: definition.timeout_seconds * 1000,
-        ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
-      },
-      dependency_results: this.store.ancestorResults(stepUuid),
-      ...this.failedDependencies(stepUuid),
-    };
-  }
-
-  /** Tolerated failures among a step's parents (continue_on_failure batches), so a convergence step can report them. */
-  private failedDependencies(stepUuid: string): { failed_dependencies?: Record<string, FailedDependency> } {
-    // The run in memory says whether any parent failed; only then is the query worth a claim's time.
-    const run = this.loadRun();
-    const parents = run.steps.get(stepUuid)?.parents ?? [];
-    if (!parents.some((uuid) => run.steps.get(uuid)?.state === "error")) return {};
-    const failed = this.store.failedParents(stepUuid);
-    return Object.keys(failed).length === 0 ? {} : { failed_dependencies: failed };
-  }
-
   private taskViewOrNull(): TaskView | null {
-    if (!this.initialised()) return null;
-    const task = this.store.task();
-    if (!task) return null;
-    // A loaded run keeps its counts current; counting rows would scan every step on each status read.
-    const counts = this.run ? new Map(Object.entries(this.run.stepCounts()) as [StepState, number][]) : this.store.stepCounts();
-    return taskView(task, counts, this.store.childTasks());
+    return this.initialised() ? taskViewOf(this.reads, this.run) : null;
   }
 
   private taskViewOrThrow(): TaskView {

@@ -2,7 +2,7 @@
 import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
 import type { Actor } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
-import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./store";
+import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./rows";
 
 export interface TaskView {
   task_uuid: string;

@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
 import { type TaskObjectClient, taskObject } from "../../src/task-object/client";
-import type { ParentLink } from "../../src/task-object/store";
+import type { ParentLink } from "../../src/task-object/rows";
 import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
 import { parseTemplate } from "../../src/templates/loader";
 

@@ -4,7 +4,7 @@ import { app } from "../../../src/api/app";
 import { MAX_BATCH_WORKERS } from "../../../src/engine/dynamic-steps";
 import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "../../../src/shared/limits";
 import { planChildTask } from "../../../src/task-object/child-tasks";
-import type { StepRow, TaskRow } from "../../../src/task-object/store";
+import type { StepRow, TaskRow } from "../../../src/task-object/rows";
 import { BatchOutcome } from "../../../src/worker/outcomes";
 import { createFromYaml, heldMessage, SEED_ORDER, stepNamed, taskStub } from "../helpers";
 
