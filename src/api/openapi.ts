@@ -86,7 +86,7 @@ export const OPERATIONS: readonly Operation[] = [
     permission: "tasks:cancel",
     body: CancelRequestSchema,
     success: { status: 200, description: "the cancelled task (TaskView)" },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
   },
   {
     method: "get",

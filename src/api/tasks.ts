@@ -19,6 +19,7 @@ import { pageRequest, paginationInfo } from "./pagination";
 import { noQuery, readQuery } from "./query-string";
 import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
 import { requireWithinStepCeiling } from "./step-ceiling";
+import { answerOf } from "./task-object-errors";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
 import { requireWorkflowScope } from "./workflow-scope";
@@ -114,8 +115,8 @@ taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
 
 taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const task = await taskStub(c.env, uuid).getTask();
-  if (!task || !canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
+  const task = answerOf(await taskStub(c.env, uuid).getTask());
+  if (!canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
   return c.json(task);
 });
 
@@ -123,24 +124,19 @@ taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), noQuery(), a
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, CancelRequestSchema, { optional: true });
-  const result = await stub.cancel(reason ?? "cancelled through the API", actorOf(c));
-  if (result.ok) return c.json(result.task);
-  if (result.code === "task_not_found") throw notFound("task", uuid);
-  throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
+  return c.json(answerOf(await stub.cancel(reason ?? "cancelled through the API", actorOf(c))));
 });
 
 taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
-  const transitions = await (await visibleTask(c, uuid)).taskTransitions();
-  if (!transitions) throw notFound("task", uuid);
+  const transitions = answerOf(await (await visibleTask(c, uuid)).taskTransitions());
   return c.json({ task_uuid: uuid, transitions });
 });
 
 taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), async (c) => {
   const uuid = c.req.param("task_uuid");
   const page = pageRequest(readQuery(c, StepListQuerySchema));
-  const listed = await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page);
-  if (!listed) throw notFound("task", uuid);
+  const listed = answerOf(await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page));
   return c.json({
     task_uuid: uuid,
     total_count: listed.total,
@@ -153,20 +149,15 @@ taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const lookup = await stub.getStep(step_uuid);
-  if (!lookup.task) throw notFound("task", task_uuid);
-  if (!lookup.step) throw notFound("step", step_uuid);
-  return c.json(lookup.step);
+  return c.json(answerOf(await stub.getStep(step_uuid)));
 });
 
 taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), noQuery(), async (c) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const lookup = await stub.stepAudit(step_uuid);
-  if (!lookup.task) throw notFound("task", task_uuid);
-  if (!lookup.transitions) throw notFound("step", step_uuid);
-  return c.json({ task_uuid, step_uuid, transitions: lookup.transitions });
+  const transitions = answerOf(await stub.stepAudit(step_uuid));
+  return c.json({ task_uuid, step_uuid, transitions });
 });
 
 /** The engine's action: the caller's free-text name as `performed_by`, and the authenticated caller as `actor`. */
@@ -194,37 +185,12 @@ taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("ste
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const action = toStepAction(await readJson(c, StepActionSchema), actorOf(c));
-  const result = await stub.applyStepAction(step_uuid, action);
-  if (result.ok) return c.json(result.step);
-  switch (result.code) {
-    case "task_not_found":
-      throw notFound("task", task_uuid);
-    case "step_not_found":
-      throw notFound("step", step_uuid);
-    case "task_already_terminal":
-      throw new ApiError(409, "task_already_terminal", `task ${task_uuid} has finished; its steps can no longer change`);
-    case "result_too_large":
-      throw new ApiError(413, "result_too_large", "completion_data.result exceeds the result size limit");
-    case "action_not_allowed":
-      throw new ApiError(409, "action_not_allowed", `${action.action_type} is not allowed on a step in state ${result.state}`, {
-        current_state: result.state,
-      });
-  }
+  return c.json(answerOf(await stub.applyStepAction(step_uuid, action)));
 });
 
 taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), noQuery(), async (c) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const action = await readJson(c, TaskActionSchema);
-  const result = await stub.applyTaskAction({ ...action, actor: actorOf(c) });
-  if (result.ok) return c.json(result.task);
-  if (result.code === "task_not_found") throw notFound("task", uuid);
-  throw new ApiError(
-    409,
-    "action_not_allowed",
-    `${action.action_type} needs a task in blocked_by_failures; this one is ${result.status}`,
-    {
-      current_state: result.status,
-    },
-  );
+  return c.json(answerOf(await stub.applyTaskAction({ ...action, actor: actorOf(c) })));
 });

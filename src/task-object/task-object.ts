@@ -18,46 +18,26 @@ import { MAX_RESULT_BYTES } from "../shared/limits";
 import type { TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome } from "./child-tasks";
 import { assembleClaim } from "./claims";
-import {
-  type AuditLookup,
-  auditLookup,
-  type StepLookup,
-  type StepPage,
-  stepLookup,
-  stepPage,
-  taskTransitionsOf,
-  taskViewOf,
-} from "./lookups";
+import { type StepPage, stepAudit, stepLookup, stepPage, taskTransitionsOf, taskViewOf } from "./lookups";
 import { isInitialised, migrate } from "./migrations";
 import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
 import { OUTBOX_FLUSH_TIMER, OutboxStore } from "./outbox-store";
 import { ReadQueries } from "./read-queries";
 import { resolveQueueBinding } from "./routing";
-import type { NewTask } from "./rows";
+import type { NewTask, TaskRow } from "./rows";
+import { ok, type RpcResult, refused } from "./rpc-result";
 import { TaskStore } from "./store";
 import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
 import { logTransitions } from "./transition-log";
 import type { StepView, TaskView, TransitionView } from "./views";
 
-export type { AuditLookup, StepLookup, StepPage } from "./lookups";
+export type { StepPage } from "./lookups";
 export type { AwaitPoint } from "./outbox";
 
 /** Timers handled per alarm run; the rest re-arm the alarm immediately. */
 const TIMERS_PER_ALARM = 500;
 
 export type NewTaskInput = ChildTaskInput;
-export type CancelResult =
-  | { ok: true; task: TaskView }
-  | { ok: false; code: "task_not_found" }
-  | { ok: false; code: "task_already_terminal"; status: string };
-export type StepActionResult =
-  | { ok: true; step: StepView }
-  | { ok: false; code: "task_not_found" | "step_not_found" | "task_already_terminal" | "result_too_large" }
-  | { ok: false; code: "action_not_allowed"; state: string };
-export type TaskActionResult =
-  | { ok: true; task: TaskView }
-  | { ok: false; code: "task_not_found" }
-  | { ok: false; code: "action_not_allowed"; status: string };
 
 const IdSchema = z.string().min(1).max(100);
 
@@ -236,40 +216,55 @@ export class TaskObject extends DurableObject<Env> {
    * Cancels the task and its unfinished steps together; a running handler's late report is ignored.
    * `actor` is the API's caller (none when a parent task's end cancels its child).
    */
-  async cancel(reason: string, actor?: Actor): Promise<CancelResult> {
-    if (!this.initialised()) return { ok: false, code: "task_not_found" };
+  async cancel(reason: string, actor?: Actor): Promise<RpcResult<TaskView, "task_not_found" | "task_already_terminal">> {
+    if (!this.initialised()) return this.taskNotFound();
     const run = this.loadRun();
-    if (isTerminalTaskState(run.state)) return { ok: false, code: "task_already_terminal", status: run.state };
+    if (isTerminalTaskState(run.state)) {
+      return refused("task_already_terminal", `task ${run.taskUuid} is already ${run.state}`, { status: run.state });
+    }
     this.mutate((r) => r.cancel(actor ? { reason, actor: { name: actor.name, via: actor.via } } : { reason }));
     await this.afterWrite();
-    return { ok: true, task: this.taskViewOrThrow() };
+    return ok(this.taskViewOrThrow());
   }
 
   /** An operator's repair of one step; a blocked task resumes once no failed step is left. */
-  async applyStepAction(stepUuid: string, action: StepAction): Promise<StepActionResult> {
-    if (!this.initialised()) return { ok: false, code: "task_not_found" };
+  async applyStepAction(
+    stepUuid: string,
+    action: StepAction,
+  ): Promise<
+    RpcResult<StepView, "task_not_found" | "step_not_found" | "task_already_terminal" | "result_too_large" | "action_not_allowed">
+  > {
+    if (!this.initialised()) return this.taskNotFound();
     if (action.action_type === "complete_manually" && byteLength(action.result) > MAX_RESULT_BYTES) {
-      return { ok: false, code: "result_too_large" };
+      return refused("result_too_large", `completion_data.result exceeds ${MAX_RESULT_BYTES} bytes, the result size limit`);
     }
     const result = this.mutate((run) => run.applyStepAction(stepUuid, action));
     if ("refused" in result) {
-      if (result.refused === "unknown_step") return { ok: false, code: "step_not_found" };
-      if (result.refused === "task_finished") return { ok: false, code: "task_already_terminal" };
-      return { ok: false, code: "action_not_allowed", state: result.state ?? "unknown" };
+      if (result.refused === "unknown_step") return refused("step_not_found", `step ${stepUuid} not found`);
+      if (result.refused === "task_finished") {
+        return refused("task_already_terminal", `task ${this.loadRun().taskUuid} has finished; its steps can no longer change`);
+      }
+      const state = result.state ?? "unknown";
+      return refused("action_not_allowed", `${action.action_type} is not allowed on a step in state ${state}`, {
+        current_state: state,
+      });
     }
     await this.afterWrite();
-    const lookup = this.getStep(stepUuid);
-    if (!lookup.task || !lookup.step) return { ok: false, code: "step_not_found" };
-    return { ok: true, step: lookup.step };
+    return this.getStep(stepUuid);
   }
 
   /** Ends a blocked task as `error` (give up) or `resolved_manually`. */
-  async applyTaskAction(action: TaskAction): Promise<TaskActionResult> {
-    if (!this.initialised()) return { ok: false, code: "task_not_found" };
+  async applyTaskAction(action: TaskAction): Promise<RpcResult<TaskView, "task_not_found" | "action_not_allowed">> {
+    if (!this.initialised()) return this.taskNotFound();
     const applied = this.mutate((run) => run.applyTaskAction(action));
-    if ("refused" in applied) return { ok: false, code: "action_not_allowed", status: this.loadRun().state };
+    if ("refused" in applied) {
+      const status = this.loadRun().state;
+      return refused("action_not_allowed", `${action.action_type} needs a task in blocked_by_failures; this one is ${status}`, {
+        current_state: status,
+      });
+    }
     await this.afterWrite();
-    return { ok: true, task: this.taskViewOrThrow() };
+    return ok(this.taskViewOrThrow());
   }
 
   /**
@@ -334,26 +329,38 @@ export class TaskObject extends DurableObject<Env> {
     await this.afterWrite();
   }
 
-  getTask(): TaskView | null {
-    return this.taskViewOrNull();
+  getTask(): RpcResult<TaskView, "task_not_found"> {
+    const view = this.taskViewOrNull();
+    return view ? ok(view) : this.taskNotFound();
   }
 
-  /** One page of the task's steps in creation order, with the total; null when there is no task. */
-  listSteps(offset = 0, limit = 1_000): StepPage | null {
-    return this.initialised() ? stepPage(this.reads, offset, limit) : null;
+  /** One page of the task's steps in creation order, with the total. */
+  listSteps(offset = 0, limit = 1_000): RpcResult<StepPage, "task_not_found"> {
+    const task = this.taskRow();
+    return task ? ok(stepPage(this.reads, task.task_uuid, offset, limit)) : this.taskNotFound();
   }
 
   /** One step, read on its own: the step and its parents, not the whole task. */
-  getStep(stepUuid: string): StepLookup {
-    return this.initialised() ? stepLookup(this.reads, stepUuid) : { task: false };
+  getStep(stepUuid: string): RpcResult<StepView, "task_not_found" | "step_not_found"> {
+    const task = this.taskRow();
+    return task ? stepLookup(this.reads, task.task_uuid, stepUuid) : this.taskNotFound();
   }
 
-  stepAudit(stepUuid: string): AuditLookup {
-    return this.initialised() ? auditLookup(this.reads, stepUuid) : { task: false };
+  stepAudit(stepUuid: string): RpcResult<TransitionView[], "task_not_found" | "step_not_found"> {
+    return this.taskRow() ? stepAudit(this.reads, stepUuid) : this.taskNotFound();
   }
 
-  taskTransitions(): TransitionView[] | null {
-    return this.initialised() ? taskTransitionsOf(this.reads) : null;
+  taskTransitions(): RpcResult<TransitionView[], "task_not_found"> {
+    return this.taskRow() ? ok(taskTransitionsOf(this.reads)) : this.taskNotFound();
+  }
+
+  private taskRow(): TaskRow | null {
+    return this.initialised() ? this.reads.task() : null;
+  }
+
+  /** The object's name is its task's uuid, whether or not a task was ever created in it. */
+  private taskNotFound() {
+    return refused("task_not_found", `task ${this.ctx.id.name ?? this.ctx.id.toString()} not found`);
   }
 
   private initialised(): boolean {
