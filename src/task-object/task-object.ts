@@ -18,6 +18,7 @@ import { MAX_RESULT_BYTES } from "../shared/limits";
 import type { TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome } from "./child-tasks";
 import { assembleClaim } from "./claims";
+import { inspect, type TaskInspection } from "./inspection";
 import { type StepPage, stepAudit, stepLookup, stepPage, taskTransitionsOf, taskViewOf } from "./lookups";
 import { isInitialised, migrate } from "./migrations";
 import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
@@ -352,6 +353,11 @@ export class TaskObject extends DurableObject<Env> {
 
   taskTransitions(): RpcResult<TransitionView[], "task_not_found"> {
     return this.taskRow() ? ok(taskTransitionsOf(this.reads)) : this.taskNotFound();
+  }
+
+  /** Everything the object holds, read-only: for tests and diagnosis, so nothing outside reads its tables. */
+  inspect(): Promise<TaskInspection> {
+    return inspect(this.ctx.storage, this.initialised());
   }
 
   private taskRow(): TaskRow | null {
