@@ -21,7 +21,8 @@ export type AwaitPoint = "after_commit" | "before_send" | "after_send" | "before
 
 /** What the executor needs of the object that owns it. */
 export interface OutboxHost {
-  env: Env;
+  /** The object's env, read at each use (tests replace the object's bindings after it starts). */
+  env(): Env;
   outboxStore: OutboxStore;
   reads: ReadQueries;
   /** Points the alarm at the earliest timer, after a write to the timers table. */
@@ -113,9 +114,10 @@ export class Outbox {
 
   /** Sends the outbox in batches; true once it is empty, false if a send failed (the flush timer retries). */
   private async sendPendingMessages(): Promise<boolean> {
-    const { env, outboxStore, reads } = this.host;
+    const { outboxStore, reads } = this.host;
     const task = reads.task();
     if (!task) return true;
+    const env = this.host.env();
     const queue = (env as unknown as Record<string, Queue<StepMessage> | undefined>)[task.queue_binding];
     for (;;) {
       const rows = outboxStore.pendingOutbox(MAX_QUEUE_BATCH);
@@ -164,7 +166,7 @@ export class Outbox {
 
   /** One effect; each is idempotent, so a crash between doing it and deleting it only repeats it. */
   private async perform({ id, effect }: EffectRow): Promise<void> {
-    const { env } = this.host;
+    const env = this.host.env();
     switch (effect.kind) {
       case "start_child":
         await this.startChild(id, effect);
@@ -190,7 +192,8 @@ export class Outbox {
 
   /** Creates the child task (its uuid is the dispatch id, so a repeat finds it); a child that cannot start fails the step. */
   private async startChild(id: number, effect: Extract<Effect, { kind: "start_child" }>): Promise<void> {
-    const { env, outboxStore, reads } = this.host;
+    const { outboxStore, reads } = this.host;
+    const env = this.host.env();
     const task = reads.task();
     const step = reads.step(effect.step_uuid);
     if (!task || !step || step.state !== "in_progress" || step.dispatch_id !== effect.dispatch_id) {
