@@ -26,16 +26,33 @@ export const LAYERS: Record<string, Layer> = {
   // The handler SDK (tasker-edge/worker): kept small, so a handler bundle carries no template language.
   worker: { imports: ["shared", "engine", "log"] },
   "limits-config": { imports: ["shared"] },
+  // The API contract: request and response schemas, described once for the server, the client and openapi.json.
+  contract: { imports: ["shared", "engine", "templates"] },
   // The D1 catalog: registered templates and the task index.
-  catalog: { imports: ["shared", "engine", "templates", "log"] },
+  catalog: { imports: ["shared", "engine", "templates", "log"], typesFrom: ["contract"] },
   "rate-limit": { imports: ["shared", "log"], platform: true },
   // The Durable Object that owns a task, and its SQL.
-  "task-object": { imports: ["shared", "engine", "templates", "catalog", "log", "limits-config"], platform: true },
+  "task-object": {
+    imports: ["shared", "engine", "templates", "catalog", "log", "limits-config"],
+    typesFrom: ["contract"],
+    platform: true,
+  },
   // The HTTP client (tasker-edge/client): runs in plain Node, so it takes only the answer types of the server.
-  client: { imports: [], typesFrom: ["task-object", "catalog", "engine", "shared"] },
+  client: { imports: [], typesFrom: ["contract", "task-object", "catalog", "engine", "shared"] },
   // The HTTP API: never the example handlers.
   api: {
-    imports: ["shared", "engine", "templates", "catalog", "task-object", "rate-limit", "worker", "log", "limits-config"],
+    imports: [
+      "shared",
+      "engine",
+      "templates",
+      "contract",
+      "catalog",
+      "task-object",
+      "rate-limit",
+      "worker",
+      "log",
+      "limits-config",
+    ],
   },
   // The example handlers the demo Worker runs: written against the SDK like any user's.
   handlers: { imports: ["shared", "worker"] },
@@ -46,6 +63,7 @@ export const LAYERS: Record<string, Layer> = {
       "log",
       "templates",
       "engine",
+      "contract",
       "worker",
       "limits-config",
       "catalog",
