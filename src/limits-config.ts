@@ -1,5 +1,5 @@
 // Reads the abuse limits a deployment may tune (rate limits, the step ceiling) from Worker vars.
-import { DEFAULT_MAX_TASK_STEPS } from "./engine/limits";
+import { DEFAULT_MAX_TASK_STEPS } from "./shared/limits";
 
 /** Task creations one caller may make per minute, in bursts of up to as many, unless configured. */
 export const DEFAULT_TASK_CREATES_PER_MINUTE = 3_000;

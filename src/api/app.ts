@@ -2,8 +2,8 @@
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { openApiDocument } from "../contract/openapi";
-import { MAX_REQUEST_BYTES } from "../engine/limits";
 import { log } from "../log";
+import { MAX_REQUEST_BYTES } from "../shared/limits";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthHandlers } from "./health";

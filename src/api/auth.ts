@@ -197,6 +197,6 @@ export function requireNamespace(c: Context, namespace: string): void {
 export async function requireVisibleTask(c: Context, task: Pick<TaskObjectClient, "getTask">, taskUuid: string): Promise<void> {
   const scope = namespaceScope(c);
   if (scope === null) return;
-  const view = await task.getTask();
-  if (view === null || !inNamespaceScope(scope, view.namespace)) throw notFound("task", taskUuid);
+  const answer = await task.getTask();
+  if (!answer.ok || !inNamespaceScope(scope, answer.value.namespace)) throw notFound("task", taskUuid);
 }

@@ -4,7 +4,7 @@ import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
 import type { ROUTES } from "../contract/routes";
 import { log } from "../log";
-import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
+import { DEFAULT_QUEUE_BINDING } from "../shared/queue-routing";
 import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
 import { limitsReadiness } from "./rate-limit";

@@ -1,6 +1,7 @@
 // Refuses a client value nested too deeply, before anything recursive (identity hash, validator, RPC) reads it.
-import { MAX_NESTING_DEPTH } from "../engine/limits";
+
 import { nestsDeeperThan } from "../engine/nesting";
+import { MAX_NESTING_DEPTH } from "../shared/limits";
 import { ApiError } from "./errors";
 
 /** Throws `400 nesting_too_deep` when `value` (found at `path` in the request) nests past MAX_NESTING_DEPTH. */

@@ -1,6 +1,7 @@
 // Refuses a template with more steps than one task may hold, when it is registered or a task of it is created.
-import { STEP_LIMIT_EXCEEDED } from "../engine/limits";
+
 import { maxTaskSteps } from "../limits-config";
+import { STEP_LIMIT_EXCEEDED } from "../shared/limits";
 import type { TaskTemplate } from "../templates/types";
 import { ApiError } from "./errors";
 

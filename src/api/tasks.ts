@@ -4,12 +4,12 @@ import { queryTaskIndex } from "../catalog/task-index";
 import type { StepActionRequest } from "../contract/requests";
 import { ROUTES } from "../contract/routes";
 import { isUuid } from "../engine/ids";
-import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
 import type { Actor, StepAction } from "../engine/task-run";
-import { configOf } from "../orchestrator/config";
+import { configOf } from "../orchestrator-config";
+import { MAX_CONTEXT_BYTES } from "../shared/limits";
+import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../shared/queue-routing";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
-import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
 import { actorOf, canSeeNamespace, namespaceScope, principalOf, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
@@ -20,6 +20,7 @@ import { pageRequest, paginationInfo } from "./pagination";
 import { readQuery } from "./query-string";
 import type { RouteHandler, RouteHandlers } from "./routes";
 import { requireWithinStepCeiling } from "./step-ceiling";
+import { answerOf } from "./task-object-errors";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
 import { requireWorkflowScope } from "./workflow-scope";
@@ -113,8 +114,8 @@ const listTasks: RouteHandler<typeof ROUTES.listTasks> = async (c, answer) => {
 
 const getTask: RouteHandler<typeof ROUTES.getTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
-  const task = await taskStub(c.env, uuid).getTask();
-  if (!task || !canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
+  const task = answerOf(await taskStub(c.env, uuid).getTask());
+  if (!canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
   return answer(task);
 };
 
@@ -122,24 +123,19 @@ const cancelTask: RouteHandler<typeof ROUTES.cancelTask> = async (c, answer) => 
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, ROUTES.cancelTask.body.schema, { optional: true });
-  const result = await stub.cancel(reason ?? "cancelled through the API", actorOf(c));
-  if (result.ok) return answer(result.task);
-  if (result.code === "task_not_found") throw notFound("task", uuid);
-  throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
+  return answer(answerOf(await stub.cancel(reason ?? "cancelled through the API", actorOf(c))));
 };
 
 const taskTransitions: RouteHandler<typeof ROUTES.taskTransitions> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
-  const transitions = await (await visibleTask(c, uuid)).taskTransitions();
-  if (!transitions) throw notFound("task", uuid);
+  const transitions = answerOf(await (await visibleTask(c, uuid)).taskTransitions());
   return answer({ task_uuid: uuid, transitions });
 };
 
 const listSteps: RouteHandler<typeof ROUTES.listSteps> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const page = pageRequest(readQuery(c, ROUTES.listSteps.query));
-  const listed = await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page);
-  if (!listed) throw notFound("task", uuid);
+  const listed = answerOf(await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page));
   return answer({
     task_uuid: uuid,
     total_count: listed.total,
@@ -152,20 +148,15 @@ const getStep: RouteHandler<typeof ROUTES.getStep> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const lookup = await stub.getStep(step_uuid);
-  if (!lookup.task) throw notFound("task", task_uuid);
-  if (!lookup.step) throw notFound("step", step_uuid);
-  return answer(lookup.step);
+  return answer(answerOf(await stub.getStep(step_uuid)));
 };
 
 const stepAudit: RouteHandler<typeof ROUTES.stepAudit> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const lookup = await stub.stepAudit(step_uuid);
-  if (!lookup.task) throw notFound("task", task_uuid);
-  if (!lookup.transitions) throw notFound("step", step_uuid);
-  return answer({ task_uuid, step_uuid, transitions: lookup.transitions });
+  const transitions = answerOf(await stub.stepAudit(step_uuid));
+  return answer({ task_uuid, step_uuid, transitions });
 };
 
 /** The engine's action: the caller's free-text name as `performed_by`, and the authenticated caller as `actor`. */
@@ -193,39 +184,14 @@ const actOnStep: RouteHandler<typeof ROUTES.actOnStep> = async (c, answer) => {
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const action = toStepAction(await readJson(c, ROUTES.actOnStep.body.schema), actorOf(c));
-  const result = await stub.applyStepAction(step_uuid, action);
-  if (result.ok) return answer(result.step);
-  switch (result.code) {
-    case "task_not_found":
-      throw notFound("task", task_uuid);
-    case "step_not_found":
-      throw notFound("step", step_uuid);
-    case "task_already_terminal":
-      throw new ApiError(409, "task_already_terminal", `task ${task_uuid} has finished; its steps can no longer change`);
-    case "result_too_large":
-      throw new ApiError(413, "result_too_large", "completion_data.result exceeds the result size limit");
-    case "action_not_allowed":
-      throw new ApiError(409, "action_not_allowed", `${action.action_type} is not allowed on a step in state ${result.state}`, {
-        current_state: result.state,
-      });
-  }
+  return answer(answerOf(await stub.applyStepAction(step_uuid, action)));
 };
 
 const actOnTask: RouteHandler<typeof ROUTES.actOnTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const action = await readJson(c, ROUTES.actOnTask.body.schema);
-  const result = await stub.applyTaskAction({ ...action, actor: actorOf(c) });
-  if (result.ok) return answer(result.task);
-  if (result.code === "task_not_found") throw notFound("task", uuid);
-  throw new ApiError(
-    409,
-    "action_not_allowed",
-    `${action.action_type} needs a task in blocked_by_failures; this one is ${result.status}`,
-    {
-      current_state: result.status,
-    },
-  );
+  return answer(answerOf(await stub.applyTaskAction({ ...action, actor: actorOf(c) })));
 };
 
 /** The task and step operations of the routes table. */

@@ -1,6 +1,6 @@
 // Reading a template from a request body: YAML or JSON by Content-Type, within the template size limit.
 import type { Context } from "hono";
-import { MAX_TEMPLATE_JSON_BYTES, MAX_TEMPLATE_SOURCE_BYTES } from "../engine/limits";
+import { MAX_TEMPLATE_JSON_BYTES, MAX_TEMPLATE_SOURCE_BYTES } from "../shared/limits";
 import { parseTemplate, type TemplateFormat, type TemplateResult } from "../templates/loader";
 import { decodeUtf8, isJsonMediaType, mediaTypeOf } from "./body";
 import { ApiError } from "./errors";

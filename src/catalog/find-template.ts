@@ -1,5 +1,5 @@
 // The one template lookup: the orchestrator's own templates first, then registered ones (D1), cached per isolate.
-import { configOf } from "../orchestrator/config";
+import { configOf } from "../orchestrator-config";
 import { compareVersions, type TemplateRegistry } from "../templates/registry";
 import type { TaskTemplate } from "../templates/types";
 import { getRegisteredTemplate, listRegisteredNamespaces, listRegisteredVersions, type RegisteredTemplate } from "./templates";

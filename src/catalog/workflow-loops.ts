@@ -1,5 +1,5 @@
 // Refuses a template whose workflow steps would, through the catalog, start the template itself again.
-import { templateKey } from "../engine/sub-workflow";
+import { templateKey } from "../shared/names";
 import type { TaskTemplate } from "../templates/types";
 import { workflowReferences } from "../templates/workflow-references";
 import { type CatalogEnv, findTemplate } from "./find-template";

@@ -1,6 +1,7 @@
 // Finds where a template's sub-workflows, followed through the catalog, would leave a namespace scope.
 import { inNamespaceScope, type NamespaceScope } from "../engine/namespace-scope";
-import { MAX_WORKFLOW_DEPTH, templateKey } from "../engine/sub-workflow";
+import { MAX_WORKFLOW_DEPTH } from "../engine/sub-workflow";
+import { templateKey } from "../shared/names";
 import type { TaskTemplate } from "../templates/types";
 import { workflowReferences } from "../templates/workflow-references";
 import { type CatalogEnv, findTemplate } from "./find-template";

@@ -1,7 +1,7 @@
 // Request schemas of the REST API (bodies and query strings, zod), bounded by the published limits.
 import { z } from "zod";
-import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../engine/limits";
 import { TASK_STATES } from "../engine/states";
+import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
 import { printableText } from "./printable-text";
 import { instant, pageParameters, queryText } from "./query-fields";
 

@@ -1,7 +1,7 @@
 // Response schemas of the REST API (zod): the views the server answers with, the client's types and /openapi.json's components.
 import { z } from "zod";
-import { IDENTITY_STRATEGIES } from "../engine/identity";
 import { STEP_STATES, TASK_STATES } from "../engine/states";
+import { IDENTITY_STRATEGIES } from "../shared/names";
 
 /** The named response schemas; each becomes `#/components/schemas/<id>` in /openapi.json. */
 export const responseSchemas = z.registry<{ id: string; description?: string }>();

@@ -122,7 +122,7 @@ export const ROUTES = {
     permission: "tasks:cancel",
     body: { schema: CancelRequestSchema, required: false, media: "json" },
     responses: { 200: TaskViewSchema },
-    errors: [400, 401, 403, 404],
+    errors: [400, 401, 403, 404, 409],
   },
   taskTransitions: {
     method: "GET",

@@ -1,7 +1,7 @@
 // Which template steps exist when: the initial step set, and what a decision or batch outcome creates.
-import { topologicalOrder } from "../templates/graph";
+import { childrenByName, descendantsOf, topologicalOrder } from "../shared/step-graph";
+import { isRecord } from "../shared/values";
 import type { BatchConfig, StepDefinition, StepType, TaskTemplate } from "../templates/types";
-import { isRecord } from "./values";
 
 /** Most step names one decision outcome may ask for (Tasker's max_steps_per_decision). */
 export const MAX_STEPS_PER_DECISION = 100;
@@ -34,19 +34,12 @@ export type Plan = { ok: true; steps: PlannedStep[] } | { ok: false; message: st
 
 const CREATED_LATER: ReadonlySet<StepType> = new Set(["batch_worker", "deferred_convergence"]);
 
-/** Each template step's direct children, by name. */
-export function childrenByName(template: TaskTemplate): Map<string, string[]> {
-  const children = new Map<string, string[]>(template.steps.map((s) => [s.name, []]));
-  for (const step of template.steps) for (const parent of step.dependencies) children.get(parent)?.push(step.name);
-  return children;
-}
-
 /**
  * The steps created when the task starts: all but the descendants of a decision step, batch
  * workers, deferred convergence steps and what lies below those (their creators make them later).
  */
 export function initialStepNames(template: TaskTemplate): Set<string> {
-  const children = childrenByName(template);
+  const children = childrenByName(template.steps);
   const later = new Set<string>();
   const pending = template.steps.filter((s) => CREATED_LATER.has(s.type)).map((s) => s.name);
   for (const step of template.steps) if (step.type === "decision") pending.push(...(children.get(step.name) ?? []));
@@ -56,18 +49,6 @@ export function initialStepNames(template: TaskTemplate): Set<string> {
     pending.push(...(children.get(name) ?? []));
   }
   return new Set(template.steps.map((s) => s.name).filter((name) => !later.has(name)));
-}
-
-/** Every template step below `name`, however deep. */
-export function descendantsOf(name: string, children: Map<string, string[]>): Set<string> {
-  const found = new Set<string>();
-  const pending = [...(children.get(name) ?? [])];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    if (found.has(next)) continue;
-    found.add(next);
-    pending.push(...(children.get(next) ?? []));
-  }
-  return found;
 }
 
 /**
@@ -94,7 +75,7 @@ export function planDecision(template: TaskTemplate, decision: string, result: u
   if (names.length > MAX_STEPS_PER_DECISION) {
     return { ok: false, message: `a decision may create at most ${MAX_STEPS_PER_DECISION} steps, not ${names.length}` };
   }
-  const children = childrenByName(template);
+  const children = childrenByName(template.steps);
   const below = descendantsOf(decision, children);
   const byName = new Map(template.steps.map((s) => [s.name, s]));
   const invalid = names.filter((n) => !below.has(n) || byName.get(n)?.type === "batch_worker");
@@ -200,7 +181,7 @@ export function planBatch(template: TaskTemplate, batchable: string, result: unk
       message: `batch_processing_outcome.type must be "create_batches" or "no_batches", not ${JSON.stringify(outcome.type)}`,
     };
   }
-  const children = childrenByName(template);
+  const children = childrenByName(template.steps);
   return { ok: true, steps: closure(template, batchable, [], workers, existing, children) };
 }
 

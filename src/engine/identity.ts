@@ -1,7 +1,6 @@
 // Task identity: the same submission maps to the same task UUID, so the task's object dedupes it atomically.
 
-export type IdentityStrategy = "strict" | "caller_provided" | "always_unique";
-export const IDENTITY_STRATEGIES: readonly IdentityStrategy[] = ["strict", "caller_provided", "always_unique"];
+import type { IdentityStrategy } from "../shared/names";
 
 /** JSON with object keys sorted at every depth: equal values always serialise to equal text. */
 export function canonicalJson(value: unknown): string {

@@ -1,5 +1,5 @@
 // How deeply a JSON-like value nests, measured without recursion so that any depth is safe to measure.
-import { MAX_NESTING_DEPTH } from "./limits";
+import { MAX_NESTING_DEPTH } from "../shared/limits";
 
 /**
  * Whether `value` nests objects and arrays more than `limit` levels deep (`{}` is one level, a scalar

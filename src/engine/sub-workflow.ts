@@ -1,10 +1,8 @@
-// Sub-workflows: a step that runs a whole task as its child — its configuration, context and nesting rules.
-import { NAME_PATTERN, VERSION_PATTERN } from "../templates/schema";
-import type { StepDefinition, TemplateProblem } from "../templates/types";
-import { isRecord } from "./values";
+// Sub-workflows: a step that runs a whole task as its child — how it runs, its context and nesting rules.
+import { WORKFLOW_HANDLER } from "../shared/names";
+import { isRecord } from "../shared/values";
+import type { StepDefinition } from "../templates/types";
 
-/** The `handler.callable` of a step that starts a child task instead of calling a handler. */
-export const WORKFLOW_HANDLER = "WorkflowHandler";
 /** Deepest nesting of child tasks: a task started by a task started by … this many levels below a root. */
 export const MAX_WORKFLOW_DEPTH = 5;
 
@@ -13,67 +11,6 @@ export type RunsAs = "queue" | "child_task" | "inline_noop";
 
 export function runsAsFor(definition: StepDefinition): RunsAs {
   return definition.handler.callable === WORKFLOW_HANDLER ? "child_task" : "queue";
-}
-
-/** Which template a workflow step starts; a missing namespace means the parent's, a missing version the newest. */
-export interface ChildTemplateRef {
-  namespace: string | null;
-  name: string;
-  version: string | null;
-}
-
-/** A workflow step's `handler.initialization`, validated. */
-export interface WorkflowConfig {
-  template: ChildTemplateRef;
-  /** Child context key → `context.<path>` or `steps.<step>.<path>`; null passes the parent's whole context. */
-  contextMapping: Record<string, string> | null;
-}
-
-const SOURCE = /^(context|steps\.[a-z][a-z0-9_]*)(\.[^.]+)*$/;
-
-/** Reads a workflow step's initialization; problems carry paths relative to `handler.initialization`. */
-export function parseWorkflowConfig(
-  initialization: Record<string, unknown>,
-): { ok: true; config: WorkflowConfig } | { ok: false; problems: TemplateProblem[] } {
-  const problems: TemplateProblem[] = [];
-  const { task_template: name, namespace, version, context_mapping: mapping } = initialization;
-  if (typeof name !== "string" || !NAME_PATTERN.test(name)) {
-    problems.push({ path: "task_template", message: "is required: the name of the template the child task runs" });
-  }
-  if (namespace !== undefined && (typeof namespace !== "string" || !NAME_PATTERN.test(namespace))) {
-    problems.push({ path: "namespace", message: "must be a namespace name" });
-  }
-  if (version !== undefined && (typeof version !== "string" || !VERSION_PATTERN.test(version))) {
-    problems.push({ path: "version", message: 'must be a version string, e.g. "1.0.0"' });
-  }
-  let contextMapping: Record<string, string> | null = null;
-  if (mapping !== undefined) {
-    if (!isRecord(mapping)) {
-      problems.push({ path: "context_mapping", message: "must map child context keys to context.<path> or steps.<step>.<path>" });
-    } else {
-      contextMapping = {};
-      for (const [key, source] of Object.entries(mapping)) {
-        if (typeof source !== "string" || !SOURCE.test(source)) {
-          problems.push({
-            path: `context_mapping.${key}`,
-            message: `must be "context", "context.<path>" or "steps.<step_name>[.<path>]", not ${JSON.stringify(source)}`,
-          });
-        } else contextMapping[key] = source;
-      }
-    }
-  }
-  if (problems.length > 0) return { ok: false, problems };
-  return {
-    ok: true,
-    config: {
-      template: {
-        name: name as string,
-        namespace: (namespace as string | undefined) ?? null,
-        version: (version as string | undefined) ?? null,
-      },
-      contextMapping,
-    },
-  };
 }
 
 function dig(value: unknown, path: readonly string[]): unknown {
@@ -99,11 +36,6 @@ export function childContext(
     if (value !== undefined) context[key] = value;
   }
   return context;
-}
-
-/** A template's place in a chain of parents, e.g. `billing/invoice@1.0.0`. */
-export function templateKey(namespace: string, name: string, version: string): string {
-  return `${namespace}/${name}@${version}`;
 }
 
 /** Why a child may not start below this lineage (root first, the parent last), or null when it may. */

@@ -1,8 +1,8 @@
 // The pure task engine: one task's steps in memory, every decision made here, changes reported out.
 
+import { DEFAULT_MAX_TASK_STEPS, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "../shared/limits";
 import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
 import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
-import { DEFAULT_MAX_TASK_STEPS, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "./limits";
 import { nestsDeeperThan } from "./nesting";
 import type { StepOutcome } from "./protocol";
 import { decideRetry } from "./retry";

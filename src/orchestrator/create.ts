@@ -1,10 +1,10 @@
 // createOrchestrator: a user's templates, handlers and options in, the orchestrator's Worker and Durable Object classes out.
 import { app } from "../api/app";
+import { createEnvBinder, type OrchestratorConfig } from "../orchestrator-config";
 import { RateLimiter } from "../rate-limit/rate-limiter";
 import { isDeadLetterQueue, recordDeadLetters } from "../task-object/dead-letters";
 import { TaskObject as EngineTaskObject } from "../task-object/task-object";
 import { createStepConsumer } from "../worker/consumer";
-import { createEnvBinder, type OrchestratorConfig } from "./config";
 import { type OrchestratorOptions, resolveOptions } from "./options";
 import { createRoutingCheck } from "./routing-check";
 

@@ -1,8 +1,9 @@
 // The start-up check of an orchestrator's routing: which shipped steps would reach a consumer without their handler.
-import { WORKFLOW_HANDLER } from "../engine/sub-workflow";
+
 import { log } from "../log";
-import { DEFAULT_QUEUE_BINDING, queueBindingName, resolveQueueBinding } from "../task-object/routing";
-import type { OrchestratorConfig } from "./config";
+import type { OrchestratorConfig } from "../orchestrator-config";
+import { WORKFLOW_HANDLER } from "../shared/names";
+import { DEFAULT_QUEUE_BINDING, queueBindingName, resolveQueueBinding } from "../shared/queue-routing";
 
 export interface RoutingProblem {
   level: "warn" | "error";

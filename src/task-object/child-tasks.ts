@@ -1,13 +1,15 @@
 // What a workflow step's child task is: its template, context and lineage, or why it cannot start.
 import { type CatalogEnv, findTemplate } from "../catalog/find-template";
-import { MAX_CONTEXT_BYTES, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "../engine/limits";
 import { inNamespaceScope, NAMESPACE_OUT_OF_SCOPE, type NamespaceScope } from "../engine/namespace-scope";
 import { nestsDeeperThan } from "../engine/nesting";
-import { childContext, nestingProblem, parseWorkflowConfig, templateKey } from "../engine/sub-workflow";
+import { childContext, nestingProblem } from "../engine/sub-workflow";
 import { maxTaskSteps } from "../limits-config";
+import { MAX_CONTEXT_BYTES, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "../shared/limits";
+import { templateKey } from "../shared/names";
 import { validateContext } from "../templates/input-schema";
 import type { StepDefinition } from "../templates/types";
-import type { NewTask, StepRow, TaskRow } from "./store";
+import { parseWorkflowConfig } from "../templates/workflow-config";
+import type { NewTask, StepRow, TaskRow } from "./rows";
 
 export type ChildTaskInput = Omit<NewTask, "queue_binding">;
 export type ChildPlan = { ok: true; input: ChildTaskInput } | { ok: false; code: string; message: string };

@@ -19,6 +19,7 @@ export type TaskObjectClient = Pick<
   | "getStep"
   | "stepAudit"
   | "taskTransitions"
+  | "inspect"
 >;
 
 export function taskObject(env: Env, taskUuid: string): TaskObjectClient {

@@ -2,7 +2,7 @@
 import { type TaskIndexEntry, writeTaskIndex } from "../catalog/task-index";
 import type { TaskTransitionRecord } from "../engine/task-run";
 import { log } from "../log";
-import type { TaskRow } from "./store";
+import type { TaskRow } from "./rows";
 
 /** The effect kind; at most one such row is pending per task, for its latest state. */
 export const INDEX_EFFECT = "index_task";

@@ -11,7 +11,7 @@ import type {
 import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
 import type { Actor } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
-import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./store";
+import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./rows";
 
 /** The views as the API's contract describes them (src/contract/responses.ts). */
 export type TaskView = z.output<typeof TaskViewSchema>;

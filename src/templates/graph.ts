@@ -2,6 +2,8 @@
 import { formatPath } from "./paths";
 import type { TemplateProblem } from "./types";
 
+export { type OrderableStep, topologicalOrder } from "../shared/step-graph";
+
 /** What the graph checks need from one step, read leniently so they run even when other fields are malformed. */
 export interface GraphStep {
   /** Undefined when the step has no usable name (the schema reports that). */
@@ -10,12 +12,6 @@ export interface GraphStep {
   dependenciesKey: "dependencies" | "depends_on";
   /** Entries that are not strings are undefined (the schema reports those). */
   dependencies: readonly (string | undefined)[];
-}
-
-/** Anything with a name and dependency names, e.g. a normalised StepDefinition. */
-export interface OrderableStep {
-  name: string;
-  dependencies: readonly string[];
 }
 
 function at<T>(items: readonly T[], index: number): T {
@@ -147,54 +143,4 @@ function shortestCycleThrough(start: number, component: ReadonlySet<number>, edg
     }
   }
   throw new Error(`step ${start} is in a strongly connected component but on no cycle`);
-}
-
-/**
- * Orders steps so that every step comes after its dependencies; among steps that are ready at the
- * same time, template order wins, so the result is stable. Throws on unknown dependencies, duplicate
- * names or a cycle (validated templates have none of these).
- */
-export function topologicalOrder<T extends OrderableStep>(steps: readonly T[]): T[] {
-  const indexByName = new Map<string, number>();
-  steps.forEach((step, i) => {
-    if (indexByName.has(step.name)) throw new Error(`duplicate step name "${step.name}"`);
-    indexByName.set(step.name, i);
-  });
-  const children: number[][] = steps.map(() => []);
-  const waitingOn = steps.map((step, i) => {
-    const dependencies = new Set(step.dependencies);
-    for (const dependency of dependencies) {
-      const parent = indexByName.get(dependency);
-      if (parent === undefined) throw new Error(`step "${step.name}" depends on unknown step "${dependency}"`);
-      at(children, parent).push(i);
-    }
-    return dependencies.size;
-  });
-  // Ready indexes kept in descending order, so pop() yields the earliest step in template order.
-  const ready = waitingOn.flatMap((count, i) => (count === 0 ? [i] : [])).reverse();
-  const order: T[] = [];
-  for (let next = ready.pop(); next !== undefined; next = ready.pop()) {
-    order.push(at(steps, next));
-    for (const child of at(children, next)) {
-      const remaining = at(waitingOn, child) - 1;
-      waitingOn[child] = remaining;
-      if (remaining === 0) insertDescending(ready, child);
-    }
-  }
-  if (order.length !== steps.length) {
-    const stuck = steps.filter((_, i) => at(waitingOn, i) > 0).map((step) => step.name);
-    throw new Error(`steps ${stuck.join(", ")} are in or behind a dependency cycle`);
-  }
-  return order;
-}
-
-function insertDescending(list: number[], value: number): void {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if (at(list, middle) > value) low = middle + 1;
-    else high = middle;
-  }
-  list.splice(low, 0, value);
 }

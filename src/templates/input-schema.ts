@@ -10,7 +10,7 @@ import {
   Validator,
   format as validatorFormats,
 } from "@cfworker/json-schema";
-import { isRecord } from "../engine/values";
+import { isRecord } from "../shared/values";
 import { FORMATS } from "./formats";
 import { appendPath, formatPath } from "./paths";
 import { patternProblem } from "./pattern-safety";

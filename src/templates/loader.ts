@@ -1,7 +1,7 @@
 // Loads a task template from YAML or JSON text, reporting every problem at once with the path of the bad key.
 import * as yaml from "js-yaml";
-import { MAX_TEMPLATE_STEPS } from "../engine/limits";
-import { isRecord } from "../engine/values";
+import { MAX_TEMPLATE_STEPS } from "../shared/limits";
+import { isRecord } from "../shared/values";
 import { checkGraph, type GraphStep } from "./graph";
 import { checkInputSchema } from "./input-schema";
 import { issuesToProblems } from "./issues";

@@ -12,8 +12,8 @@
 // MAX_SCHEMA_APPLICATIONS_PER_VALUE subschemas applied to it, so validation costs at most that
 // many applications per value of the context: linear in the context's size. The longest chain of
 // in-place applications also bounds how deeply the validator recurses (MAX_VALIDATION_RECURSION).
-import { MAX_NESTING_DEPTH } from "../engine/limits";
-import { isRecord } from "../engine/values";
+import { MAX_NESTING_DEPTH } from "../shared/limits";
+import { isRecord } from "../shared/values";
 import type { TemplateProblem } from "./types";
 
 /** Most subschemas the validator may apply to one value of a context (counting every way it reaches them). */

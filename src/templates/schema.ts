@@ -1,7 +1,7 @@
 // Zod schema of a raw task template (parsed YAML or JSON) and its normalisation into a TaskTemplate.
 import { z } from "zod";
-import { IDENTITY_STRATEGIES } from "../engine/identity";
-import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../engine/limits";
+import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../shared/limits";
+import { IDENTITY_STRATEGIES, NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 import { describeValue } from "./messages";
 import type {
   BackoffKind,
@@ -14,10 +14,7 @@ import type {
   TemplateMetadata,
 } from "./types";
 
-/** Template, namespace and step names: they become queue names, URL segments and log keys. */
-export const NAME_PATTERN = /^[a-z][a-z0-9_]*$/;
-/** Template versions (a URL segment): ASCII letters and digits, then also `.`, `_`, `-` and `+` (semver). */
-export const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+export { NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 export const MAX_CALLABLE_LENGTH = 500;
 export const MAX_STEP_TIMEOUT_SECONDS = 900;
 export const DEFAULT_TIMEOUT_SECONDS = 30;

@@ -1,8 +1,9 @@
 // Rules that tie steps of special types together: batches and their workers, convergence, sub-workflows.
-import { childrenByName, descendantsOf } from "../engine/dynamic-steps";
-import { parseWorkflowConfig, WORKFLOW_HANDLER } from "../engine/sub-workflow";
+import { WORKFLOW_HANDLER } from "../shared/names";
+import { childrenByName, descendantsOf } from "../shared/step-graph";
 import { formatPath } from "./paths";
 import type { TaskTemplate, TemplateProblem } from "./types";
+import { parseWorkflowConfig } from "./workflow-config";
 
 /** Problems of a schema-valid, acyclic template's special step types, each at the offending key. */
 export function checkStepTypes(template: TaskTemplate): TemplateProblem[] {
@@ -74,7 +75,7 @@ export function checkStepTypes(template: TaskTemplate): TemplateProblem[] {
 
 /** Names of the steps below some decision or batch_worker step. */
 function belowDecisionsOrWorkers(template: TaskTemplate): Set<string> {
-  const children = childrenByName(template);
+  const children = childrenByName(template.steps);
   return new Set(
     template.steps
       .filter((s) => s.type === "decision" || s.type === "batch_worker")

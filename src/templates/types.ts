@@ -1,6 +1,6 @@
 // The normalised shape of a task template after loading: every default applied, every field typed.
 
-import type { IdentityStrategy } from "../engine/identity";
+import type { IdentityStrategy } from "../shared/names";
 
 export type StepType = "standard" | "decision" | "deferred_convergence" | "batchable" | "batch_worker";
 export type BackoffKind = "none" | "linear" | "exponential" | "fibonacci";

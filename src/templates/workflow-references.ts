@@ -1,6 +1,7 @@
 // Which templates start which as child tasks, and whether those references loop back.
-import { parseWorkflowConfig, templateKey, WORKFLOW_HANDLER } from "../engine/sub-workflow";
+import { templateKey, WORKFLOW_HANDLER } from "../shared/names";
 import type { TaskTemplate } from "./types";
+import { parseWorkflowConfig } from "./workflow-config";
 
 const keyOf = (t: TaskTemplate) => templateKey(t.namespace_name, t.name, t.version);
 

@@ -8,7 +8,7 @@ import {
   type TaskObjectRpc,
 } from "../engine/protocol";
 import { log } from "../log";
-import { queueBindingName } from "../task-object/routing";
+import { queueBindingName } from "../shared/queue-routing";
 import type { HandlerRegistry } from "./registry";
 import { HANDLER_NOT_FOUND, runStep } from "./run-step";
 

@@ -2,7 +2,7 @@
 export type { BatchWorkerInputs } from "../engine/dynamic-steps";
 export type { ClaimedStep, FailedDependency, ReportReceipt, StepMessage, StepOutcome, TaskObjectRpc } from "../engine/protocol";
 export { StepMessageSchema, StepOutcomeSchema } from "../engine/protocol";
-export { WORKFLOW_HANDLER } from "../engine/sub-workflow";
+export { WORKFLOW_HANDLER } from "../shared/names";
 export { createStepConsumer, retryDelaySeconds, type StepConsumer, type StepConsumerOptions } from "./consumer";
 export {
   type ClassifiedFailure,

@@ -1,6 +1,7 @@
 // Makes a handler's result fit the wire: JSON-serialisable, within MAX_RESULT_BYTES and MAX_NESTING_DEPTH.
-import { MAX_NESTING_DEPTH, MAX_RESULT_BYTES } from "../engine/limits";
+
 import { nestsDeeperThan } from "../engine/nesting";
+import { MAX_NESTING_DEPTH, MAX_RESULT_BYTES } from "../shared/limits";
 import { StepHandlerResult } from "./step-handler-result";
 
 type JsonForm = { ok: true; value: unknown; bytes: number } | { ok: false; reason: string; tooDeep?: true };

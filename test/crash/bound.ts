@@ -18,7 +18,7 @@ export interface RecoveryTimers {
   EAGER_CLAIM_TIMEOUT_MS: number;
   /** A claimed attempt with no report is given up this long after its step timeout. */
   DEADLINE_GRACE_MS: number;
-  /** Outbox rows and effects a crash left unsent are retried after this (src/task-object/task-object.ts). */
+  /** Outbox rows and effects a crash left unsent are retried after this (src/task-object/outbox.ts). */
   OUTBOX_FLUSH_DELAY_MS: number;
   /** A task-index write the crash cut is retried after this (src/task-object/task-index-effect.ts). */
   INDEX_RETRY_BASE_MS: number;
@@ -29,7 +29,7 @@ const SOURCES: Record<keyof RecoveryTimers, string> = {
   CLAIM_RESEND_INTERVAL_MS: "src/engine/task-run.ts",
   EAGER_CLAIM_TIMEOUT_MS: "src/engine/task-run.ts",
   DEADLINE_GRACE_MS: "src/engine/task-run.ts",
-  OUTBOX_FLUSH_DELAY_MS: "src/task-object/task-object.ts",
+  OUTBOX_FLUSH_DELAY_MS: "src/task-object/outbox.ts",
   INDEX_RETRY_BASE_MS: "src/task-object/task-index-effect.ts",
 };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MAX_TASK_STEPS } from "../../src/engine/limits";
 import { DEFAULT_TASK_CREATES_PER_MINUTE, DEFAULT_WRITES_PER_MINUTE, maxTaskSteps, readLimits } from "../../src/limits-config";
+import { DEFAULT_MAX_TASK_STEPS } from "../../src/shared/limits";
 
 describe("readLimits", () => {
   it("uses the documented defaults when nothing is set", () => {

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_REQUEST_BYTES } from "../../src/engine/limits";
+import { MAX_REQUEST_BYTES } from "../../src/shared/limits";
 import { app } from "./dev-orchestrator";
 import { api, hasStatus, SEED_ORDER, seedOrder, waitForTask } from "./helpers";
 
@@ -63,12 +63,16 @@ describe("bad input gets a 4xx with the error envelope", () => {
 
   it("404 for an unknown task, and for an unknown step of a real task", async () => {
     const unknown = "0190a5b2-0000-7000-8000-000000000000";
-    await expectError(await api(`/v1/tasks/${unknown}`), 404, "task_not_found");
+    // The object answers for its own task: its name is the uuid even when no task was ever created in it.
+    expect((await expectError(await api(`/v1/tasks/${unknown}`), 404, "task_not_found")).message).toBe(
+      `task ${unknown} not found`,
+    );
     await expectError(await api(`/v1/tasks/${unknown}/workflow_steps`), 404, "task_not_found");
     await expectError(await api(`/v1/tasks/${unknown}/transitions`), 404, "task_not_found");
     await expectError(await api(`/v1/tasks/${unknown}`, { method: "DELETE" }), 404, "task_not_found");
     const created = (await (await post(JSON.stringify(seedOrder()))).json()) as { task_uuid: string };
-    await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}`), 404, "step_not_found");
+    const step = await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}`), 404, "step_not_found");
+    expect(step.message).toBe(`step ${unknown} not found`);
     await expectError(await api(`/v1/tasks/${created.task_uuid}/workflow_steps/${unknown}/audit`), 404, "step_not_found");
     await waitForTask(created.task_uuid, hasStatus("complete"));
   });

@@ -36,7 +36,7 @@ describe("cancellation", () => {
     const { task_uuid } = await submit(seedOrder());
     await waitForTask(task_uuid, hasStatus("complete"));
     const response = await api(`/v1/tasks/${task_uuid}`, { method: "DELETE" });
-    expect(response.status).toBe(400);
+    expect(response.status).toBe(409);
     expect(await response.json()).toEqual({
       error: { code: "task_already_terminal", message: `task ${task_uuid} is already complete`, details: { status: "complete" } },
     });

@@ -1,7 +1,7 @@
 // The development orchestrator (examples/orchestrator/src/dev.ts) for tests that call the API or the engine with an env of their own.
 import { orchestrator } from "../../examples/orchestrator/src/dev";
 import { app as engineApp } from "../../src/api/app";
-import { createEnvBinder } from "../../src/orchestrator/config";
+import { createEnvBinder } from "../../src/orchestrator-config";
 
 /** A test's env as the engine sees it under the development orchestrator: its bindings plus that orchestrator's configuration. */
 export const withOrchestrator = createEnvBinder(orchestrator.config, {});

@@ -1,5 +1,3 @@
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
   advanceTimers,
@@ -16,10 +14,7 @@ import {
 } from "./helpers";
 
 async function outboxRows(taskUuid: string): Promise<number> {
-  return runInDurableObject(
-    env.TASKS.getByName(taskUuid),
-    (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
-  );
+  return (await taskStub(taskUuid).inspect()).outbox.length;
 }
 
 describe("eager dispatch", () => {

@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
 import { type TaskObjectClient, taskObject } from "../../src/task-object/client";
-import type { ParentLink } from "../../src/task-object/store";
+import type { ParentLink } from "../../src/task-object/rows";
 import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
 import { parseTemplate } from "../../src/templates/loader";
 
@@ -120,7 +120,10 @@ export function taskStub(uuid: string): TaskObjectClient {
   return taskObject(env, uuid);
 }
 
-/** Moves every pending timer of the task `ms` closer, then runs its alarm as if that time had passed. */
+/**
+ * Moves every pending timer of the task `ms` closer, then runs its alarm as if that time had passed.
+ * Time travel is the one write tests make to the object's tables: the object has no clock to set.
+ */
 export async function advanceTimers(uuid: string, ms: number): Promise<boolean> {
   const stub = env.TASKS.getByName(uuid);
   await runInDurableObject(stub, (_instance, state) => {
@@ -130,14 +133,11 @@ export async function advanceTimers(uuid: string, ms: number): Promise<boolean> 
 }
 
 export async function scheduledAlarm(uuid: string): Promise<number | null> {
-  return runInDurableObject(env.TASKS.getByName(uuid), (_instance, state) => state.storage.getAlarm());
+  return (await taskStub(uuid).inspect()).alarm;
 }
 
 export async function timerCount(uuid: string): Promise<number> {
-  return runInDurableObject(env.TASKS.getByName(uuid), (_instance, state) => {
-    const row = state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM timers").one();
-    return row.n;
-  });
+  return (await taskStub(uuid).inspect()).timers.length;
 }
 
 /**
@@ -172,14 +172,10 @@ export async function createFromYaml(
 
 /** A step message as the object sent it, read from the step row (namespace `manual` has no consumer). */
 export async function heldMessage(taskUuid: string, stepName: string): Promise<{ step_uuid: string; dispatch_id: string }> {
-  return runInDurableObject(env.TASKS.getByName(taskUuid), (_instance, state) =>
-    state.storage.sql
-      .exec<{ step_uuid: string; dispatch_id: string }>(
-        "SELECT step_uuid, dispatch_id FROM steps WHERE name = ? AND state = 'enqueued'",
-        stepName,
-      )
-      .one(),
-  );
+  const { steps } = await taskStub(taskUuid).inspect();
+  const step = steps.find((s) => s.name === stepName && s.state === "enqueued");
+  if (!step?.dispatch_id) throw new Error(`no enqueued step ${stepName} in task ${taskUuid}`);
+  return { step_uuid: step.step_uuid, dispatch_id: step.dispatch_id };
 }
 
 /** Two steps on the unconsumed `manual` queue: tests claim and report by hand. */

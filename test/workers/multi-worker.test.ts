@@ -1,8 +1,6 @@
 // A handler bundle in a Worker of its own: billing steps leave through STEPS_BILLING and run in examples/billing-handlers.
-import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { getSteps, hasStatus, submit, timerCount, waitForTask } from "./helpers";
+import { getSteps, hasStatus, submit, taskStub, timerCount, waitForTask } from "./helpers";
 
 /** An invoice run; invoice_run's strict identity makes each account and period one task. */
 function invoiceRun(accountId: string, period = "2026-10") {
@@ -25,11 +23,8 @@ function invoiceRun(accountId: string, period = "2026-10") {
   };
 }
 
-async function queueBindingOf(taskUuid: string): Promise<string> {
-  return runInDurableObject(
-    env.TASKS.getByName(taskUuid),
-    (_instance, state) => state.storage.sql.exec<{ queue_binding: string }>("SELECT queue_binding FROM task").one().queue_binding,
-  );
+async function queueBindingOf(taskUuid: string): Promise<string | undefined> {
+  return (await taskStub(taskUuid).inspect()).task?.queue_binding;
 }
 
 describe("a handler bundle deployed as its own Worker", () => {

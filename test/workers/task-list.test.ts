@@ -1,10 +1,10 @@
 // GET /v1/tasks: the task index in D1, written by each task's object on status changes, filtered and paged.
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type TaskSummary, writeTaskIndex } from "../../src/catalog/task-index";
 import type { TaskView } from "../../src/task-object/views";
-import { api, hasStatus, submit, waitForTask } from "./helpers";
+import { api, hasStatus, submit, taskStub, waitForTask } from "./helpers";
 
 // A namespace and values of this run's own, so tasks of other test files never match its filters.
 const run = crypto.randomUUID().slice(0, 8);
@@ -255,14 +255,14 @@ describe("the task index write", () => {
     const task = await submit(request(OTHER_NS, "quick", { initiator }));
     await waitForTask(task.task_uuid, hasStatus("complete"));
     const stub = env.TASKS.getByName(task.task_uuid);
-    const pending = () =>
-      runInDurableObject(stub, (_instance, state) => {
-        const effect = state.storage.sql
-          .exec<{ payload: string }>("SELECT payload FROM effects WHERE kind = 'index_task'")
-          .toArray()[0];
-        const timer = state.storage.sql.exec("SELECT 1 FROM timers WHERE kind = 'index_flush'").toArray();
-        return { attempts: effect ? (JSON.parse(effect.payload) as { attempts: number }).attempts : 0, timer: timer.length };
-      });
+    const pending = async () => {
+      const { effects, timers } = await taskStub(task.task_uuid).inspect();
+      const effect = effects.find((e) => e.effect.kind === "index_task")?.effect;
+      return {
+        attempts: effect?.kind === "index_task" ? effect.attempts : 0,
+        timer: timers.filter((t) => t.kind === "index_flush").length,
+      };
+    };
     // The write at completion failed and is waiting for the alarm; the task itself finished regardless.
     await vi.waitUntil(async () => (await pending()).attempts >= 1, { timeout: 10_000, interval: 25 });
     expect((await pending()).timer).toBe(1);

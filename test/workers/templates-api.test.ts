@@ -1,7 +1,7 @@
 // Templates over the API: registration (YAML and JSON), immutability, validation, and running a registered template.
 import { describe, expect, it } from "vitest";
 import { exampleTemplates } from "../../examples/orchestrator/src/templates";
-import { MAX_TEMPLATE_SOURCE_BYTES } from "../../src/engine/limits";
+import { MAX_TEMPLATE_SOURCE_BYTES } from "../../src/shared/limits";
 import { api, errorOf, hasStatus, stepNamed, submit, waitForTask } from "./helpers";
 
 /** A two-step template run by the embedded EchoHandler; `version` and `maxAttempts` make variants. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { paginationInfo } from "../../../src/api/pagination";
 import { parseTaskListQuery } from "../../../src/api/task-query";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../../src/engine/limits";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../../../src/shared/limits";
 
 const parse = (query: string) => parseTaskListQuery(new URLSearchParams(query));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkTemplate, templateFormatOf } from "../../../src/api/template-body";
-import { MAX_TEMPLATE_JSON_BYTES } from "../../../src/engine/limits";
+import { MAX_TEMPLATE_JSON_BYTES } from "../../../src/shared/limits";
 
 describe("templateFormatOf", () => {
   it("reads YAML media types, text/plain and a missing Content-Type as YAML", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
 import { nestsDeeperThan } from "../../../src/engine/nesting";
+import { MAX_NESTING_DEPTH } from "../../../src/shared/limits";
 
 function arrays(levels: number, inner: unknown = "leaf"): unknown {
   let value = inner;

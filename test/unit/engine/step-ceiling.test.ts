@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_BATCH_WORKERS } from "../../../src/engine/dynamic-steps";
-import { DEFAULT_MAX_TASK_STEPS, MAX_TEMPLATE_STEPS, STEP_LIMIT_EXCEEDED } from "../../../src/engine/limits";
 import type { TaskRun } from "../../../src/engine/task-run";
+import { DEFAULT_MAX_TASK_STEPS, MAX_TEMPLATE_STEPS, STEP_LIMIT_EXCEEDED } from "../../../src/shared/limits";
 import { BatchOutcome, DecisionOutcome } from "../../../src/worker/outcomes";
 import { claimAndReport, loadTemplate, runOf, step, stepNamed } from "./dynamic-helpers";
 

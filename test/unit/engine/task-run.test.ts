@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
 import {
   CLAIM_RESEND_INTERVAL_MS,
   CLAIM_TIMEOUT_MS,
@@ -8,6 +7,7 @@ import {
   type StepRuntime,
   TaskRun,
 } from "../../../src/engine/task-run";
+import { MAX_NESTING_DEPTH } from "../../../src/shared/limits";
 
 function step(uuid: string, parents: string[], children: string[], maxAttempts = 3): StepRuntime {
   return {

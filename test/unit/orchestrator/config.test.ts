@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { configOf, createEnvBinder, type OrchestratorConfig } from "../../../src/orchestrator/config";
+import { configOf, createEnvBinder, type OrchestratorConfig } from "../../../src/orchestrator-config";
 
 const config = { queues: { billing: "BILLING_STEPS" } } as unknown as OrchestratorConfig;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { OrchestratorConfig } from "../../../src/orchestrator/config";
 import { resolveOptions } from "../../../src/orchestrator/options";
 import { routingProblems } from "../../../src/orchestrator/routing-check";
+import type { OrchestratorConfig } from "../../../src/orchestrator-config";
 import { StepHandler } from "../../../src/worker";
 
 class GreetingHandler extends StepHandler {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS } from "../../../src/engine/limits";
+import { MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS } from "../../../src/shared/limits";
 import { MAX_TEMPLATE_DEPTH, parseTemplate, validateTemplate } from "../../../src/templates/loader";
 import { problemsOf, step, template } from "./helpers";
 

@@ -4,8 +4,8 @@ import { load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { NoopBatchPlannerHandler, NoopHandler } from "../../../bench/orchestrator/handlers";
 import { exampleHandlers } from "../../../examples/orchestrator/src/handlers";
-import { WORKFLOW_HANDLER } from "../../../src/engine/sub-workflow";
-import { DEFAULT_QUEUE_BINDING, queueBindingName } from "../../../src/task-object/routing";
+import { WORKFLOW_HANDLER } from "../../../src/shared/names";
+import { DEFAULT_QUEUE_BINDING, queueBindingName } from "../../../src/shared/queue-routing";
 import { HandlerRegistry } from "../../../src/worker";
 
 const ROOT = join(import.meta.dirname, "../../..");

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MAX_NESTING_DEPTH, MAX_RESULT_BYTES } from "../../../src/engine/limits";
 import { StepOutcomeSchema } from "../../../src/engine/protocol";
+import { MAX_NESTING_DEPTH, MAX_RESULT_BYTES } from "../../../src/shared/limits";
 import { HandlerRegistry, PermanentError, runStep, type StepContext, StepHandler, StepHandlerResult } from "../../../src/worker";
 import { claimedStep } from "./claimed";
 

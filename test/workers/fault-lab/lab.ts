@@ -13,6 +13,7 @@ import type { StepMessage } from "../../../src/engine/protocol";
 import { IN_FLIGHT_STEP_STATES, type StepState, type TaskState, TERMINAL_TASK_STATES } from "../../../src/engine/states";
 import type { StepAction } from "../../../src/engine/task-run";
 import { nextStepState, nextTaskState, type StepEvent, type TaskEvent } from "../../../src/engine/transitions";
+import { taskObject } from "../../../src/task-object/client";
 import type { AwaitPoint, TaskObject } from "../../../src/task-object/task-object";
 import { validateTemplate } from "../../../src/templates/loader";
 import { createStepConsumer, HandlerRegistry } from "../../../src/worker";
@@ -199,23 +200,21 @@ async function prepare(world: World): Promise<void> {
   });
 }
 
+/** Everything the object holds, read through its introspection RPC. */
+function inspect(world: World) {
+  return taskObject(env, world.taskUuid).inspect();
+}
+
 async function readSteps(world: World): Promise<StepRowLite[]> {
   await prepare(world);
-  return runInDurableObject(stub(world.taskUuid), (_i, state) =>
-    state.storage.sql
-      .exec<StepRowLite & Record<string, SqlStorageValue>>(
-        "SELECT step_uuid, name, state, attempts, dispatch_id, definition, inputs FROM steps",
-      )
-      .toArray(),
-  );
+  return (await inspect(world)).steps;
 }
 
 async function taskState(world: World): Promise<TaskState> {
   await prepare(world);
-  return runInDurableObject(
-    stub(world.taskUuid),
-    (_i, state) => state.storage.sql.exec<{ state: TaskState }>("SELECT state FROM task").one().state,
-  );
+  const { task } = await inspect(world);
+  if (!task) throw new Error(`task ${world.taskUuid} has no task`);
+  return task.state;
 }
 
 /** Delivers messages to the consumer; those it asks the queue to retry go back to the mailbox, as a queue would. */
@@ -263,35 +262,26 @@ async function advance(world: World, ms: number): Promise<boolean> {
  * have a timer that retries them.
  */
 async function alarmProblemsNow(world: World): Promise<{ problems: string[]; alarmInDelivery: boolean }> {
-  return runInDurableObject(stub(world.taskUuid), async (_i, state) => {
-    const sql = state.storage.sql;
-    const count = (query: string) => sql.exec<{ n: number }>(query).one().n;
-    if (sql.exec("SELECT name FROM sqlite_master WHERE name = 'task'").toArray().length === 0) {
-      return { problems: [], alarmInDelivery: false };
-    }
-    const problems: string[] = [];
-    const earliest = sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
-    const alarm = await state.storage.getAlarm();
-    // An alarm set for an overdue timer may read back as the moment it was set: both fire at once.
-    if (earliest !== null && (alarm === null || (alarm > earliest && alarm > Date.now()))) {
-      problems.push(`timers due at ${earliest} but the alarm is ${alarm === null ? "not armed" : `at ${alarm}`}`);
-    }
-    const unsent =
-      count("SELECT COUNT(*) AS n FROM outbox") + count("SELECT COUNT(*) AS n FROM effects WHERE kind != 'index_task'");
-    if (unsent > 0 && count("SELECT COUNT(*) AS n FROM timers WHERE kind = 'outbox_flush'") === 0) {
-      problems.push(`${unsent} outbox rows or effects with no flush timer`);
-    }
-    if (
-      count("SELECT COUNT(*) AS n FROM effects WHERE kind = 'index_task'") > 0 &&
-      count("SELECT COUNT(*) AS n FROM timers WHERE kind = 'index_flush'") === 0
-    ) {
-      problems.push("an index write pending with no retry timer");
-    }
-    // An overdue timer with no alarm may be the platform delivering the alarm right now: it took the
-    // alarm and runs the handler as soon as the object is free.
-    const alarmInDelivery = alarm === null && earliest !== null && earliest <= Date.now();
-    return { problems, alarmInDelivery };
-  });
+  const { task, timers, outbox, effects, alarm } = await inspect(world);
+  if (task === null) return { problems: [], alarmInDelivery: false };
+  const problems: string[] = [];
+  const earliest = timers.length === 0 ? null : Math.min(...timers.map((t) => t.due_at));
+  const timersOf = (kind: string) => timers.filter((t) => t.kind === kind).length;
+  // An alarm set for an overdue timer may read back as the moment it was set: both fire at once.
+  if (earliest !== null && (alarm === null || (alarm > earliest && alarm > Date.now()))) {
+    problems.push(`timers due at ${earliest} but the alarm is ${alarm === null ? "not armed" : `at ${alarm}`}`);
+  }
+  const unsent = outbox.length + effects.filter((e) => e.effect.kind !== "index_task").length;
+  if (unsent > 0 && timersOf("outbox_flush") === 0) {
+    problems.push(`${unsent} outbox rows or effects with no flush timer`);
+  }
+  if (effects.some((e) => e.effect.kind === "index_task") && timersOf("index_flush") === 0) {
+    problems.push("an index write pending with no retry timer");
+  }
+  // An overdue timer with no alarm may be the platform delivering the alarm right now: it took the
+  // alarm and runs the handler as soon as the object is free.
+  const alarmInDelivery = alarm === null && earliest !== null && earliest <= Date.now();
+  return { problems, alarmInDelivery };
 }
 
 /** The invariants, looking again (a bounded few times) while an alarm may be in delivery; a real breach stays. */
@@ -441,41 +431,14 @@ async function drain(world: World): Promise<string | null> {
   return "the task did not settle within 400 drain rounds";
 }
 
-interface TransitionRowLite {
-  id: number;
-  step_uuid?: string;
-  from_state: string | null;
-  to_state: string;
-  event: string;
-}
-
 /** Checks the suite's invariants on the object's own records; returns every violation found. */
 async function violations(world: World): Promise<string[]> {
   const problems: string[] = [];
   await prepare(world);
-  const { task, steps, stepLog, taskLog, edges, outbox } = await runInDurableObject(stub(world.taskUuid), (_i, state) => {
-    const sql = state.storage.sql;
-    return {
-      task: sql.exec<{ state: TaskState }>("SELECT state FROM task").one(),
-      steps: sql
-        .exec<StepRowLite & Record<string, SqlStorageValue>>(
-          "SELECT step_uuid, name, state, attempts, dispatch_id, definition, inputs FROM steps",
-        )
-        .toArray(),
-      stepLog: sql
-        .exec<TransitionRowLite & Record<string, SqlStorageValue>>(
-          "SELECT id, step_uuid, from_state, to_state, event FROM step_transitions ORDER BY id",
-        )
-        .toArray(),
-      taskLog: sql
-        .exec<TransitionRowLite & Record<string, SqlStorageValue>>(
-          "SELECT id, from_state, to_state, event FROM task_transitions ORDER BY id",
-        )
-        .toArray(),
-      edges: sql.exec<{ parent_uuid: string; child_uuid: string }>("SELECT parent_uuid, child_uuid FROM edges").toArray(),
-      outbox: sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
-    };
-  });
+  const inspection = await inspect(world);
+  const { task, steps, stepTransitions: stepLog, taskTransitions: taskLog, edges } = inspection;
+  const outbox = inspection.outbox.length;
+  if (!task) return [`task ${world.taskUuid} has no task`];
   if (!TERMINAL_TASK_STATES.has(task.state) && task.state !== "blocked_by_failures") problems.push(`task ended in ${task.state}`);
   for (const step of steps) {
     if (IN_FLIGHT_STEP_STATES.has(step.state)) problems.push(`${step.name} left in flight (${step.state})`);

@@ -1,6 +1,6 @@
 // Templates whose input_schema would make validation super-linear or endless are refused at registration; formats answer in linear time.
 import { describe, expect, it } from "vitest";
-import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
+import { MAX_NESTING_DEPTH } from "../../../src/shared/limits";
 import { api, submit } from "../helpers";
 
 /** A JSON template in namespace `registered` whose only step echoes, with the given input_schema. */

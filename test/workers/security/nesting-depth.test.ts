@@ -1,6 +1,6 @@
 // Deep nesting from a client: contexts, completion data and step results nested past MAX_NESTING_DEPTH are refused, never a 500.
 import { describe, expect, it } from "vitest";
-import { MAX_NESTING_DEPTH } from "../../../src/engine/limits";
+import { MAX_NESTING_DEPTH } from "../../../src/shared/limits";
 import {
   api,
   createFromYaml,

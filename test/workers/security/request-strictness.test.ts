@@ -170,6 +170,6 @@ describe("media types", () => {
   it("DELETE without a body needs no media type", async () => {
     const task = await finishedOrder();
     // The order is complete, so the cancel itself is refused; the empty body was read without complaint.
-    await errorOf(await api(`/v1/tasks/${task.task_uuid}`, { method: "DELETE" }), 400, "task_already_terminal");
+    await errorOf(await api(`/v1/tasks/${task.task_uuid}`, { method: "DELETE" }), 409, "task_already_terminal");
   });
 });

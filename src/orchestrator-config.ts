@@ -1,7 +1,7 @@
 // An orchestrator's resolved configuration, and the env that carries it to the API, the consumers and the task objects.
-import type { TemplateRegistry } from "../templates/registry";
-import type { StepConsumer } from "../worker/consumer";
-import type { HandlerRegistry } from "../worker/registry";
+import type { TemplateRegistry } from "./templates/registry";
+import type { StepConsumer } from "./worker/consumer";
+import type { HandlerRegistry } from "./worker/registry";
 
 /** What `createOrchestrator` resolved its options into; every part of the engine reads it through `configOf(env)`. */
 export interface OrchestratorConfig {

@@ -1,0 +1,238 @@
+// The task object's machinery: its storage parts, the one-transaction write path, the alarm and the after-commit I/O.
+import { DurableObject } from "cloudflare:workers";
+import type { StepMessage } from "../engine/protocol";
+import { type Changes, TaskRun, type TimerKind } from "../engine/task-run";
+import { maxTaskSteps } from "../limits-config";
+import { log } from "../log";
+import type { TaskTemplate } from "../templates/types";
+import { taskViewOf } from "./lookups";
+import { isInitialised, migrate } from "./migrations";
+import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
+import { OUTBOX_FLUSH_TIMER, OutboxStore } from "./outbox-store";
+import { ReadQueries } from "./read-queries";
+import type { TaskRow } from "./rows";
+import { refused } from "./rpc-result";
+import { TaskStore } from "./store";
+import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
+import { logTransitions } from "./transition-log";
+import type { TaskView } from "./views";
+
+/** Timers handled per alarm run; the rest re-arm the alarm immediately. */
+const TIMERS_PER_ALARM = 500;
+
+/** The object without its RPC methods (task-object.ts): everything those methods write and read through. */
+export abstract class TaskObjectCore extends DurableObject<Env> {
+  protected readonly store: TaskStore;
+  protected readonly reads: ReadQueries;
+  private readonly outboxStore: OutboxStore;
+  private readonly outbox: Outbox;
+  protected run: TaskRun | undefined;
+  private alarmAt: number | null = null;
+  private hasSchema = false;
+  private readonly indexWriter: TaskIndexWriter;
+  /**
+   * Fault-injection seam, null outside tests: the fault lab sets it to make the object die (throw,
+   * then be evicted) at a point between a commit and the I/O that follows. Not an RPC method.
+   */
+  faultHook: ((point: AwaitPoint) => void) | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new TaskStore(ctx.storage.sql);
+    this.reads = new ReadQueries(ctx.storage.sql);
+    this.outboxStore = new OutboxStore(ctx.storage.sql);
+    this.outbox = new Outbox({
+      env: () => this.env,
+      outboxStore: this.outboxStore,
+      reads: this.reads,
+      armAlarm: () => this.armAlarm(),
+      reachedAwaitPoint: (point) => this.faultHook?.(point),
+      failStep: (stepUuid, dispatchId, outcome, alsoInTransaction) => {
+        this.mutate((run) => run.report(stepUuid, dispatchId, outcome), alsoInTransaction);
+      },
+      taskUuid: () => this.run?.taskUuid,
+    });
+    this.indexWriter = new TaskIndexWriter(
+      ctx.storage.sql,
+      () => (this.initialised() ? this.reads.task() : null),
+      () => env.TASKER_DB,
+      () => this.armAlarm(),
+      () => this.faultHook?.("before_index_write"),
+    );
+    ctx.blockConcurrencyWhile(async () => {
+      // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
+      if (!isInitialised(ctx.storage.sql)) return;
+      ctx.storage.transactionSync(() => migrate(ctx.storage.sql, Date.now()));
+      this.alarmAt = await ctx.storage.getAlarm();
+      this.reconcile();
+    });
+  }
+
+  /**
+   * The second line of defence, run when the object wakes: pending outbox work and index writes get
+   * their safety-net timers, and the alarm points at the earliest timer (overdue ones fire at once).
+   * Repairs objects that an older release, or a death the first line did not foresee, left without
+   * an alarm. Costs a few indexed reads.
+   */
+  protected reconcile(): void {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      if (this.outboxStore.hasPendingOutboxWork()) this.outboxStore.ensureOutboxFlushTimer(now);
+      this.indexWriter.reconcile(now);
+    });
+    this.armAlarm();
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    if (!this.initialised()) return;
+    const now = Date.now();
+    const timers = this.store.dueTimers(now, TIMERS_PER_ALARM);
+    let fired = 0;
+    for (const timer of timers) {
+      if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
+        // The object's own safety nets (outbox, index) stay armed until their work succeeds and
+        // clears them: a death during this flush must still find them.
+        this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
+        if (timer.kind === OUTBOX_FLUSH_TIMER) this.outbox.markDirty();
+        continue;
+      }
+      const spec = {
+        kind: timer.kind as TimerKind,
+        stepUuid: timer.step_uuid,
+        dispatchId: timer.dispatch_id,
+        dueAt: timer.due_at,
+      };
+      const changes = this.mutate(
+        (run) => run.fireTimer(spec),
+        () => this.store.deleteTimer(timer.id),
+      );
+      if (!("refused" in changes)) fired += 1;
+    }
+    this.armAlarm();
+    log("info", "alarm.fired", { task_uuid: this.reads.task()?.task_uuid, due_timers: timers.length, fired });
+    this.indexWriter.wake();
+    await this.afterWrite();
+  }
+
+  protected eagerMessages(taskUuid: string, changes: Changes | undefined): StepMessage[] {
+    return (changes?.dispatches ?? [])
+      .filter((d) => d.eager)
+      .map((d) => ({ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId }));
+  }
+
+  protected taskRow(): TaskRow | null {
+    return this.initialised() ? this.reads.task() : null;
+  }
+
+  /** The object's name is its task's uuid, whether or not a task was ever created in it. */
+  protected taskNotFound() {
+    return refused("task_not_found", `task ${this.ctx.id.name ?? this.ctx.id.toString()} not found`);
+  }
+
+  protected initialised(): boolean {
+    this.hasSchema ||= isInitialised(this.ctx.storage.sql);
+    return this.hasSchema;
+  }
+
+  protected loadRun(): TaskRun {
+    if (this.run) return this.run;
+    const task = this.reads.task();
+    if (!task) throw new Error("task object has no task");
+    let template: TaskTemplate | undefined;
+    this.run = new TaskRun(task.task_uuid, task.state, this.store.loadRuntime(), {
+      now: () => Date.now(),
+      newId: () => crypto.randomUUID(),
+      random: Math.random,
+      maxSteps: maxTaskSteps(this.env),
+      template: () => {
+        template ??= this.reads.template();
+        return template;
+      },
+    });
+    return this.run;
+  }
+
+  /**
+   * Runs one engine operation and writes its changes in one transaction. A refusal (stale or
+   * duplicate input, an action not allowed) is returned as is and writes nothing but what
+   * `alsoInTransaction` does. Any throw discards the in-memory run, so the next operation reloads
+   * it from storage, which the failed transaction left untouched.
+   */
+  protected mutate<R extends { refused: string }>(
+    operation: (run: TaskRun) => Changes | R,
+    alsoInTransaction?: () => void,
+  ): Changes | R {
+    let result: Changes | R;
+    try {
+      result = this.ctx.storage.transactionSync(() => {
+        alsoInTransaction?.();
+        const run = this.loadRun();
+        const outcome = operation(run);
+        if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at);
+        return outcome;
+      });
+    } catch (error) {
+      this.run = undefined;
+      throw error;
+    }
+    this.armAlarm();
+    return result;
+  }
+
+  protected applyAndLog(run: TaskRun, changes: Changes, now: number): void {
+    this.store.applyChanges(changes, run.steps, run.state, now);
+    if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
+    const effects = effectsOf(run, changes, this.store, this.reads);
+    if (effects.length > 0) this.outboxStore.insertEffects(effects, now);
+    if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
+      this.outboxStore.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
+      this.outbox.wrote();
+    }
+    for (const created of changes.createdSteps.length > 0 ? [changes.createdSteps] : []) {
+      log("info", "steps.created", { task_uuid: run.taskUuid, by: created[0]?.createdBy, steps: created.length });
+    }
+    logTransitions(run, changes);
+  }
+
+  /**
+   * Performs the effects of committed writes: sends the outbox and performs pending effects. The
+   * alarm needs nothing here: every write already armed it (see `armAlarm`). The task index is
+   * written in the background: the caller never waits on D1.
+   */
+  protected async afterWrite(): Promise<void> {
+    this.faultHook?.("after_commit");
+    await this.outbox.flush();
+    this.ctx.waitUntil(
+      this.indexWriter
+        .flush()
+        .catch((error: unknown) =>
+          log("error", "task_index.flush_failed", { task_uuid: this.run?.taskUuid, error: String(error) }),
+        ),
+    );
+  }
+
+  /**
+   * Points the alarm at the earliest timer. Called after every write to the timers table, in the same
+   * synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's write
+   * coalescing makes both durable together, so no death can leave timers without their alarm. The
+   * returned promise is deliberately not awaited; the output gate holds every reply until it lands.
+   */
+  protected armAlarm(): void {
+    const due = this.store.nextTimerDue();
+    if (due === this.alarmAt) return;
+    this.alarmAt = due;
+    const write = due === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(due);
+    write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
+  }
+
+  protected taskViewOrNull(): TaskView | null {
+    return this.initialised() ? taskViewOf(this.reads, this.run) : null;
+  }
+
+  protected taskViewOrThrow(): TaskView {
+    const view = this.taskViewOrNull();
+    if (!view) throw new Error("task object has no task");
+    return view;
+  }
+}
