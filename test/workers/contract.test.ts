@@ -155,7 +155,7 @@ describe("the API contract", () => {
       },
     );
     expect(giveUp.status).toBe(409);
-    expect((await call(doc, "cancelTask", { task_uuid })).status).toBe(400);
+    expect((await call(doc, "cancelTask", { task_uuid })).status).toBe(409); // already complete: task_already_terminal
 
     const other = await call(doc, "createTask", {}, { body: seedOrder() });
     const cancelled = await call(
