@@ -1,10 +1,10 @@
 // Sub-workflows: a step that runs a whole task as its child — its configuration, context and nesting rules.
 import { NAME_PATTERN, VERSION_PATTERN } from "../templates/schema";
 import type { StepDefinition, TemplateProblem } from "../templates/types";
+import { WORKFLOW_HANDLER } from "./callables";
 import { isRecord } from "./values";
 
-/** The `handler.callable` of a step that starts a child task instead of calling a handler. */
-export const WORKFLOW_HANDLER = "WorkflowHandler";
+export { WORKFLOW_HANDLER } from "./callables";
 /** Deepest nesting of child tasks: a task started by a task started by … this many levels below a root. */
 export const MAX_WORKFLOW_DEPTH = 5;
 

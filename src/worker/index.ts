@@ -1,8 +1,9 @@
 // The handler SDK, `tasker-edge/worker`: write step handlers, register them, export a queue consumer.
+
+export { WORKFLOW_HANDLER } from "../engine/callables";
 export type { BatchWorkerInputs } from "../engine/dynamic-steps";
 export type { ClaimedStep, FailedDependency, ReportReceipt, StepMessage, StepOutcome, TaskObjectRpc } from "../engine/protocol";
 export { StepMessageSchema, StepOutcomeSchema } from "../engine/protocol";
-export { WORKFLOW_HANDLER } from "../engine/sub-workflow";
 export { createStepConsumer, retryDelaySeconds, type StepConsumer, type StepConsumerOptions } from "./consumer";
 export {
   type ClassifiedFailure,
