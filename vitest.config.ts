@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { billingBundleWorker } from "./examples/billing-handlers/auxiliary-worker.js";
@@ -15,6 +16,16 @@ declare module "vitest" {
 const faultSeed = Number(process.env.FAULT_SEED ?? 1);
 const faultRuns = Number(process.env.FAULT_RUNS || (process.env.FAULT_SEED ? 1 : 12));
 
+// The package's own names resolve to its sources, as tsconfig.json's `paths` make them for tsc and wrangler.
+const packageSources = (entry: string) => fileURLToPath(new URL(entry, import.meta.url));
+const resolve = {
+  alias: {
+    "tasker-edge/worker": packageSources("./src/worker/index.ts"),
+    "tasker-edge/client": packageSources("./src/client/index.ts"),
+    "tasker-edge": packageSources("./src/index.ts"),
+  },
+};
+
 // BATCH_WORKERS sizes the big batch test (npm test: 2,000; `npm run test:scale`: 10,000).
 const batchWorkers = Number(process.env.BATCH_WORKERS ?? 2_000);
 
@@ -29,6 +40,7 @@ export default defineConfig({
     projects: [
       // Property-based tests are CPU-bound: on a loaded 2-core machine they outgrow vitest's 5 s default.
       {
+        resolve,
         // The crash test's own judgments (verdicts, checks, the settle bound) are pure: they run here too.
         test: {
           name: "unit",
@@ -38,6 +50,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },

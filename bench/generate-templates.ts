@@ -1,9 +1,9 @@
-// Writes the benchmark templates (namespace `bench`, trivial NoopHandler steps) to templates/bench/; `--check` only compares.
+// Writes the benchmark templates (namespace `bench`, trivial NoopHandler steps) to bench/templates/; `--check` only compares.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "../templates/bench");
+const OUT = resolve(dirname(fileURLToPath(import.meta.url)), "templates");
 
 interface Step {
   name: string;

@@ -1,12 +1,7 @@
-// The orchestrator Worker: the HTTP API, the TaskObject class, and the embedded default handlers.
-import { app } from "./api/app";
-import { defaultConsumer } from "./handlers";
-import { isDeadLetterQueue, recordDeadLetters } from "./task-object/dead-letters";
-
-export { RateLimiter } from "./rate-limit/rate-limiter";
-export { TaskObject } from "./task-object/task-object";
-
-export default {
-  fetch: app.fetch,
-  queue: (batch, env, ctx) => (isDeadLetterQueue(batch.queue) ? recordDeadLetters(batch, env) : defaultConsumer(batch, env, ctx)),
-} satisfies ExportedHandler<Env>;
+// The orchestrator package, `tasker-edge`: build an orchestrator Worker from your own templates and handlers.
+export type { OrchestratorConfig } from "./orchestrator/config";
+export { createOrchestrator, type Orchestrator, type OrchestratorWorker } from "./orchestrator/create";
+export type { AuthOptions, LimitsOptions, OrchestratorOptions, TemplateInput } from "./orchestrator/options";
+export type { TemplateSource } from "./templates/sources";
+export { HandlerRegistry } from "./worker/registry";
+export type { StepHandlerClass } from "./worker/step-handler";

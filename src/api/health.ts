@@ -48,7 +48,7 @@ healthRoutes.get("/ready", noQuery(), async (c) => {
     }
   }
   try {
-    checks.templates = `ok (${bundledTemplates().list().length} loaded)`;
+    checks.templates = `ok (${bundledTemplates(c.env).list().length} loaded)`;
   } catch (error) {
     log("error", "health.templates_failed", { error: String(error) });
     checks.templates = "failed to load: see the Worker's log";

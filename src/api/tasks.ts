@@ -5,7 +5,7 @@ import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
 import type { Actor, StepAction } from "../engine/task-run";
-import { defaultConsumer } from "../handlers";
+import { configOf } from "../orchestrator/config";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
@@ -68,7 +68,9 @@ taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => 
   const taskUuid = await taskUuidFor(template, request);
   // Steps bound for the queue this Worker consumes itself can start right here, without the queue hop.
   const waitUntil = waitUntilOf(c);
-  const eagerStart = waitUntil !== undefined && resolveQueueBinding(template.namespace_name, c.env) === DEFAULT_QUEUE_BINDING;
+  const eagerStart =
+    waitUntil !== undefined &&
+    resolveQueueBinding(template.namespace_name, c.env, configOf(c.env).queues) === DEFAULT_QUEUE_BINDING;
   const { created, task, eager } = await taskObject(c.env, taskUuid).create(
     {
       task_uuid: taskUuid,
@@ -87,7 +89,7 @@ taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => 
     },
     eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
   );
-  if (eager && waitUntil) waitUntil(defaultConsumer.runEager(c.env, eager));
+  if (eager && waitUntil) waitUntil(configOf(c.env).consumer.runEager(c.env, eager));
   if (!created) {
     throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
       task_uuid: task.task_uuid,

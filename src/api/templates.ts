@@ -33,7 +33,7 @@ function byIdentity(a: TemplateListing, b: TemplateListing): number {
 
 templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
   const { namespace } = readQuery(c, TemplateListQuerySchema);
-  const shipped: TemplateListing[] = bundledTemplates()
+  const shipped: TemplateListing[] = bundledTemplates(c.env)
     .list(namespace ? { namespace } : undefined)
     .map((t) => ({
       name: t.name,
@@ -124,7 +124,7 @@ async function versionExists(
   return new ApiError(
     409,
     "template_version_exists",
-    `${identity} is already ${origin === "bundled" ? "bundled with the engine" : "registered"} with different content; a version never changes, register a new version instead`,
+    `${identity} is already ${origin === "bundled" ? "bundled with this orchestrator" : "registered"} with different content; a version never changes, register a new version instead`,
     {
       origin,
       existing_content_hash: existingHash,
@@ -163,7 +163,7 @@ templateRoutes.put(
     }
     requireWithinStepCeiling(c.env, template);
     await requireWorkflowScope(c, template);
-    const shipped = bundledTemplates().get(template.namespace_name, template.name, template.version);
+    const shipped = bundledTemplates(c.env).get(template.namespace_name, template.name, template.version);
     if (shipped) {
       const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
       if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);

@@ -1,5 +1,5 @@
-// The one template lookup: bundled templates first, then registered ones (D1), cached per isolate.
-import { loadBundledTemplates } from "../templates/bundled";
+// The one template lookup: the orchestrator's own templates first, then registered ones (D1), cached per isolate.
+import { configOf } from "../orchestrator/config";
 import { compareVersions, type TemplateRegistry } from "../templates/registry";
 import type { TaskTemplate } from "../templates/types";
 import { getRegisteredTemplate, listRegisteredNamespaces, listRegisteredVersions, type RegisteredTemplate } from "./templates";
@@ -8,12 +8,9 @@ export type CatalogEnv = Pick<Env, "TASKER_DB">;
 
 export type FoundTemplate = { origin: "bundled"; template: TaskTemplate } | ({ origin: "registered" } & RegisteredTemplate);
 
-let bundled: TemplateRegistry | undefined;
-
-/** The templates shipped with the Worker, loaded and validated once per isolate. */
-export function bundledTemplates(): TemplateRegistry {
-  bundled ??= loadBundledTemplates();
-  return bundled;
+/** The templates the orchestrator was built with (`createOrchestrator({ templates })`), listed as `bundled`. */
+export function bundledTemplates(env: object): TemplateRegistry {
+  return configOf(env).templates;
 }
 
 // A registered version never changes, so a hit can be kept for the isolate's life; misses are not
@@ -29,7 +26,7 @@ export async function lookupTemplate(
   name: string,
   version: string,
 ): Promise<FoundTemplate | undefined> {
-  const shipped = bundledTemplates().get(namespace, name, version);
+  const shipped = bundledTemplates(env).get(namespace, name, version);
   if (shipped) return { origin: "bundled", template: shipped };
   const key = cacheKey(namespace, name, version);
   let record = registeredCache.get(key);
@@ -44,7 +41,7 @@ export async function lookupTemplate(
 
 /** The namespaces holding a template of this name, bundled or registered, sorted. */
 export async function namespacesHolding(env: CatalogEnv, name: string): Promise<string[]> {
-  const shipped = bundledTemplates()
+  const shipped = bundledTemplates(env)
     .list()
     .filter((t) => t.name === name)
     .map((t) => t.namespace_name);
@@ -63,7 +60,7 @@ function isPrerelease(version: string): boolean {
  * registering `2.0.0-rc.1` does not move callers who name no version onto it.
  */
 async function newestVersion(env: CatalogEnv, namespace: string, name: string): Promise<string | undefined> {
-  const shipped = bundledTemplates()
+  const shipped = bundledTemplates(env)
     .list({ namespace })
     .filter((t) => t.name === name)
     .map((t) => t.version);

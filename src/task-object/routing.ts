@@ -1,4 +1,4 @@
-// Which queue carries a namespace's steps: binding STEPS_<NAMESPACE>, else the default queue.
+// Which queue carries a namespace's steps: the orchestrator's `queues` option, else binding STEPS_<NAMESPACE>, else the default queue.
 
 export const DEFAULT_QUEUE_BINDING = "STEPS_DEFAULT";
 
@@ -7,7 +7,10 @@ export function queueBindingName(namespace: string): string {
   return `STEPS_${namespace.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
-export function resolveQueueBinding(namespace: string, env: object): string {
+/** The producer binding a namespace's steps go to; `queues` (namespace → binding) comes before the convention. */
+export function resolveQueueBinding(namespace: string, env: object, queues: Readonly<Record<string, string>> = {}): string {
+  const chosen = Object.hasOwn(queues, namespace) ? queues[namespace] : undefined;
+  if (chosen !== undefined) return chosen;
   const own = queueBindingName(namespace);
   return own in env ? own : DEFAULT_QUEUE_BINDING;
 }

@@ -16,6 +16,7 @@ import { isTerminalTaskState, type StepState } from "../engine/states";
 import { type Actor, type Changes, type StepAction, type TaskAction, TaskRun, type TimerKind } from "../engine/task-run";
 import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
+import { configOf } from "../orchestrator/config";
 import type { StepDefinition, TaskTemplate } from "../templates/types";
 import { type ChildTaskInput, childOutcome, planChildTask } from "./child-tasks";
 import { taskObject } from "./client";
@@ -128,7 +129,10 @@ export class TaskObject extends DurableObject<Env> {
     const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
     let started: Changes | undefined;
     const now = Date.now();
-    const task: NewTask = { ...input, queue_binding: resolveQueueBinding(input.template.namespace_name, this.env) };
+    const task: NewTask = {
+      ...input,
+      queue_binding: resolveQueueBinding(input.template.namespace_name, this.env, configOf(this.env).queues),
+    };
     let stepUuids = new Map<string, string>();
     this.ctx.storage.transactionSync(() => {
       migrate(this.ctx.storage.sql, now);

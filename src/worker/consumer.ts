@@ -8,8 +8,9 @@ import {
   type TaskObjectRpc,
 } from "../engine/protocol";
 import { log } from "../log";
+import { queueBindingName } from "../task-object/routing";
 import type { HandlerRegistry } from "./registry";
-import { runStep } from "./run-step";
+import { HANDLER_NOT_FOUND, runStep } from "./run-step";
 
 export interface StepConsumerOptions {
   /** The env binding of the TaskObject Durable Object namespace; "TASKS" unless the bundle renamed it. */
@@ -96,7 +97,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now() };
     let receipt: ReportReceipt;
     try {
-      receipt = await runAndReport(task, parsed.data, claimed, budget);
+      receipt = await runAndReport(task, parsed.data, claimed, budget, queue);
     } catch (error) {
       return retry("step.report.failed", error);
     }
@@ -110,9 +111,11 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     ids: StepMessage,
     claimed: ClaimedStep,
     budget: EagerBudget,
+    via: string,
   ): Promise<ReportReceipt> {
     const { task_uuid, step_uuid, dispatch_id } = ids;
     const run = await runStep(registry, claimed, now);
+    if (run.errorCode === HANDLER_NOT_FOUND) warnHandlerNotFound(claimed, via);
     log(run.kind === "success" ? "info" : run.kind === "retryable_failure" ? "warn" : "error", "step.handler.finished", {
       task_uuid,
       step_uuid,
@@ -143,7 +146,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
         try {
           const claimed = await task.claim(next.step_uuid, next.dispatch_id);
           if (claimed === null) return;
-          const nextReceipt = await runAndReport(task, next, claimed, budget);
+          const nextReceipt = await runAndReport(task, next, claimed, budget, EAGER_VIA);
           await continueEagerly(task, nextReceipt, budget);
         } catch (error) {
           log("warn", "step.eager.failed", { task_uuid: next.task_uuid, step_uuid: next.step_uuid, error: describe(error) });
@@ -188,6 +191,25 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     });
   };
   return Object.assign(consumeBatch, { runEager });
+}
+
+/** Where a step ran when no queue message brought it: handed over by the task object with a report or a new task. */
+const EAGER_VIA = "eager (no queue message)";
+
+/**
+ * A step reached a consumer that has no handler for it: it fails permanently with
+ * `handler_not_found`, and this line says where it ran and the two usual causes.
+ */
+function warnHandlerNotFound(claimed: ClaimedStep, via: string): void {
+  const { namespace } = claimed.task;
+  log("warn", "step.handler.not_found", {
+    task_uuid: claimed.task.task_uuid,
+    step: claimed.step.name,
+    namespace,
+    callable: claimed.step.callable,
+    queue: via,
+    hint: `no handler for "${claimed.step.callable}" is registered in the consumer of ${via}: register it there, or, if another Worker runs namespace "${namespace}", give the orchestrator a producer binding ${queueBindingName(namespace)} (or a queues entry) for that Worker's queue`,
+  });
 }
 
 function namespaceFrom(env: object, binding: string): TaskNamespace {

@@ -5,6 +5,9 @@ import { toReportable } from "./reportable";
 import { StepContext } from "./step-context";
 import { StepHandlerResult } from "./step-handler-result";
 
+/** The error code of a step whose callable no handler of this consumer answers to. */
+export const HANDLER_NOT_FOUND = "handler_not_found";
+
 export type RunKind = "success" | "retryable_failure" | "permanent_failure";
 
 export interface StepRun {
@@ -33,7 +36,7 @@ async function execute(registry: HandlerRegistry, claimed: ClaimedStep): Promise
   if (HandlerClass === undefined) {
     // Permanent: redelivering cannot make a handler appear in this Worker's bundle.
     return StepHandlerResult.failure(`Handler not found: no handler is registered for callable "${callable}"`, {
-      errorCode: "handler_not_found",
+      errorCode: HANDLER_NOT_FOUND,
       errorType: "permanent_error",
       retryable: false,
     });

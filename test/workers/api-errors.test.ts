@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/api/app";
 import { MAX_REQUEST_BYTES } from "../../src/engine/limits";
+import { app } from "./dev-orchestrator";
 import { api, hasStatus, SEED_ORDER, seedOrder, waitForTask } from "./helpers";
 
 const post = (body: string, path = "/v1/tasks") =>

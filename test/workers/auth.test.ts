@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { app } from "../../src/api/app";
 import { requiredPermissionOf } from "../../src/api/auth";
 import { PERMISSIONS, type Permission } from "../../src/api/permissions";
 import type { StepView, TaskView } from "../../src/task-object/views";
+import { app, withOrchestrator } from "./dev-orchestrator";
 import {
   createFromYaml,
   demoTask,
@@ -508,7 +508,7 @@ describe("configuration", () => {
     const warnings = vi.spyOn(console, "warn").mockImplementation(() => {});
     const plainEnv = { ...env } as Env;
     for (let i = 0; i < 3; i++) {
-      const response = await fresh.request("http://tasker.test/v1/templates", {}, plainEnv);
+      const response = await fresh.request("http://tasker.test/v1/templates", {}, withOrchestrator(plainEnv));
       expect(response.status).toBe(200);
     }
     const disabled = warnings.mock.calls.map(([line]) => String(line)).filter((line) => line.includes('"evt":"auth.disabled"'));

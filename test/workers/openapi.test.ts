@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { app } from "../../src/api/app";
+import { app } from "./dev-orchestrator";
 import { api } from "./helpers";
 
 /** The routes the app really serves, as OpenAPI paths (`:task_uuid` → `{task_uuid}`), without 405 fallbacks. */

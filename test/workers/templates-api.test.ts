@@ -1,7 +1,7 @@
 // Templates over the API: registration (YAML and JSON), immutability, validation, and running a registered template.
 import { describe, expect, it } from "vitest";
+import { exampleTemplates } from "../../examples/orchestrator/src/templates";
 import { MAX_TEMPLATE_SOURCE_BYTES } from "../../src/engine/limits";
-import { bundledTemplateSources } from "../../src/templates/bundled";
 import { api, errorOf, hasStatus, stepNamed, submit, waitForTask } from "./helpers";
 
 /** A two-step template run by the embedded EchoHandler; `version` and `maxAttempts` make variants. */
@@ -132,7 +132,7 @@ steps:
   });
 
   it("treats bundled versions as registered: the same content is 200, other content 409", async () => {
-    const bundled = bundledTemplateSources.find((s) => s.path === "templates/demo/slow_step.yaml");
+    const bundled = exampleTemplates.find((s) => s.path === "templates/demo/slow_step.yaml");
     if (!bundled) throw new Error("slow_step.yaml is not bundled");
     const same = await put(path("slow_step", "1.0.0", "demo"), bundled.source);
     expect(same.status, await same.clone().text()).toBe(200);

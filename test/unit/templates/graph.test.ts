@@ -19,7 +19,7 @@ describe("topologicalOrder", () => {
   });
 
   it("returns the template order unchanged when it is already topological", () => {
-    const order = loadFile("templates/analytics/sales_report.yaml").steps;
+    const order = loadFile("examples/orchestrator/templates/analytics/sales_report.yaml").steps;
     expect(topologicalOrder(order)).toEqual(order);
   });
 

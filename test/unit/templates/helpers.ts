@@ -1,4 +1,4 @@
-// Test helpers for the template loader: the bundled YAML files read from disk, and small raw templates to break.
+// Test helpers for the template loader: the example and bench YAML files read from disk, and small raw templates to break.
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,11 +7,12 @@ import { parseTemplate, type TemplateResult } from "../../../src/templates/loade
 import type { TaskTemplate, TemplateProblem } from "../../../src/templates/types";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-export const TEMPLATES_DIR = join(PROJECT_ROOT, "templates");
+/** Where the template files are: the demo orchestrator's, and the bench's. */
+export const TEMPLATE_DIRS = ["examples/orchestrator/templates", "bench/templates"].map((dir) => join(PROJECT_ROOT, dir));
 
-/** Every file under templates/, as paths relative to the project root (`templates/demo/slow_step.yaml`). */
+/** Every file under the template directories, relative to the project root (`examples/orchestrator/templates/demo/slow_step.yaml`). */
 export function templateFiles(): string[] {
-  return readdirSync(TEMPLATES_DIR, { recursive: true, withFileTypes: true })
+  return TEMPLATE_DIRS.flatMap((dir) => readdirSync(dir, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
     .map((entry) => relative(PROJECT_ROOT, join(entry.parentPath, entry.name)).split("\\").join("/"))
     .sort();

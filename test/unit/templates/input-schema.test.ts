@@ -6,7 +6,7 @@ import { loadFile, step, template, templateOf } from "./helpers";
 const SEED_CONTEXT = { order_id: "ORD-12345", customer_email: "customer@example.com" };
 
 describe("validateContext", () => {
-  const order = loadFile("templates/ecommerce/order_fulfillment.yaml");
+  const order = loadFile("examples/orchestrator/templates/ecommerce/order_fulfillment.yaml");
 
   it("accepts the seed order context", () => {
     expect(validateContext(order, SEED_CONTEXT)).toEqual([]);
@@ -30,7 +30,7 @@ describe("validateContext", () => {
   });
 
   it("reports nested violations with list indexes", () => {
-    const report = loadFile("templates/analytics/sales_report.yaml");
+    const report = loadFile("examples/orchestrator/templates/analytics/sales_report.yaml");
     const orders = [{ customer: "ada", amount: 10 }, { customer: "bob", amount: "12" }, { amount: 3 }];
     expect(validateContext(report, { orders })).toEqual([
       { path: "context.orders[1].amount", message: "must be number, not string" },
@@ -39,7 +39,7 @@ describe("validateContext", () => {
   });
 
   it("accepts anything when the template has no input_schema", () => {
-    const loaded = loadFile("templates/demo/unknown_handler.yaml");
+    const loaded = loadFile("examples/orchestrator/templates/demo/unknown_handler.yaml");
     expect(loaded.input_schema).toBeNull();
     expect(validateContext(loaded, { whatever: [1, 2, 3] })).toEqual([]);
   });

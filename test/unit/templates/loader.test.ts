@@ -20,14 +20,18 @@ describe("the bundled templates", () => {
 
   it.each(files)("%s lives in the directory of its namespace and gives every step a description", (file) => {
     const loaded = loadFile(file);
-    expect(file).toBe(`templates/${loaded.namespace_name}/${loaded.name}.yaml`);
+    const expected =
+      loaded.namespace_name === "bench"
+        ? `bench/templates/${loaded.name}.yaml`
+        : `examples/orchestrator/templates/${loaded.namespace_name}/${loaded.name}.yaml`;
+    expect(file).toBe(expected);
     expect(loaded.description).toBeTruthy();
     expect(loaded.metadata).toMatchObject({ author: expect.any(String), tags: expect.any(Array) });
     for (const s of loaded.steps) expect(s.description, s.name).toBeTruthy();
   });
 
   it("order_fulfillment validates first, then reserves inventory and charges payment in parallel", () => {
-    const order = loadFile("templates/ecommerce/order_fulfillment.yaml");
+    const order = loadFile("examples/orchestrator/templates/ecommerce/order_fulfillment.yaml");
     expect(order).toMatchObject({ name: "order_fulfillment", namespace_name: "ecommerce", version: "1.0.0" });
     expect(order.steps.map((s) => [s.name, s.handler.callable, s.dependencies])).toEqual([
       ["validate_order", "OrderValidationHandler", []],
@@ -45,7 +49,7 @@ describe("the bundled templates", () => {
   });
 
   it("article_publishing is a chain with handler initialization", () => {
-    const article = loadFile("templates/content/article_publishing.yaml");
+    const article = loadFile("examples/orchestrator/templates/content/article_publishing.yaml");
     expect(article.steps.map((s) => [s.name, s.handler.callable, s.dependencies, s.handler.initialization])).toEqual([
       ["lint_draft", "DraftLintHandler", [], { max_title_length: 120 }],
       ["render_html", "HtmlRenderHandler", ["lint_draft"], {}],
@@ -54,7 +58,7 @@ describe("the bundled templates", () => {
   });
 
   it("sales_report is a diamond that joins", () => {
-    const report = loadFile("templates/analytics/sales_report.yaml");
+    const report = loadFile("examples/orchestrator/templates/analytics/sales_report.yaml");
     expect(report.steps.map((s) => [s.name, s.handler.callable, s.dependencies])).toEqual([
       ["extract_orders", "OrderExtractHandler", []],
       ["compute_revenue", "RevenueHandler", ["extract_orders"]],
@@ -64,7 +68,7 @@ describe("the bundled templates", () => {
   });
 
   it("the demo templates exercise retries, permanent failure, an unknown handler and a long timeout", () => {
-    const flaky = loadFile("templates/demo/flaky_service.yaml");
+    const flaky = loadFile("examples/orchestrator/templates/demo/flaky_service.yaml");
     expect(flaky.steps.map((s) => [s.name, s.handler.callable])).toEqual([
       ["call_flaky_service", "FlakyServiceHandler"],
       ["record_outcome", "EchoHandler"],
@@ -78,16 +82,16 @@ describe("the bundled templates", () => {
       max_backoff_ms: 2_000,
     });
 
-    const permanent = loadFile("templates/demo/permanent_failure.yaml");
+    const permanent = loadFile("examples/orchestrator/templates/demo/permanent_failure.yaml");
     expect(permanent.steps.map((s) => [s.name, s.handler.callable, s.dependencies])).toEqual([
       ["validate_input", "RejectingHandler", []],
       ["never_runs", "EchoHandler", ["validate_input"]],
     ]);
 
-    const unknown = loadFile("templates/demo/unknown_handler.yaml");
+    const unknown = loadFile("examples/orchestrator/templates/demo/unknown_handler.yaml");
     expect(unknown.steps.map((s) => [s.name, s.handler.callable])).toEqual([["mystery_step", "NoSuchHandler"]]);
 
-    const slow = loadFile("templates/demo/slow_step.yaml");
+    const slow = loadFile("examples/orchestrator/templates/demo/slow_step.yaml");
     expect(slow.steps.map((s) => [s.name, s.handler.callable, s.timeout_seconds])).toEqual([
       ["wait_a_while", "SleepHandler", 120],
       ["after_wait", "EchoHandler", 30],

@@ -121,7 +121,7 @@ describe("loadTemplateSources", () => {
   });
 
   it("throws one error listing every problem of every file", () => {
-    const good = "templates/demo/slow_step.yaml";
+    const good = "examples/orchestrator/templates/demo/slow_step.yaml";
     const sources = [
       { path: good, source: readProjectFile(good) },
       {
@@ -137,7 +137,7 @@ describe("loadTemplateSources", () => {
   });
 
   it("reports the same template shipped twice", () => {
-    const path = "templates/demo/slow_step.yaml";
+    const path = "examples/orchestrator/templates/demo/slow_step.yaml";
     const source = readProjectFile(path);
     expect(() =>
       loadTemplateSources([

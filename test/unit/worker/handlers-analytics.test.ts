@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { CustomerStatsHandler, OrderExtractHandler, ReportBuilderHandler, RevenueHandler } from "../../../src/handlers";
+import {
+  CustomerStatsHandler,
+  OrderExtractHandler,
+  ReportBuilderHandler,
+  RevenueHandler,
+} from "../../../examples/orchestrator/src/handlers";
 import { contextFor } from "./claimed";
 
 const orders = [

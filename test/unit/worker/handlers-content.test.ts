@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DraftLintHandler, HtmlRenderHandler, PublishHandler } from "../../../src/handlers";
-import { escapeHtml, slugify } from "../../../src/handlers/content";
+import { DraftLintHandler, HtmlRenderHandler, PublishHandler } from "../../../examples/orchestrator/src/handlers";
+import { escapeHtml, slugify } from "../../../examples/orchestrator/src/handlers/content";
 import { contextFor } from "./claimed";
 
 const lint = (context: Record<string, unknown>, max_title_length = 120) =>

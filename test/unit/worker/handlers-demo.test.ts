@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from "../../../src/handlers";
+import { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from "../../../examples/orchestrator/src/handlers";
 import { contextFor } from "./claimed";
 
 afterEach(() => {

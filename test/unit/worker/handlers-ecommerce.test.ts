@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InventoryHandler, OrderValidationHandler, PaymentHandler } from "../../../src/handlers";
+import { InventoryHandler, OrderValidationHandler, PaymentHandler } from "../../../examples/orchestrator/src/handlers";
 import { contextFor } from "./claimed";
 
 const validate = (context: Record<string, unknown>) => new OrderValidationHandler().call(contextFor({ task: { context } }));

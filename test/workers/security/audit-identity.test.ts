@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { app } from "../../../src/api/app";
 import type { StepView, TaskView, TransitionView } from "../../../src/task-object/views";
 import { signHs256 } from "../../support/jwt";
+import { app } from "../dev-orchestrator";
 import { createFromYaml, demoTask, HELD_TEMPLATE, hasStatus, stepNamed, submit, waitForTask } from "../helpers";
 
 // Hole 4 of issue 11: `complete_manually` by JWT `sub: operator-1` with `completed_by: "someone-else"`

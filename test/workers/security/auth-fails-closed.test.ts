@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { app } from "../../../src/api/app";
 import { CREDENTIAL_ENV_VARS } from "../../../src/api/auth-config";
+import { app } from "../dev-orchestrator";
 
 // Hole 3 of issue 11: `TASKER_API_KEYS=''` (what a deploy writes when its CI variable is unset)
 // turned authentication off. A variable that is set but empty is a misconfiguration and fails

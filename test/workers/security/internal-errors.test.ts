@@ -1,7 +1,7 @@
 // Internal error text (the runtime's, a driver's, the validator's) stays in the logs: clients get codes and our own words.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../../src/api/app";
+import { app } from "../dev-orchestrator";
 import { api, seedOrder } from "../helpers";
 
 describe("internal error text", () => {

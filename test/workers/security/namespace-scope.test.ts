@@ -2,10 +2,10 @@
 // refused at registration, at task creation, and when a child actually starts.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { app } from "../../../src/api/app";
 import { NAMESPACE_OUT_OF_SCOPE } from "../../../src/engine/namespace-scope";
 import type { TaskView } from "../../../src/task-object/views";
 import { signHs256 } from "../../support/jwt";
+import { app } from "../dev-orchestrator";
 import { api, createFromYaml, getTask, hasStatus, heldMessage, stepNamed, taskStub, waitForStep, waitForTask } from "../helpers";
 
 // The suite's wrangler.toml configures no credentials; these tests hand the app an env with keys added.

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { app } from "../../../src/api/app";
+import { app } from "../dev-orchestrator";
 
 // Hole 6 of issue 11: one key created tasks as fast as it could. Each caller now has a budget of
 // writes and of task creations a minute; past it the API answers 429 with Retry-After.

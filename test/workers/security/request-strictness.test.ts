@@ -1,8 +1,8 @@
 // Every route reads exactly what it documents: unknown, repeated or malformed query parameters, unknown
 // body fields, bodies that are not UTF-8 and bodies that are not JSON are refused, never guessed at.
 import { describe, expect, it } from "vitest";
-import { app } from "../../../src/api/app";
 import type { TaskView } from "../../../src/task-object/views";
+import { app } from "../dev-orchestrator";
 import { api, errorOf, hasStatus, seedOrder, stepNamed, waitForTask } from "../helpers";
 
 const pathsOf = (details: unknown) => (details as { path: string }[]).map((d) => d.path).sort();

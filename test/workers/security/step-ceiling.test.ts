@@ -1,11 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { app } from "../../../src/api/app";
 import { MAX_BATCH_WORKERS } from "../../../src/engine/dynamic-steps";
 import { DEFAULT_MAX_TASK_STEPS, STEP_LIMIT_EXCEEDED } from "../../../src/engine/limits";
 import { planChildTask } from "../../../src/task-object/child-tasks";
 import type { StepRow, TaskRow } from "../../../src/task-object/store";
 import { BatchOutcome } from "../../../src/worker/outcomes";
+import { app, withOrchestrator } from "../dev-orchestrator";
 import { createFromYaml, heldMessage, SEED_ORDER, stepNamed, taskStub } from "../helpers";
 
 // Hole 6 of issue 11: a 174-byte request started a 2,000-step batch, and a template may hold several
@@ -67,7 +67,13 @@ describe("a template with more steps than the ceiling", () => {
       namespace_scope: null,
     } as TaskRow;
     const step = { step_uuid: crypto.randomUUID(), name: "book_shipment", definition: JSON.stringify(definition) } as StepRow;
-    const plan = await planChildTask(withVars({ TASKER_MAX_TASK_STEPS: "1" }), task, step, crypto.randomUUID(), {});
+    const plan = await planChildTask(
+      withOrchestrator(withVars({ TASKER_MAX_TASK_STEPS: "1" })),
+      task,
+      step,
+      crypto.randomUUID(),
+      {},
+    );
     expect(plan).toMatchObject({ ok: false, code: STEP_LIMIT_EXCEEDED });
   });
 });

@@ -1,9 +1,7 @@
-// The example handlers the orchestrator Worker runs itself, so one `wrangler dev` runs every bundled template.
-import { createStepConsumer, HandlerRegistry } from "../worker";
+// The example handlers of the demo orchestrator (examples/orchestrator/templates), one module per namespace.
 import { CustomerStatsHandler, OrderExtractHandler, ReportBuilderHandler, RevenueHandler } from "./analytics";
 import { ApprovalHandler, ApprovalRoutingHandler, ExpenseFinalizeHandler, ExpenseValidationHandler } from "./approvals";
 import { RangePlannerHandler, RangeSumHandler, SumCombinerHandler } from "./batches";
-import { NoopBatchPlannerHandler, NoopHandler } from "./bench";
 import { DraftLintHandler, HtmlRenderHandler, PublishHandler } from "./content";
 import { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from "./demo";
 import { InventoryHandler, OrderValidationHandler, PaymentHandler } from "./ecommerce";
@@ -17,34 +15,31 @@ export { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from
 export { InventoryHandler, OrderValidationHandler, PaymentHandler } from "./ecommerce";
 export { CarrierBookingHandler, CarrierQuoteHandler, CustomerNoticeHandler, ReserveStockHandler } from "./fulfillment";
 
-export const defaultRegistry = new HandlerRegistry()
-  .register(OrderValidationHandler)
-  .register(InventoryHandler)
-  .register(PaymentHandler)
-  .register(DraftLintHandler)
-  .register(HtmlRenderHandler)
-  .register(PublishHandler)
-  .register(OrderExtractHandler)
-  .register(RevenueHandler)
-  .register(CustomerStatsHandler)
-  .register(ReportBuilderHandler)
-  .register(FlakyServiceHandler)
-  .register(RejectingHandler)
-  .register(SleepHandler)
-  .register(EchoHandler)
-  .register(NoopHandler)
-  .register(NoopBatchPlannerHandler)
-  .register(ExpenseValidationHandler)
-  .register(ApprovalRoutingHandler)
-  .register(ApprovalHandler)
-  .register(ExpenseFinalizeHandler)
-  .register(RangePlannerHandler)
-  .register(RangeSumHandler)
-  .register(SumCombinerHandler)
-  .register(ReserveStockHandler)
-  .register(CarrierQuoteHandler)
-  .register(CarrierBookingHandler)
-  .register(CustomerNoticeHandler);
-
-/** The orchestrator's own consumer of tasker-steps-default, also used to run a new task's first steps at once. */
-export const defaultConsumer = createStepConsumer(defaultRegistry);
+/** Every example handler; the billing namespace's handlers live in their own bundle (examples/billing-handlers). */
+export const exampleHandlers = [
+  OrderValidationHandler,
+  InventoryHandler,
+  PaymentHandler,
+  DraftLintHandler,
+  HtmlRenderHandler,
+  PublishHandler,
+  OrderExtractHandler,
+  RevenueHandler,
+  CustomerStatsHandler,
+  ReportBuilderHandler,
+  FlakyServiceHandler,
+  RejectingHandler,
+  SleepHandler,
+  EchoHandler,
+  ExpenseValidationHandler,
+  ApprovalRoutingHandler,
+  ApprovalHandler,
+  ExpenseFinalizeHandler,
+  RangePlannerHandler,
+  RangeSumHandler,
+  SumCombinerHandler,
+  ReserveStockHandler,
+  CarrierQuoteHandler,
+  CarrierBookingHandler,
+  CustomerNoticeHandler,
+];

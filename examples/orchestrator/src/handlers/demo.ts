@@ -1,5 +1,5 @@
 // Handlers of the demo templates: transient failures, permanent failures, slow steps and an echo.
-import { PermanentError, RetryableError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
+import { PermanentError, RetryableError, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
 
 /** Fails with a retryable error on its first `fail_times` attempts, then succeeds. */
 export class FlakyServiceHandler extends StepHandler {

@@ -6,7 +6,7 @@ import {
   type StepContext,
   StepHandler,
   StepHandlerResult,
-} from "../worker";
+} from "tasker-edge/worker";
 
 /** Expenses below this are approved automatically; from here up a manager approves. */
 export const AUTO_APPROVAL_LIMIT = 100;

@@ -1,5 +1,5 @@
 // Handlers of the number-summing batch templates: plan cursors, sum each range, combine the sums.
-import { BatchOutcome, PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
+import { BatchOutcome, PermanentError, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
 
 const DEFAULT_BATCH_SIZE = 100;
 

@@ -1,8 +1,7 @@
 // Handlers of analytics/sales_report: extract orders, compute revenue and customer stats, build the report.
 
-import { isRecord } from "../engine/values";
-import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
-import { requireDependency, roundCents } from "./support";
+import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
+import { isRecord, requireDependency, roundCents } from "./support";
 
 export interface ExtractedOrder {
   customer: string;

@@ -1,5 +1,5 @@
-// The benchmark's trivial handler: succeeds at once, so a bench template measures only the engine.
-import { BatchOutcome, type StepContext, StepHandler, StepHandlerResult } from "../worker";
+// The benchmark handlers: they succeed at once, so a bench template measures only the engine.
+import { BatchOutcome, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
 
 export class NoopHandler extends StepHandler {
   static override handlerName = "noop";

@@ -1,5 +1,5 @@
 // Handlers of the shipping templates: the parent reserves stock, a child task books the carrier.
-import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
+import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
 
 export class ReserveStockHandler extends StepHandler {
   async call(context: StepContext): Promise<StepHandlerResult> {

@@ -1,8 +1,7 @@
 // Handlers of ecommerce/order_fulfillment: validate the order, then reserve stock and charge payment.
 
-import { isRecord } from "../engine/values";
-import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
-import { nonBlankInput, requireDependency, roundCents } from "./support";
+import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
+import { isRecord, nonBlankInput, requireDependency, roundCents } from "./support";
 
 /** The seed's flat order total, used when an order carries no line items. */
 export const DEFAULT_ORDER_TOTAL = 99.99;

@@ -1,7 +1,11 @@
 // Helpers shared by the example handlers: money rounding and reading required dependency results.
 
-import { isRecord } from "../engine/values";
-import { PermanentError, type StepContext } from "../worker";
+import { PermanentError, type StepContext } from "tasker-edge/worker";
+
+/** A plain object: not null, not an array. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
 
 /** Rounds an amount to cents, so sums of prices do not carry floating-point dust into results. */
 export function roundCents(amount: number): number {

@@ -1,5 +1,5 @@
 // Handlers of content/article_publishing: lint the draft, render it to HTML, publish it at a URL.
-import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "../worker";
+import { PermanentError, type StepContext, StepHandler, StepHandlerResult } from "tasker-edge/worker";
 import { nonBlankInput, requireDependency } from "./support";
 
 const DEFAULT_MAX_TITLE_LENGTH = 120;
