@@ -1,6 +1,6 @@
 // Builds the published package into dist/: one ESM bundle and one bundled .d.ts per entry, dependencies external.
 import { execFileSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { build } from "esbuild";
 import { rollup } from "rollup";
 import { dts } from "rollup-plugin-dts";
@@ -15,9 +15,10 @@ export const ENTRIES = [
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);
 rmSync("dist", { recursive: true, force: true });
+mkdirSync("dist/.build", { recursive: true });
 
-// The orchestrator's sources name the Worker's bindings through the generated Env interface.
-execFileSync("npm", ["exec", "--", "wrangler", "types", "--env-interface", "Env", "src/env.d.ts"], { stdio: "ignore" });
+// The Workers runtime's types, without this repository's own bindings (scripts/build-env.d.ts names the engine's).
+execFileSync("npm", ["exec", "--", "wrangler", "types", "--include-env=false", "dist/.build/runtime.d.ts"], { stdio: "ignore" });
 
 await build({
   entryPoints: Object.fromEntries(ENTRIES.map((entry) => [entry.out, entry.source])),
@@ -35,7 +36,7 @@ await build({
 });
 
 // Declarations: tsc emits one .d.ts per module, rollup bundles them per entry (shared types in chunks).
-const declarationDir = "dist/.declarations";
+const declarationDir = "dist/.build/declarations";
 execFileSync("npm", ["exec", "--", "tsc", "-p", "tsconfig.build.json", "--outDir", declarationDir], { stdio: "inherit" });
 const declarations = await rollup({
   input: Object.fromEntries(
@@ -50,5 +51,5 @@ await declarations.write({
   entryFileNames: "[name].d.ts",
   chunkFileNames: "chunks/types-[hash].d.ts",
 });
-rmSync(declarationDir, { recursive: true, force: true });
+rmSync("dist/.build", { recursive: true, force: true });
 console.log(`built ${ENTRIES.map((entry) => `dist/${entry.out}.js`).join(", ")} with declarations`);
