@@ -14,7 +14,7 @@ class GreetHandler extends StepHandler {
   }
 }
 
-export default { queue: createStepConsumer(new HandlerRegistry([GreetHandler])) };
+export default { queue: createStepConsumer(new HandlerRegistry().register(GreetHandler)) };
 `;
 
 const root = new URL("..", import.meta.url).pathname;
