@@ -41,10 +41,11 @@ export default defineConfig({
       // Property-based tests are CPU-bound: on a loaded 2-core machine they outgrow vitest's 5 s default.
       {
         resolve,
-        // The crash test's own judgments (verdicts, checks, the settle bound) are pure: they run here too.
+        // The crash test's own judgments (verdicts, checks, the settle bound) are pure: they run here too,
+        // and so do the docs check's (scripts/check-docs).
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "test/crash/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/crash/**/*.test.ts", "scripts/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },
