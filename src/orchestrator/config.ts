@@ -19,21 +19,21 @@ export interface OrchestratorConfig {
 const CONFIG = Symbol.for("tasker-edge.orchestrator-config");
 
 /**
- * A function giving the env the engine sees for a Worker env: the same bindings (its prototype is
- * the Worker's env), this orchestrator's configuration, and the variable defaults the options set
- * for each variable the Worker's env leaves unset (a Worker var or secret always wins). One object
- * per Worker env, so it is made once per isolate, not once per request.
+ * A function giving the env the engine sees for a Worker env: a copy of its bindings and variables,
+ * the variable defaults the options set for each variable the Worker's env leaves unset (a Worker
+ * var or secret always wins), and this orchestrator's configuration under a symbol. A plain copy, so
+ * code that spreads an env (`{ ...env, X }`) keeps all three. One copy per Worker env object, so
+ * it is made once per isolate, not once per request.
  */
 export function createEnvBinder(config: OrchestratorConfig, variableDefaults: Readonly<Record<string, string>>) {
   const bound = new WeakMap<object, object>();
   return <E extends object>(env: E): E => {
     let engineEnv = bound.get(env);
     if (engineEnv === undefined) {
-      engineEnv = Object.create(env) as object;
-      for (const [variable, value] of Object.entries(variableDefaults)) {
-        if ((env as Record<string, unknown>)[variable] === undefined) Object.defineProperty(engineEnv, variable, { value });
-      }
-      Object.defineProperty(engineEnv, CONFIG, { value: config });
+      const unset = Object.entries(variableDefaults).filter(
+        ([variable]) => (env as Record<string, unknown>)[variable] === undefined,
+      );
+      engineEnv = { ...env, ...Object.fromEntries(unset), [CONFIG]: config };
       bound.set(env, engineEnv);
     }
     return engineEnv as E;

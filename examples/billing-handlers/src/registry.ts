@@ -1,4 +1,4 @@
-// The billing handlers under the callables of templates/billing/invoice_run.yaml.
+// The billing handlers under the callables of examples/orchestrator/templates/billing/invoice_run.yaml.
 import { HandlerRegistry } from "tasker-edge/worker";
 import { ComputeInvoiceHandler, LoadAccountHandler, RateUsageHandler, RenderInvoiceHandler } from "./handlers";
 
