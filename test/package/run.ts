@@ -141,6 +141,9 @@ async function main(): Promise<void> {
     "type-checking both projects (their tsconfig: strict, noUncheckedIndexedAccess, exactOptionalPropertyTypes, noPropertyAccessFromIndexSignature)",
   );
   await Promise.all([run("npm", ["run", "typecheck"], orchestrator), run("npm", ["run", "typecheck"], handlers)]);
+  // Once more reading every declaration file too: the package's bundled .d.ts must hold under the same flags.
+  const withLibs = ["exec", "--", "tsc", "--noEmit", "--skipLibCheck", "false"];
+  await Promise.all([run("npm", withLibs, orchestrator), run("npm", withLibs, handlers)]);
   const tsc = join(repo, "node_modules/.bin/tsc");
   await run(
     tsc,

@@ -9,4 +9,7 @@ const orchestrator = createOrchestrator({
 });
 
 export const { TaskObject, RateLimiter } = orchestrator.durableObjects;
+// Their instance types under the same names, for the Env that `wrangler types` generates from wrangler.toml.
+export type TaskObject = InstanceType<typeof TaskObject>;
+export type RateLimiter = InstanceType<typeof RateLimiter>;
 export default orchestrator.worker;
