@@ -58,6 +58,8 @@ export default defineConfig({
             miniflare: {
               // A queue nobody consumes (namespace `manual`), so tests decide which messages arrive and when.
               queueProducers: { STEPS_MANUAL: { queueName: "tasker-steps-manual" } },
+              // Every answer of the API is checked against its response schema in the contract (src/api/routes.ts).
+              bindings: { TASKER_CHECK_RESPONSES: "on" },
               // The billing handler bundle as a Worker of its own, consuming tasker-steps-billing (test/workers/multi-worker.test.ts).
               workers: [billingBundleWorker()],
             },

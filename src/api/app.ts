@@ -1,18 +1,18 @@
-// The HTTP API: routes, body limit, 404/405 handling, and the error envelope for every failure.
+// The HTTP API: the contract's routes, body limit, 404/405 handling, and the error envelope for every failure.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { openApiDocument } from "../contract/openapi";
 import { MAX_REQUEST_BYTES } from "../engine/limits";
 import { log } from "../log";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
-import { healthRoutes } from "./health";
-import { openApiDocument } from "./openapi";
-import { noQuery } from "./query-string";
+import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
-import { taskRoutes } from "./tasks";
-import { templateRoutes } from "./templates";
+import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
+import { taskHandlers } from "./tasks";
+import { templateHandlers } from "./templates";
 
-export const app = new Hono<{ Bindings: Env }>();
+export const app = new Hono<AppEnv>();
 
 // Everything under /v1 needs credentials (when configured); health checks stay public. Before the body
 // limit, so an unauthenticated client can't make the Worker buffer a body at all.
@@ -28,29 +28,16 @@ app.use(
   }),
 );
 
-app.route("/health", healthRoutes);
-app.get("/openapi.json", noQuery(), (c) => c.json(openApiDocument()));
-
-app.route("/v1/tasks", taskRoutes);
-app.route("/v1/templates", templateRoutes);
+// Every route of the contract's table (src/contract/routes.ts), each by its operation id.
+registerRoutes(app, {
+  ...healthHandlers,
+  openApiDocument: (_c, answer) => answer(openApiDocument()),
+  ...taskHandlers,
+  ...templateHandlers,
+});
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */
-const ALLOWED_METHODS: [string, string[]][] = [
-  ["/health", ["GET"]],
-  ["/health/live", ["GET"]],
-  ["/health/ready", ["GET"]],
-  ["/openapi.json", ["GET"]],
-  ["/v1/tasks", ["GET", "POST"]],
-  ["/v1/tasks/:task_uuid", ["GET", "PATCH", "DELETE"]],
-  ["/v1/tasks/:task_uuid/transitions", ["GET"]],
-  ["/v1/tasks/:task_uuid/workflow_steps", ["GET"]],
-  ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid", ["GET", "PATCH"]],
-  ["/v1/tasks/:task_uuid/workflow_steps/:step_uuid/audit", ["GET"]],
-  ["/v1/templates", ["GET"]],
-  ["/v1/templates/validate", ["POST"]],
-  ["/v1/templates/:namespace/:name/:version", ["GET", "PUT"]],
-];
-for (const [path, methods] of ALLOWED_METHODS) {
+for (const [path, methods] of allowedMethods()) {
   app.all(path, (c) => {
     c.header("Allow", methods.join(", "));
     return sendError(

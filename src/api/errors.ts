@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
+import type { ErrorEnvelopeSchema } from "../contract/responses";
 import { log } from "../log";
 import { formatPath } from "../templates/paths";
 
@@ -17,7 +18,8 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(code: string, message: string, details?: unknown) {
+/** The envelope as the contract describes it (`ErrorEnvelopeSchema`). */
+export function errorBody(code: string, message: string, details?: unknown): z.output<typeof ErrorEnvelopeSchema> {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 

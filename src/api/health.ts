@@ -1,28 +1,29 @@
 // Health routes: liveness (the Worker answers) and readiness (its bindings, catalog and templates are usable).
-import { Hono } from "hono";
+import type { Context } from "hono";
 import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
+import type { ROUTES } from "../contract/routes";
 import { log } from "../log";
 import { DEFAULT_QUEUE_BINDING } from "../task-object/routing";
 import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
-import { noQuery } from "./query-string";
 import { limitsReadiness } from "./rate-limit";
-
-export const healthRoutes = new Hono<{ Bindings: Env }>();
+import type { Answer, AppEnv, RouteHandlers } from "./routes";
 
 const now = () => new Date().toISOString();
 
-healthRoutes.get("/", noQuery(), (c) => c.json({ status: "healthy", service: "tasker-edge", time: now() }));
-
-healthRoutes.get("/live", noQuery(), (c) => c.json({ status: "alive", time: now() }));
+export const healthHandlers = {
+  health: (_c, answer) => answer({ status: "healthy", service: "tasker-edge", time: now() }),
+  liveness: (_c, answer) => answer({ status: "alive", time: now() }),
+  readiness: (c, answer) => readiness(c, answer),
+} satisfies RouteHandlers;
 
 /**
  * Ready when the task-object namespace and the default step queue are bound, the catalog database
  * answers with its schema current, every bundled template loads, and the authentication and limit settings parse (with the
  * rate limiter bound while rate limits are on).
  */
-healthRoutes.get("/ready", noQuery(), async (c) => {
+async function readiness(c: Context<AppEnv>, answer: Answer<typeof ROUTES.readiness>): Promise<Response> {
   const env = c.env as unknown as Record<string, unknown>;
   const checks: Record<string, string> = {
     task_objects:
@@ -55,5 +56,5 @@ healthRoutes.get("/ready", noQuery(), async (c) => {
   }
   const ready = Object.values(checks).every((v) => v.startsWith("ok"));
   if (!ready) return c.json(errorBody("not_ready", "a dependency of this Worker is not usable", { checks }), 503);
-  return c.json({ status: "ready", checks, time: now() });
-});
+  return answer({ status: "ready", checks, time: now() });
+}

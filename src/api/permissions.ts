@@ -1,19 +1,8 @@
-// Tasker's permission vocabulary (`resource:action`) and how granted patterns and namespaces match.
+// How granted permission patterns and namespaces match (the vocabulary itself is in the contract).
 
-/** Every permission a route can require. */
-export const PERMISSIONS = [
-  "tasks:create",
-  "tasks:read",
-  "tasks:list",
-  "tasks:cancel",
-  "tasks:resolve",
-  "steps:read",
-  "steps:resolve",
-  "templates:read",
-  "templates:write",
-  "templates:validate",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+import { PERMISSIONS, type Permission } from "../contract/permissions";
+
+export { PERMISSIONS, type Permission };
 
 const KNOWN = new Set<string>(PERMISSIONS);
 const RESOURCES = new Set<string>(PERMISSIONS.map((p) => p.slice(0, p.indexOf(":"))));

@@ -1,25 +1,11 @@
 // Reading a route's query string strictly: unknown, repeated and malformed parameters are 400 `invalid_query`.
 import type { Context, MiddlewareHandler } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
+import { NO_QUERY } from "../contract/query-fields";
 import { formatPath } from "../templates/paths";
 import { ApiError } from "./errors";
 
 export type QueryProblem = { path: string; message: string };
-
-/** A text parameter: present means non-empty (`?namespace=` is a mistake, not "no filter"). */
-export const queryText = (max: number) =>
-  z.string().trim().min(1, "must not be empty").max(max, `must be at most ${max} characters`);
-
-/** A decimal whole number from 1 to `max`: no sign, fraction, exponent or hex (`1e15`, `0x10` are refused). */
-export const wholeNumber = (max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,9}$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().min(1, "must be at least 1").max(max, `must be at most ${max}`));
-
-/** The query of a route that takes none. */
-export const NO_QUERY = z.object({}).strict();
 
 /**
  * Parses query parameters against a strict object schema, reporting every problem at once with the

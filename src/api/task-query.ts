@@ -1,34 +1,9 @@
-// The query of `GET /v1/tasks`: filters, page and page size, parsed strictly with every problem reported.
+// The query of `GET /v1/tasks` (its schema is in the contract) as index filters and a page, with every problem reported.
 import type { Context } from "hono";
-import { z } from "zod";
 import type { TaskIndexFilters } from "../catalog/task-index";
-import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../engine/limits";
-import { TASK_STATES } from "../engine/states";
-import { type PageRequest, pageParameters, pageRequest } from "./pagination";
-import { parseQuery, type QueryProblem, queryText, readQuery } from "./query-string";
-
-/** An ISO 8601 date (`2026-11-01`, midnight UTC) or date-time with `Z` or an offset, as epoch milliseconds. */
-const instant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
-    error: "must be an ISO 8601 date or date-time, e.g. 2026-11-01 or 2026-11-01T12:00:00Z",
-  })
-  .transform((value) => Date.parse(value));
-
-/** The accepted query parameters; unknown ones are refused so a misspelt filter never silently lists everything. */
-export const TaskListQuerySchema = z
-  .object({
-    namespace: queryText(MAX_NAMESPACE_LENGTH).optional(),
-    name: queryText(MAX_NAME_LENGTH).optional(),
-    version: queryText(MAX_VERSION_LENGTH).optional(),
-    status: z.enum(TASK_STATES, { error: `must be one of ${TASK_STATES.join(", ")}` }).optional(),
-    initiator: queryText(MAX_NAME_LENGTH).optional(),
-    source_system: queryText(MAX_NAME_LENGTH).optional(),
-    correlation_id: queryText(MAX_NAME_LENGTH).optional(),
-    created_after: instant.optional().describe("tasks created at or after this instant (ISO 8601)"),
-    created_before: instant.optional().describe("tasks created before this instant (ISO 8601)"),
-    ...pageParameters({ perPage: DEFAULT_PAGE_SIZE, maxPerPage: MAX_PAGE_SIZE, noun: "tasks" }),
-  })
-  .strict();
+import { TaskListQuerySchema } from "../contract/requests";
+import { type PageRequest, pageRequest } from "./pagination";
+import { parseQuery, type QueryProblem, readQuery } from "./query-string";
 
 export interface TaskListQuery {
   filters: TaskIndexFilters;

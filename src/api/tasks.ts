@@ -1,6 +1,8 @@
 // Task and step routes: submit, list, read, cancel, list steps, step audit, task transitions.
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import { queryTaskIndex } from "../catalog/task-index";
+import type { StepActionRequest } from "../contract/requests";
+import { ROUTES } from "../contract/routes";
 import { isUuid } from "../engine/ids";
 import { MAX_CONTEXT_BYTES } from "../engine/limits";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
@@ -9,21 +11,18 @@ import { configOf } from "../orchestrator/config";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../task-object/routing";
 import { validateContext } from "../templates/input-schema";
-import { actorOf, canSeeNamespace, namespaceScope, principalOf, requirePermission, requireVisibleTask } from "./auth";
+import { actorOf, canSeeNamespace, namespaceScope, principalOf, requireVisibleTask } from "./auth";
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
-import { StepListQuerySchema } from "./list-queries";
 import { refuseDeepNesting } from "./nesting";
 import { pageRequest, paginationInfo } from "./pagination";
-import { noQuery, readQuery } from "./query-string";
-import { CancelRequestSchema, type StepActionRequest, StepActionSchema, TaskActionSchema, TaskRequestSchema } from "./schemas";
+import { readQuery } from "./query-string";
+import type { RouteHandler, RouteHandlers } from "./routes";
 import { requireWithinStepCeiling } from "./step-ceiling";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
 import { requireWorkflowScope } from "./workflow-scope";
-
-export const taskRoutes = new Hono<{ Bindings: Env }>();
 
 function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   if (!isUuid(taskUuid)) throw new ApiError(400, "invalid_uuid", `${taskUuid} is not a valid task uuid`);
@@ -51,8 +50,8 @@ function requireStepUuid(stepUuid: string): void {
   if (!isUuid(stepUuid)) throw new ApiError(400, "invalid_uuid", `${stepUuid} is not a valid step uuid`);
 }
 
-taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => {
-  const request = await readJson(c, TaskRequestSchema);
+const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => {
+  const request = await readJson(c, ROUTES.createTask.body.schema);
   refuseDeepNesting(request.context, "context");
   const template = await resolveTaskTemplate(c, request);
   requireWithinStepCeiling(c.env, template);
@@ -97,77 +96,77 @@ taskRoutes.post("/", requirePermission("tasks:create"), noQuery(), async (c) => 
       identity_strategy: request.idempotency_key === undefined ? template.identity_strategy : "idempotency_key",
     });
   }
-  return c.json(task, 201);
-});
+  return answer(task, 201);
+};
 
 /**
  * Lists tasks from the index, newest first. The index follows each task's object by one outbox flush,
  * so a task appears (and changes status) here a moment after its object records it.
  */
-taskRoutes.get("/", requirePermission("tasks:list"), async (c) => {
+const listTasks: RouteHandler<typeof ROUTES.listTasks> = async (c, answer) => {
   const { filters, page } = readTaskListQuery(c);
   const { tasks, total } = await fromCatalog(
     queryTaskIndex(c.env.TASKER_DB, filters, { offset: page.offset, limit: page.per_page }, namespaceScope(c)),
   );
-  return c.json({ tasks, pagination: paginationInfo(page, total) });
-});
+  return answer({ tasks, pagination: paginationInfo(page, total) });
+};
 
-taskRoutes.get("/:task_uuid", requirePermission("tasks:read"), noQuery(), async (c) => {
+const getTask: RouteHandler<typeof ROUTES.getTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const task = await taskStub(c.env, uuid).getTask();
   if (!task || !canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
-  return c.json(task);
-});
+  return answer(task);
+};
 
-taskRoutes.delete("/:task_uuid", requirePermission("tasks:cancel"), noQuery(), async (c) => {
+const cancelTask: RouteHandler<typeof ROUTES.cancelTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
-  const { reason } = await readJson(c, CancelRequestSchema, { optional: true });
+  const { reason } = await readJson(c, ROUTES.cancelTask.body.schema, { optional: true });
   const result = await stub.cancel(reason ?? "cancelled through the API", actorOf(c));
-  if (result.ok) return c.json(result.task);
+  if (result.ok) return answer(result.task);
   if (result.code === "task_not_found") throw notFound("task", uuid);
   throw new ApiError(400, "task_already_terminal", `task ${uuid} is already ${result.status}`, { status: result.status });
-});
+};
 
-taskRoutes.get("/:task_uuid/transitions", requirePermission("tasks:read"), noQuery(), async (c) => {
+const taskTransitions: RouteHandler<typeof ROUTES.taskTransitions> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const transitions = await (await visibleTask(c, uuid)).taskTransitions();
   if (!transitions) throw notFound("task", uuid);
-  return c.json({ task_uuid: uuid, transitions });
-});
+  return answer({ task_uuid: uuid, transitions });
+};
 
-taskRoutes.get("/:task_uuid/workflow_steps", requirePermission("steps:read"), async (c) => {
+const listSteps: RouteHandler<typeof ROUTES.listSteps> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
-  const page = pageRequest(readQuery(c, StepListQuerySchema));
+  const page = pageRequest(readQuery(c, ROUTES.listSteps.query));
   const listed = await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page);
   if (!listed) throw notFound("task", uuid);
-  return c.json({
+  return answer({
     task_uuid: uuid,
     total_count: listed.total,
     steps: listed.steps,
     pagination: paginationInfo(page, listed.total),
   });
-});
+};
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:read"), noQuery(), async (c) => {
+const getStep: RouteHandler<typeof ROUTES.getStep> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const lookup = await stub.getStep(step_uuid);
   if (!lookup.task) throw notFound("task", task_uuid);
   if (!lookup.step) throw notFound("step", step_uuid);
-  return c.json(lookup.step);
-});
+  return answer(lookup.step);
+};
 
-taskRoutes.get("/:task_uuid/workflow_steps/:step_uuid/audit", requirePermission("steps:read"), noQuery(), async (c) => {
+const stepAudit: RouteHandler<typeof ROUTES.stepAudit> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const lookup = await stub.stepAudit(step_uuid);
   if (!lookup.task) throw notFound("task", task_uuid);
   if (!lookup.transitions) throw notFound("step", step_uuid);
-  return c.json({ task_uuid, step_uuid, transitions: lookup.transitions });
-});
+  return answer({ task_uuid, step_uuid, transitions: lookup.transitions });
+};
 
 /** The engine's action: the caller's free-text name as `performed_by`, and the authenticated caller as `actor`. */
 function toStepAction(request: StepActionRequest, actor: Actor): StepAction {
@@ -189,13 +188,13 @@ function toStepAction(request: StepActionRequest, actor: Actor): StepAction {
   }
 }
 
-taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("steps:resolve"), noQuery(), async (c) => {
+const actOnStep: RouteHandler<typeof ROUTES.actOnStep> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const action = toStepAction(await readJson(c, StepActionSchema), actorOf(c));
+  const action = toStepAction(await readJson(c, ROUTES.actOnStep.body.schema), actorOf(c));
   const result = await stub.applyStepAction(step_uuid, action);
-  if (result.ok) return c.json(result.step);
+  if (result.ok) return answer(result.step);
   switch (result.code) {
     case "task_not_found":
       throw notFound("task", task_uuid);
@@ -210,14 +209,14 @@ taskRoutes.patch("/:task_uuid/workflow_steps/:step_uuid", requirePermission("ste
         current_state: result.state,
       });
   }
-});
+};
 
-taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), noQuery(), async (c) => {
+const actOnTask: RouteHandler<typeof ROUTES.actOnTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
-  const action = await readJson(c, TaskActionSchema);
+  const action = await readJson(c, ROUTES.actOnTask.body.schema);
   const result = await stub.applyTaskAction({ ...action, actor: actorOf(c) });
-  if (result.ok) return c.json(result.task);
+  if (result.ok) return answer(result.task);
   if (result.code === "task_not_found") throw notFound("task", uuid);
   throw new ApiError(
     409,
@@ -227,4 +226,18 @@ taskRoutes.patch("/:task_uuid", requirePermission("tasks:resolve"), noQuery(), a
       current_state: result.status,
     },
   );
-});
+};
+
+/** The task and step operations of the routes table. */
+export const taskHandlers = {
+  createTask,
+  listTasks,
+  getTask,
+  cancelTask,
+  taskTransitions,
+  listSteps,
+  getStep,
+  stepAudit,
+  actOnStep,
+  actOnTask,
+} satisfies RouteHandlers;

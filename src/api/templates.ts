@@ -1,29 +1,23 @@
 // Template routes: list and show the templates this engine runs (bundled and registered), register and validate.
-import { type Context, Hono } from "hono";
+import type { z } from "zod";
 import { bundledTemplates, type FoundTemplate, lookupTemplate } from "../catalog/find-template";
 import { listRegisteredTemplates, registerTemplate, templateContentHash } from "../catalog/templates";
 import { workflowLoopThrough } from "../catalog/workflow-loops";
+import type { TemplateDetailSchema, TemplateSummarySchema } from "../contract/responses";
+import { ROUTES } from "../contract/routes";
 import { differingPaths } from "../templates/diff";
 import { compareVersions } from "../templates/registry";
 import type { TaskTemplate, TemplateProblem } from "../templates/types";
-import { canSeeNamespace, principalOf, requireNamespace, requirePermission } from "./auth";
+import { canSeeNamespace, principalOf, requireNamespace } from "./auth";
 import { ApiError, fromCatalog } from "./errors";
-import { TemplateListQuerySchema } from "./list-queries";
-import { noQuery, readQuery } from "./query-string";
+import { readQuery } from "./query-string";
+import type { RouteHandler, RouteHandlers } from "./routes";
 import { requireWithinStepCeiling } from "./step-ceiling";
 import { checkTemplate, readTemplateBody } from "./template-body";
 import { requireWorkflowScope } from "./workflow-scope";
 
-export const templateRoutes = new Hono<{ Bindings: Env }>();
-
-interface TemplateListing {
-  name: string;
-  namespace: string;
-  version: string;
-  description: string | null;
-  step_count: number;
-  origin: "bundled" | "registered";
-}
+type TemplateListing = z.output<typeof TemplateSummarySchema>;
+type TemplateDetail = z.output<typeof TemplateDetailSchema>;
 
 function byIdentity(a: TemplateListing, b: TemplateListing): number {
   if (a.namespace !== b.namespace) return a.namespace < b.namespace ? -1 : 1;
@@ -31,8 +25,8 @@ function byIdentity(a: TemplateListing, b: TemplateListing): number {
   return compareVersions(a.version, b.version);
 }
 
-templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
-  const { namespace } = readQuery(c, TemplateListQuerySchema);
+const listTemplates: RouteHandler<typeof ROUTES.listTemplates> = async (c, answer) => {
+  const { namespace } = readQuery(c, ROUTES.listTemplates.query);
   const shipped: TemplateListing[] = bundledTemplates(c.env)
     .list(namespace ? { namespace } : undefined)
     .map((t) => ({
@@ -52,14 +46,14 @@ templateRoutes.get("/", requirePermission("templates:read"), async (c) => {
   const templates = [...shipped, ...registered].filter((t) => canSeeNamespace(c, t.namespace)).sort(byIdentity);
   const counts = new Map<string, number>();
   for (const t of templates) counts.set(t.namespace, (counts.get(t.namespace) ?? 0) + 1);
-  return c.json({
+  return answer({
     namespaces: [...counts].map(([name, template_count]) => ({ name, template_count })),
     templates,
     total_count: templates.length,
   });
-});
+};
 
-function templateDetail(found: FoundTemplate) {
+function templateDetail(found: FoundTemplate): TemplateDetail {
   const { template } = found;
   return {
     name: template.name,
@@ -91,13 +85,13 @@ function templateDetail(found: FoundTemplate) {
   };
 }
 
-templateRoutes.get("/:namespace/:name/:version", requirePermission("templates:read"), noQuery(), async (c) => {
+const getTemplate: RouteHandler<typeof ROUTES.getTemplate> = async (c, answer) => {
   const { namespace, name, version } = c.req.param();
   requireNamespace(c, namespace);
   const found = await fromCatalog(lookupTemplate(c.env, namespace, name, version));
   if (!found) throw new ApiError(404, "template_not_found", `no template ${namespace}/${name}@${version}`);
-  return c.json(templateDetail(found));
-});
+  return answer(templateDetail(found));
+};
 
 /** Problems where the body's identity differs from the URL's, at the body's keys. */
 function identityMismatches(
@@ -139,67 +133,62 @@ async function versionExists(
  * when the version exists with other content (bundled versions included). "Same content" is the
  * loaded template, defaults applied, so a YAML and a JSON rendering of one template are the same.
  */
-templateRoutes.put(
-  "/:namespace/:name/:version",
-  requirePermission("templates:write"),
-  noQuery(),
-  async (c: Context<{ Bindings: Env }>) => {
-    const path = c.req.param() as { namespace: string; name: string; version: string };
-    requireNamespace(c, path.namespace);
-    const { source, format } = await readTemplateBody(c);
-    const result = checkTemplate(source, format);
-    if (!result.ok) {
-      throw new ApiError(400, "invalid_template", `the template has ${result.problems.length} problem(s)`, result.problems);
-    }
-    const { template } = result;
-    const mismatches = identityMismatches(template, path);
-    if (mismatches.length > 0) {
-      throw new ApiError(
-        400,
-        "template_identity_mismatch",
-        "the template's namespace_name, name and version must match the URL",
-        mismatches,
-      );
-    }
-    requireWithinStepCeiling(c.env, template);
-    await requireWorkflowScope(c, template);
-    const shipped = bundledTemplates(c.env).get(template.namespace_name, template.name, template.version);
-    if (shipped) {
-      const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
-      if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
-      return c.json(templateDetail({ origin: "bundled", template: shipped }), 200);
-    }
-    const loop = await fromCatalog(workflowLoopThrough(c.env, template));
-    if (loop) {
-      throw new ApiError(400, "workflow_cycle", `the template would start itself as a child task: ${loop.join(" → ")}`, { loop });
-    }
-    const registered = await fromCatalog(
-      registerTemplate(c.env.TASKER_DB, {
-        template,
-        source,
-        format,
-        registeredBy: principalOf(c).name,
-        now: Date.now(),
-      }),
+const registerVersion: RouteHandler<typeof ROUTES.registerTemplate> = async (c, answer) => {
+  const path = c.req.param() as { namespace: string; name: string; version: string };
+  requireNamespace(c, path.namespace);
+  const { source, format } = await readTemplateBody(c);
+  const result = checkTemplate(source, format);
+  if (!result.ok) {
+    throw new ApiError(400, "invalid_template", `the template has ${result.problems.length} problem(s)`, result.problems);
+  }
+  const { template } = result;
+  const mismatches = identityMismatches(template, path);
+  if (mismatches.length > 0) {
+    throw new ApiError(
+      400,
+      "template_identity_mismatch",
+      "the template's namespace_name, name and version must match the URL",
+      mismatches,
     );
-    if (registered.outcome === "conflict") {
-      throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
-    }
-    return c.json(templateDetail({ origin: "registered", ...registered.record }), registered.outcome === "created" ? 201 : 200);
-  },
-);
+  }
+  requireWithinStepCeiling(c.env, template);
+  await requireWorkflowScope(c, template);
+  const shipped = bundledTemplates(c.env).get(template.namespace_name, template.name, template.version);
+  if (shipped) {
+    const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);
+    if (existingHash !== hash) throw await versionExists(shipped, "bundled", template, existingHash);
+    return answer(templateDetail({ origin: "bundled", template: shipped }), 200);
+  }
+  const loop = await fromCatalog(workflowLoopThrough(c.env, template));
+  if (loop) {
+    throw new ApiError(400, "workflow_cycle", `the template would start itself as a child task: ${loop.join(" → ")}`, { loop });
+  }
+  const registered = await fromCatalog(
+    registerTemplate(c.env.TASKER_DB, {
+      template,
+      source,
+      format,
+      registeredBy: principalOf(c).name,
+      now: Date.now(),
+    }),
+  );
+  if (registered.outcome === "conflict") {
+    throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
+  }
+  return answer(templateDetail({ origin: "registered", ...registered.record }), registered.outcome === "created" ? 201 : 200);
+};
 
 /**
  * Checks a template without storing it: 200 with `valid` and every problem (syntax errors included,
  * at path ""). Only a body that cannot be a template at all is refused: empty (400), another media
  * type (415), or over the size limit (413).
  */
-templateRoutes.post("/validate", requirePermission("templates:validate"), noQuery(), async (c) => {
+const validateTemplate: RouteHandler<typeof ROUTES.validateTemplate> = async (c, answer) => {
   const { source, format } = await readTemplateBody(c);
   const result = checkTemplate(source, format);
-  if (!result.ok) return c.json({ valid: false, problems: result.problems });
+  if (!result.ok) return answer({ valid: false, problems: result.problems });
   const { template } = result;
-  return c.json({
+  return answer({
     valid: true,
     problems: [],
     template: {
@@ -210,4 +199,12 @@ templateRoutes.post("/validate", requirePermission("templates:validate"), noQuer
       content_hash: await templateContentHash(template),
     },
   });
-});
+};
+
+/** The template operations of the routes table. */
+export const templateHandlers = {
+  listTemplates,
+  getTemplate,
+  registerTemplate: registerVersion,
+  validateTemplate,
+} satisfies RouteHandlers;

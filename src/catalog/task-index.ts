@@ -1,4 +1,6 @@
 // The task index (D1): one row per task, written by the task's object on status changes, read by `GET /v1/tasks`.
+import type { z } from "zod";
+import type { TaskSummarySchema } from "../contract/responses";
 import type { TaskState } from "../engine/states";
 import { ensureCatalog } from "./schema";
 
@@ -24,11 +26,7 @@ export interface TaskIndexEntry {
 }
 
 /** A task as `GET /v1/tasks` lists it: the summary fields of the task view, with ISO times. */
-export type TaskSummary = Omit<TaskIndexEntry, "created_at" | "updated_at" | "completed_at" | "revision"> & {
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-};
+export type TaskSummary = z.output<typeof TaskSummarySchema>;
 
 export interface TaskIndexFilters {
   namespace?: string | undefined;

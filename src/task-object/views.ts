@@ -1,97 +1,24 @@
 // Shapes stored rows into the task, step and audit views the API returns (snake_case, ISO times).
+import type { z } from "zod";
+import type {
+  ChildTaskLinkSchema,
+  ExecutionStatus,
+  StepErrorSchema,
+  StepViewSchema,
+  TaskViewSchema,
+  TransitionViewSchema,
+} from "../contract/responses";
 import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
 import type { Actor } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
 import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./store";
 
-export interface TaskView {
-  task_uuid: string;
-  name: string;
-  namespace: string;
-  version: string;
-  status: TaskState;
-  context: Record<string, unknown>;
-  initiator: string;
-  source_system: string;
-  reason: string;
-  priority: number;
-  tags: string[];
-  correlation_id: string;
-  parent_correlation_id: string | null;
-  created_at: string;
-  updated_at: string;
-  completed_at: string | null;
-  total_steps: number;
-  pending_steps: number;
-  in_progress_steps: number;
-  completed_steps: number;
-  failed_steps: number;
-  waiting_for_retry_steps: number;
-  cancelled_steps: number;
-  completion_percentage: number;
-  execution_status: string;
-  /** Set on a child task: the task and step that started it. */
-  parent_task_uuid: string | null;
-  parent_step_uuid: string | null;
-  parent_step_name: string | null;
-  /** The child tasks this task's workflow steps started, newest attempt last. */
-  child_tasks: ChildTaskLink[];
-  /** The principal (API key name or JWT `sub`) whose request created this task or, for a child, its root; null on tasks older than the record. */
-  created_by: string | null;
-}
-
-export interface ChildTaskLink {
-  step_uuid: string;
-  step_name: string;
-  child_task_uuid: string;
-}
-
-export interface StepError {
-  message: string;
-  error_code: string;
-  error_type?: string;
-  retryable: boolean;
-  attempt: number;
-  at: string;
-}
-
-export interface StepView {
-  step_uuid: string;
-  task_uuid: string;
-  name: string;
-  type: string;
-  callable: string;
-  current_state: StepState;
-  dependencies: string[];
-  dependencies_satisfied: boolean;
-  total_parents: number;
-  completed_parents: number;
-  attempts: number;
-  max_attempts: number;
-  retryable: boolean;
-  timeout_seconds: number;
-  results: unknown;
-  last_error: StepError | null;
-  next_retry_at: string | null;
-  created_at: string;
-  updated_at: string;
-  last_attempted_at: string | null;
-  completed_at: string | null;
-  /** A batch worker's cursor and batch metadata; null for other steps. */
-  inputs: unknown;
-  /** The child task a workflow step started (its latest attempt); null for other steps. */
-  child_task_uuid: string | null;
-}
-
-export interface TransitionView {
-  from_state: string | null;
-  to_state: string;
-  event: string;
-  recorded_at: string;
-  /** Who asked for it, as authenticated by the API (an operator action, a task action, a cancel); null for the engine's own moves. */
-  actor: Actor | null;
-  metadata: Record<string, unknown>;
-}
+/** The views as the API's contract describes them (src/contract/responses.ts). */
+export type TaskView = z.output<typeof TaskViewSchema>;
+export type ChildTaskLink = z.output<typeof ChildTaskLinkSchema>;
+export type StepError = z.output<typeof StepErrorSchema>;
+export type StepView = z.output<typeof StepViewSchema>;
+export type TransitionView = z.output<typeof TransitionViewSchema>;
 
 function iso(ms: number): string;
 function iso(ms: number | null): string | null;
@@ -100,7 +27,7 @@ function iso(ms: number | null): string | null {
 }
 
 /** Tasker's execution status, derived from step counts in its priority order. */
-function executionStatus(task: TaskState, counts: Map<StepState, number>, total: number): string {
+function executionStatus(task: TaskState, counts: Map<StepState, number>, total: number): ExecutionStatus {
   const n = (s: StepState) => counts.get(s) ?? 0;
   if (task === "cancelled" || task === "resolved_manually") return task;
   if (task === "complete") return "all_complete";

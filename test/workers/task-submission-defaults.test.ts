@@ -2,7 +2,7 @@
 // before the task's identity is taken, so a short and a full submission of one thing are one task.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_REASON, DEFAULT_SOURCE_SYSTEM } from "../../src/api/schemas";
+import { DEFAULT_REASON, DEFAULT_SOURCE_SYSTEM } from "../../src/contract/requests";
 import type { TaskView } from "../../src/task-object/views";
 import { app } from "./dev-orchestrator";
 import { api, errorOf, hasStatus, SEED_ORDER, waitForTask } from "./helpers";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeUtf8, isJsonMediaType, mediaTypeOf, requireJsonMediaType } from "../../../src/api/body";
 import { zodProblems } from "../../../src/api/errors";
-import { StepActionSchema, TaskRequestSchema } from "../../../src/api/schemas";
+import { StepActionSchema, TaskRequestSchema } from "../../../src/contract/requests";
 
 describe("the media type of a JSON body", () => {
   it("reads the type without parameters, and the charset, case-insensitively", () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { StepListQuerySchema, TemplateListQuerySchema } from "../../../src/api/list-queries";
-import { NO_QUERY, parseQuery, queryText, wholeNumber } from "../../../src/api/query-string";
+import { parseQuery } from "../../../src/api/query-string";
+import { NO_QUERY, queryText, wholeNumber } from "../../../src/contract/query-fields";
+import { StepListQuerySchema, TemplateListQuerySchema } from "../../../src/contract/requests";
 
 const parse = <S extends z.ZodObject>(query: string, schema: S) => parseQuery(new URLSearchParams(query), schema);
 

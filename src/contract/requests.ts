@@ -1,7 +1,9 @@
-// Request schemas of the REST API (zod), bounded by the published limits.
+// Request schemas of the REST API (bodies and query strings, zod), bounded by the published limits.
 import { z } from "zod";
-import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_VERSION_LENGTH } from "../engine/limits";
+import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../engine/limits";
+import { TASK_STATES } from "../engine/states";
 import { printableText } from "./printable-text";
+import { instant, pageParameters, queryText } from "./query-fields";
 
 const text = printableText;
 
@@ -56,3 +58,36 @@ export const TaskActionSchema = z.strictObject({
   reason: text(1_000),
   performed_by: text(MAX_NAME_LENGTH),
 });
+
+/** Steps per page of `GET …/workflow_steps` unless `per_page` says otherwise, and the most it may ask for. */
+export const STEPS_PER_PAGE = 500;
+export const MAX_STEPS_PER_PAGE = 1_000;
+
+/** `GET /v1/tasks/{task_uuid}/workflow_steps`: a page of the task's steps. */
+export const StepListQuerySchema = z
+  .object(pageParameters({ perPage: STEPS_PER_PAGE, maxPerPage: MAX_STEPS_PER_PAGE, noun: "steps" }))
+  .strict();
+
+/** `GET /v1/templates`: optionally one namespace's templates. */
+export const TemplateListQuerySchema = z
+  .object({ namespace: queryText(MAX_NAMESPACE_LENGTH).optional().describe("only this namespace's templates") })
+  .strict();
+
+/**
+ * `GET /v1/tasks`: filters, page and page size. Unknown parameters are refused so a misspelt filter
+ * never silently lists everything.
+ */
+export const TaskListQuerySchema = z
+  .object({
+    namespace: queryText(MAX_NAMESPACE_LENGTH).optional(),
+    name: queryText(MAX_NAME_LENGTH).optional(),
+    version: queryText(MAX_VERSION_LENGTH).optional(),
+    status: z.enum(TASK_STATES, { error: `must be one of ${TASK_STATES.join(", ")}` }).optional(),
+    initiator: queryText(MAX_NAME_LENGTH).optional(),
+    source_system: queryText(MAX_NAME_LENGTH).optional(),
+    correlation_id: queryText(MAX_NAME_LENGTH).optional(),
+    created_after: instant.optional().describe("tasks created at or after this instant (ISO 8601)"),
+    created_before: instant.optional().describe("tasks created before this instant (ISO 8601)"),
+    ...pageParameters({ perPage: DEFAULT_PAGE_SIZE, maxPerPage: MAX_PAGE_SIZE, noun: "tasks" }),
+  })
+  .strict();

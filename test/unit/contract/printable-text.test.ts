@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { printableText } from "../../../src/api/printable-text";
-import { StepActionSchema, TaskRequestSchema } from "../../../src/api/schemas";
+import { printableText } from "../../../src/contract/printable-text";
+import { StepActionSchema, TaskRequestSchema } from "../../../src/contract/requests";
 
 describe("printableText", () => {
   const field = printableText(100);

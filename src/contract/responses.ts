@@ -1,0 +1,291 @@
+// Response schemas of the REST API (zod): the views the server answers with, the client's types and /openapi.json's components.
+import { z } from "zod";
+import { IDENTITY_STRATEGIES } from "../engine/identity";
+import { STEP_STATES, TASK_STATES } from "../engine/states";
+
+/** The named response schemas; each becomes `#/components/schemas/<id>` in /openapi.json. */
+export const responseSchemas = z.registry<{ id: string; description?: string }>();
+
+/** An ISO 8601 date-time in UTC, as `Date.prototype.toISOString` writes it. */
+const isoTime = () => z.iso.datetime();
+const count = () => z.number().int().nonnegative();
+const record = () => z.record(z.string(), z.unknown());
+
+/** Who asked for a change, as authenticated by the API. */
+export const ActorSchema = z
+  .strictObject({ name: z.string(), via: z.enum(["api_key", "jwt", "none"]) })
+  .register(responseSchemas, { id: "Actor" });
+
+/** Tasker's execution status of a task, derived from its step counts. */
+export const EXECUTION_STATUSES = [
+  "all_complete",
+  "blocked_by_failures",
+  "processing",
+  "waiting_for_retry",
+  "waiting_for_dependencies",
+  "cancelled",
+  "resolved_manually",
+] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+export const ChildTaskLinkSchema = z
+  .strictObject({ step_uuid: z.string(), step_name: z.string(), child_task_uuid: z.string() })
+  .register(responseSchemas, { id: "ChildTaskLink" });
+
+/** A task with its step counts (`GET /v1/tasks/{task_uuid}` and every task-changing route). */
+export const TaskViewSchema = z
+  .strictObject({
+    task_uuid: z.string(),
+    name: z.string(),
+    namespace: z.string(),
+    version: z.string(),
+    status: z.enum(TASK_STATES),
+    context: record(),
+    initiator: z.string(),
+    source_system: z.string(),
+    reason: z.string(),
+    priority: z.number().int(),
+    tags: z.array(z.string()),
+    correlation_id: z.string(),
+    parent_correlation_id: z.string().nullable(),
+    created_at: isoTime(),
+    updated_at: isoTime(),
+    completed_at: isoTime().nullable(),
+    total_steps: count(),
+    pending_steps: count(),
+    in_progress_steps: count(),
+    completed_steps: count(),
+    failed_steps: count(),
+    waiting_for_retry_steps: count(),
+    cancelled_steps: count(),
+    completion_percentage: z.number().min(0).max(100),
+    execution_status: z.enum(EXECUTION_STATUSES),
+    /** Set on a child task: the task and step that started it. */
+    parent_task_uuid: z.string().nullable(),
+    parent_step_uuid: z.string().nullable(),
+    parent_step_name: z.string().nullable(),
+    /** The child tasks this task's workflow steps started, newest attempt last. */
+    child_tasks: z.array(ChildTaskLinkSchema),
+    /** The principal (API key name or JWT `sub`) whose request created this task or, for a child, its root; null on tasks older than the record. */
+    created_by: z.string().nullable(),
+  })
+  .register(responseSchemas, { id: "TaskView", description: "a task with its step counts" });
+
+/** A step's last failure. */
+export const StepErrorSchema = z
+  .object({
+    message: z.string(),
+    error_code: z.string(),
+    error_type: z.string().optional(),
+    retryable: z.boolean(),
+    attempt: z.number().int(),
+    at: isoTime(),
+  })
+  .register(responseSchemas, { id: "StepError" });
+
+/** One workflow step of a task. */
+export const StepViewSchema = z
+  .strictObject({
+    step_uuid: z.string(),
+    task_uuid: z.string(),
+    name: z.string(),
+    type: z.string(),
+    callable: z.string(),
+    current_state: z.enum(STEP_STATES),
+    dependencies: z.array(z.string()),
+    dependencies_satisfied: z.boolean(),
+    total_parents: count(),
+    completed_parents: count(),
+    attempts: count(),
+    max_attempts: count(),
+    retryable: z.boolean(),
+    timeout_seconds: z.number(),
+    results: z.unknown(),
+    last_error: StepErrorSchema.nullable(),
+    next_retry_at: isoTime().nullable(),
+    created_at: isoTime(),
+    updated_at: isoTime(),
+    last_attempted_at: isoTime().nullable(),
+    completed_at: isoTime().nullable(),
+    /** A batch worker's cursor and batch metadata; null for other steps. */
+    inputs: z.unknown(),
+    /** The child task a workflow step started (its latest attempt); null for other steps. */
+    child_task_uuid: z.string().nullable(),
+  })
+  .register(responseSchemas, { id: "StepView", description: "one workflow step" });
+
+/** One recorded state change of a task or a step. */
+export const TransitionViewSchema = z
+  .strictObject({
+    from_state: z.string().nullable(),
+    to_state: z.string(),
+    event: z.string(),
+    recorded_at: isoTime(),
+    /** Who asked for it (an operator action, a task action, a cancel); null for the engine's own moves. */
+    actor: ActorSchema.nullable(),
+    metadata: record(),
+  })
+  .register(responseSchemas, { id: "TransitionView" });
+
+/** The `pagination` block of every paged list. */
+export const PaginationSchema = z
+  .strictObject({
+    page: z.number().int().min(1),
+    per_page: z.number().int().min(1),
+    total_count: count(),
+    total_pages: z.number().int().min(1),
+    has_next: z.boolean(),
+    has_previous: z.boolean(),
+  })
+  .register(responseSchemas, { id: "Pagination" });
+
+/** A task as `GET /v1/tasks` lists it from the index: the summary fields of the task view. */
+export const TaskSummarySchema = z
+  .strictObject({
+    task_uuid: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    version: z.string(),
+    status: z.enum(TASK_STATES),
+    initiator: z.string(),
+    source_system: z.string(),
+    reason: z.string(),
+    priority: z.number().int(),
+    tags: z.array(z.string()),
+    correlation_id: z.string(),
+    parent_correlation_id: z.string().nullable(),
+    total_steps: count(),
+    created_at: isoTime(),
+    updated_at: isoTime(),
+    completed_at: isoTime().nullable(),
+  })
+  .register(responseSchemas, { id: "TaskSummary" });
+
+export const TaskListSchema = z
+  .strictObject({ tasks: z.array(TaskSummarySchema), pagination: PaginationSchema })
+  .register(responseSchemas, { id: "TaskList", description: "a page of tasks from the index, newest first" });
+
+export const TransitionsSchema = z
+  .strictObject({ task_uuid: z.string(), transitions: z.array(TransitionViewSchema) })
+  .register(responseSchemas, { id: "TaskTransitions", description: "the task's transitions, oldest first" });
+
+export const StepsPageSchema = z
+  .strictObject({
+    task_uuid: z.string(),
+    total_count: count(),
+    steps: z.array(StepViewSchema),
+    pagination: PaginationSchema,
+  })
+  .register(responseSchemas, { id: "StepsPage", description: "a page of the task's steps" });
+
+export const StepAuditSchema = z
+  .strictObject({ task_uuid: z.string(), step_uuid: z.string(), transitions: z.array(TransitionViewSchema) })
+  .register(responseSchemas, { id: "StepAudit", description: "the step's transitions, oldest first" });
+
+/** Where a template comes from: shipped with the Worker, or registered through the API. */
+export const TemplateOriginSchema = z.enum(["bundled", "registered"]);
+
+export const TemplateSummarySchema = z
+  .strictObject({
+    name: z.string(),
+    namespace: z.string(),
+    version: z.string(),
+    description: z.string().nullable(),
+    step_count: count(),
+    origin: TemplateOriginSchema,
+  })
+  .register(responseSchemas, { id: "TemplateSummary" });
+
+export const TemplateListSchema = z
+  .strictObject({
+    namespaces: z.array(z.strictObject({ name: z.string(), template_count: count() })),
+    templates: z.array(TemplateSummarySchema),
+    total_count: count(),
+  })
+  .register(responseSchemas, { id: "TemplateList", description: "the templates, by namespace" });
+
+export const TemplateStepSchema = z
+  .strictObject({
+    name: z.string(),
+    description: z.string().nullable(),
+    type: z.enum(["standard", "decision", "deferred_convergence", "batchable", "batch_worker"]),
+    callable: z.string(),
+    dependencies: z.array(z.string()),
+    default_retryable: z.boolean(),
+    default_max_attempts: count(),
+    retry: z.strictObject({
+      retryable: z.boolean(),
+      max_attempts: count(),
+      backoff: z.enum(["none", "linear", "exponential", "fibonacci"]),
+      backoff_base_ms: z.number().nonnegative(),
+      max_backoff_ms: z.number().nonnegative(),
+    }),
+    timeout_seconds: z.number(),
+  })
+  .register(responseSchemas, { id: "TemplateStep" });
+
+/** One template with its steps (`GET`/`PUT /v1/templates/{namespace}/{name}/{version}`). */
+export const TemplateDetailSchema = z
+  .strictObject({
+    name: z.string(),
+    namespace: z.string(),
+    version: z.string(),
+    description: z.string().nullable(),
+    metadata: record().nullable(),
+    input_schema: record().nullable(),
+    identity_strategy: z.enum(IDENTITY_STRATEGIES),
+    origin: TemplateOriginSchema,
+    /** For a registered template: SHA-256 of the loaded template, who registered it and when. */
+    content_hash: z.string().optional(),
+    registered_by: z.string().optional(),
+    registered_at: isoTime().optional(),
+    steps: z.array(TemplateStepSchema),
+  })
+  .register(responseSchemas, { id: "TemplateDetail", description: "a template with its steps" });
+
+/** One problem of a template, at its key path (e.g. `steps[1].dependencies[0]`; empty for the whole template). */
+export const TemplateProblemSchema = z
+  .strictObject({ path: z.string(), message: z.string() })
+  .register(responseSchemas, { id: "TemplateProblem" });
+
+/** `POST /v1/templates/validate`: whether the template is valid, every problem, and what it is when valid. */
+export const TemplateValidationSchema = z
+  .strictObject({
+    valid: z.boolean(),
+    problems: z.array(TemplateProblemSchema),
+    template: z
+      .strictObject({
+        namespace: z.string(),
+        name: z.string(),
+        version: z.string(),
+        step_count: count(),
+        content_hash: z.string(),
+      })
+      .optional(),
+  })
+  .register(responseSchemas, { id: "TemplateValidation", description: "whether the template is valid, and every problem" });
+
+export const HealthSchema = z
+  .strictObject({ status: z.literal("healthy"), service: z.string(), time: isoTime() })
+  .register(responseSchemas, { id: "Health", description: "healthy" });
+
+export const LivenessSchema = z
+  .strictObject({ status: z.literal("alive"), time: isoTime() })
+  .register(responseSchemas, { id: "Liveness", description: "alive" });
+
+/** Each check is `ok…` or what is wrong with it. */
+export const ReadinessSchema = z
+  .strictObject({ status: z.literal("ready"), checks: z.record(z.string(), z.string()), time: isoTime() })
+  .register(responseSchemas, { id: "Readiness", description: "ready, with the checks made" });
+
+/** The one error envelope of every failure: `{ "error": { "code", "message", "details"? } }`. */
+export const ErrorEnvelopeSchema = z
+  .strictObject({
+    error: z.strictObject({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  })
+  .register(responseSchemas, { id: "Error", description: "the error envelope" });
+
+/** `/openapi.json` itself: an OpenAPI 3.1 document. */
+export const OpenApiDocumentSchema = z
+  .looseObject({ openapi: z.literal("3.1.0"), info: record(), paths: record() })
+  .register(responseSchemas, { id: "OpenApiDocument", description: "OpenAPI 3.1" });
