@@ -1,15 +1,35 @@
 // The wire contract between a task object and the handler Workers: queue message, claim, report.
-import { z } from "zod";
 import type { BatchWorkerInputs } from "./dynamic-steps";
+import {
+  isPlainRecord,
+  isRecord,
+  type Reader,
+  readBoolean,
+  readCount,
+  readOptional,
+  readString,
+  type WireIssue,
+  wireSchema,
+} from "./wire-check";
 
 /** A queue message: identifiers only, so messages stay far below the 128 KB limit. */
-export const StepMessageSchema = z.object({
-  task_uuid: z.string().min(1),
-  step_uuid: z.string().min(1),
-  attempt: z.number().int().nonnegative(),
-  dispatch_id: z.string().min(1),
+export interface StepMessage {
+  task_uuid: string;
+  step_uuid: string;
+  attempt: number;
+  dispatch_id: string;
+}
+
+/** Checks a queue message body (unknown keys are dropped). */
+export const StepMessageSchema = wireSchema<StepMessage>((value, path, issues) => {
+  if (!isRecord(value)) return refuse(path, issues);
+  return {
+    task_uuid: readString(value.task_uuid, [...path, "task_uuid"], issues, 1),
+    step_uuid: readString(value.step_uuid, [...path, "step_uuid"], issues, 1),
+    attempt: readCount(value.attempt, [...path, "attempt"], issues, true),
+    dispatch_id: readString(value.dispatch_id, [...path, "dispatch_id"], issues, 1),
+  };
 });
-export type StepMessage = z.infer<typeof StepMessageSchema>;
 
 /** What a successful `claim(step_uuid, dispatch_id)` returns: everything a handler may read. */
 export interface ClaimedStep {
@@ -47,28 +67,60 @@ export interface FailedDependency {
   message: string;
 }
 
+/** What a handler reports when it failed. */
+export interface StepFailure {
+  message: string;
+  error_code?: string | undefined;
+  error_type?: string | undefined;
+  retryable: boolean;
+  retry_after_ms?: number | undefined;
+}
+
 /** A handler's outcome as reported to the object. */
-export const StepOutcomeSchema = z.discriminatedUnion("success", [
-  z.object({
-    success: z.literal(true),
-    result: z.unknown(),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    execution_time_ms: z.number().nonnegative().optional(),
-  }),
-  z.object({
-    success: z.literal(false),
-    error: z.object({
-      message: z.string(),
-      error_code: z.string().optional(),
-      error_type: z.string().optional(),
-      retryable: z.boolean(),
-      retry_after_ms: z.number().int().nonnegative().optional(),
-    }),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-    execution_time_ms: z.number().nonnegative().optional(),
-  }),
-]);
-export type StepOutcome = z.infer<typeof StepOutcomeSchema>;
+export type StepOutcome = ({ success: true; result: unknown } | { success: false; error: StepFailure }) & {
+  metadata?: Record<string, unknown> | undefined;
+  execution_time_ms?: number | undefined;
+};
+
+const readMetadata: Reader<Record<string, unknown>> = (value, path, issues) => {
+  if (!isPlainRecord(value)) issues.push({ path, code: "invalid_type", message: "expected an object" });
+  return value as Record<string, unknown>;
+};
+
+const readFailure: Reader<StepFailure> = (value, path, issues) => {
+  if (!isRecord(value)) return refuse(path, issues);
+  const failure: Record<string, unknown> = {
+    message: readString(value.message, [...path, "message"], issues),
+    retryable: readBoolean(value.retryable, [...path, "retryable"], issues),
+  };
+  readOptional(value, "error_code", failure, path, issues, readString);
+  readOptional(value, "error_type", failure, path, issues, readString);
+  readOptional(value, "retry_after_ms", failure, path, issues, (v, p, i) => readCount(v, p, i, true));
+  return failure as unknown as StepFailure;
+};
+
+/** Checks a reported outcome: a success carries `result` (which may be undefined), a failure an `error`. */
+export const StepOutcomeSchema = wireSchema<StepOutcome>((value, path, issues) => {
+  if (!isRecord(value)) return refuse(path, issues);
+  let outcome: Record<string, unknown>;
+  if (value.success === true) {
+    if (!("result" in value)) issues.push({ path: [...path, "result"], code: "invalid_type", message: "expected a result" });
+    outcome = { success: true, result: value.result };
+  } else if (value.success === false) {
+    outcome = { success: false, error: readFailure(value.error, [...path, "error"], issues) };
+  } else {
+    issues.push({ path: [...path, "success"], code: "invalid_value", message: "expected true or false" });
+    return value as unknown as StepOutcome;
+  }
+  readOptional(value, "metadata", outcome, path, issues, readMetadata);
+  readOptional(value, "execution_time_ms", outcome, path, issues, (v, p, i) => readCount(v, p, i, false));
+  return outcome as unknown as StepOutcome;
+});
+
+function refuse<T>(path: (string | number)[], issues: WireIssue[]): T {
+  issues.push({ path, code: "invalid_type", message: "expected an object" });
+  return undefined as T;
+}
 
 /** What a reporter offers besides the outcome. */
 export interface ReportOptions {

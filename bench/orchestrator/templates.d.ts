@@ -1,0 +1,4 @@
+export declare const benchTemplates: {
+  path: string;
+  source: string;
+}[];

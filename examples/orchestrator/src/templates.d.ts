@@ -1,0 +1,4 @@
+export declare const exampleTemplates: {
+  path: string;
+  source: string;
+}[];
