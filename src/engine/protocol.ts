@@ -128,8 +128,7 @@ export interface ReportOptions {
   eager_limit?: number;
 }
 
-/** Most eager dispatches one report may ask for: larger fan-outs go through the queue. */
-export const MAX_EAGER_LIMIT = 16;
+export { MAX_EAGER_LIMIT } from "../shared/limits";
 
 /** The answer to `report(...)`: whether the object accepted it or ignored it as stale. */
 export interface ReportReceipt {

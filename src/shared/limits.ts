@@ -39,3 +39,6 @@ export const MAX_TEMPLATE_JSON_BYTES = 786_432;
 /** Default and largest page size of `GET /v1/tasks`. */
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
+
+/** Most eager dispatches one report may ask for: larger fan-outs go through the queue. */
+export const MAX_EAGER_LIMIT = 16;

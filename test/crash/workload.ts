@@ -1,7 +1,7 @@
 // The crash test's seeded mix of tasks: the templates it registers, what each round submits, and the submissions' fate.
 import { type Random, shuffle } from "../../bench/lib/prng.ts";
 import { identityHash, uuidFromHash } from "../../src/engine/identity.ts";
-import { MAX_EAGER_LIMIT } from "../../src/engine/protocol.ts";
+import { MAX_EAGER_LIMIT } from "../../src/shared/limits.ts";
 import type { Api } from "./http.ts";
 
 const noop = { callable: "NoopHandler" };
