@@ -1,4 +1,0 @@
-export declare const benchTemplates: {
-  path: string;
-  source: string;
-}[];

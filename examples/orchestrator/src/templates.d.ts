@@ -1,4 +1,0 @@
-export declare const exampleTemplates: {
-  path: string;
-  source: string;
-}[];
