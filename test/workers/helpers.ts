@@ -6,8 +6,10 @@ import { expect, vi } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
 import { type TaskObjectClient, taskObject } from "../../src/task-object/client";
 import type { ParentLink } from "../../src/task-object/rows";
+import type { NewTaskInput } from "../../src/task-object/task-object";
 import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
 import { parseTemplate } from "../../src/templates/loader";
+import type { TaskTemplate } from "../../src/templates/types";
 
 export const SEED_ORDER = {
   name: "order_fulfillment",
@@ -154,8 +156,18 @@ export async function createFromYaml(
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const taskUuid = parent?.dispatch_id ?? uuidv7();
   const { task } = await taskStub(taskUuid).create({
+    ...newTaskInput(taskUuid, parsed.template, context),
+    parent: parent ?? null,
+    ...creator,
+  });
+  return task;
+}
+
+/** A task object's `create` input for a test's task: made by "test", no parent, no namespace scope. */
+export function newTaskInput(taskUuid: string, template: TaskTemplate, context: Record<string, unknown> = {}): NewTaskInput {
+  return {
     task_uuid: taskUuid,
-    template: parsed.template,
+    template,
     context,
     initiator: "test",
     source_system: "vitest",
@@ -164,10 +176,10 @@ export async function createFromYaml(
     tags: [],
     correlation_id: crypto.randomUUID(),
     parent_correlation_id: null,
-    parent: parent ?? null,
-    ...creator,
-  });
-  return task;
+    parent: null,
+    created_by: "test",
+    namespace_scope: null,
+  };
 }
 
 /** A step message as the object sent it, read from the step row (namespace `manual` has no consumer). */

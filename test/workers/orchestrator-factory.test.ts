@@ -11,7 +11,7 @@ import { createOrchestrator } from "tasker-edge";
 import { type StepContext, StepHandler } from "tasker-edge/worker";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseTemplate } from "../../src/templates/loader";
-import { heldMessage, stepNamed } from "./helpers";
+import { heldMessage, newTaskInput, stepNamed } from "./helpers";
 
 class GreetingHandler extends StepHandler {
   async call(context: StepContext) {
@@ -151,22 +151,8 @@ describe("createOrchestrator", () => {
     // This orchestrator's TaskObject class, on the storage of a fresh object.
     const binding = await runInDurableObject(env.TASKS.getByName(taskUuid), async (_instance, state) => {
       const object = new orchestrator.durableObjects.TaskObject(state, env);
-      await object.create({
-        task_uuid: taskUuid,
-        template: parsed.template,
-        context: {},
-        initiator: "test",
-        source_system: "vitest",
-        reason: "test",
-        priority: 0,
-        tags: [],
-        correlation_id: crypto.randomUUID(),
-        parent_correlation_id: null,
-        parent: null,
-        created_by: "test",
-        namespace_scope: null,
-      });
-      return state.storage.sql.exec<{ queue_binding: string }>("SELECT queue_binding FROM task").one().queue_binding;
+      await object.create(newTaskInput(taskUuid, parsed.template));
+      return (await object.inspect()).task?.queue_binding;
     });
     expect(binding).toBe("STEPS_MANUAL");
   });
