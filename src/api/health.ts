@@ -4,6 +4,7 @@ import { bundledTemplates } from "../catalog/find-template";
 import { ensureCatalog } from "../catalog/schema";
 import type { ROUTES } from "../contract/routes";
 import { log } from "../log";
+import { configOf } from "../orchestrator-config";
 import { DEFAULT_QUEUE_BINDING } from "../shared/queue-routing";
 import { authReadiness } from "./auth";
 import { errorBody } from "./errors";
@@ -19,7 +20,8 @@ export const healthHandlers = {
 } satisfies RouteHandlers;
 
 /**
- * Ready when the task-object namespace and the default step queue are bound, the catalog database
+ * Ready when the task-object namespace, the default step queue and every queue the `queues` option
+ * names are bound, the catalog database
  * answers with its schema current, every bundled template loads, and the authentication and limit settings parse (with the
  * rate limiter bound while rate limits are on).
  */
@@ -34,6 +36,7 @@ async function readiness(c: Context<AppEnv>, answer: Answer<typeof ROUTES.readin
         : `missing binding ${DEFAULT_QUEUE_BINDING}`,
     catalog: "ok",
     templates: "ok",
+    queues: queuesReadiness(env),
     auth: await authReadiness(env),
     limits: limitsReadiness(c.env),
   };
@@ -57,4 +60,12 @@ async function readiness(c: Context<AppEnv>, answer: Answer<typeof ROUTES.readin
   const ready = Object.values(checks).every((v) => v.startsWith("ok"));
   if (!ready) return c.json(errorBody("not_ready", "a dependency of this Worker is not usable", { checks }), 503);
   return answer({ status: "ready", checks, time: now() });
+}
+
+/** Whether every producer binding the orchestrator's `queues` option routes a namespace to exists. */
+function queuesReadiness(env: Record<string, unknown>): string {
+  const missing = Object.entries(configOf(env).queues)
+    .filter(([, binding]) => typeof (env[binding] as { send?: unknown } | undefined)?.send !== "function")
+    .map(([namespace, binding]) => `${binding} (namespace ${namespace})`);
+  return missing.length === 0 ? "ok" : `missing binding ${missing.join(", ")}`;
 }

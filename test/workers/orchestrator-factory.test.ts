@@ -124,6 +124,27 @@ describe("createOrchestrator", () => {
     ]);
   });
 
+  it("is not ready while a namespace its queues option routes has no producer binding", async () => {
+    const routed = (queues: Record<string, string>) =>
+      createOrchestrator({ templates: [template("greet", "GreetingHandler")], handlers: [GreetingHandler], queues });
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const missing = await routed({ greetings: "STEPS_NOWHERE" }).worker.fetch(
+      request("/health/ready"),
+      env,
+      createExecutionContext(),
+    );
+    expect(missing.status).toBe(503);
+    expect(
+      ((await missing.json()) as { error: { details: { checks: Record<string, string> } } }).error.details.checks.queues,
+    ).toBe("missing binding STEPS_NOWHERE (namespace greetings)");
+    const bound = await routed({ greetings: "STEPS_MANUAL" }).worker.fetch(
+      request("/health/ready"),
+      env,
+      createExecutionContext(),
+    );
+    expect(((await bound.json()) as { checks: Record<string, string> }).checks.queues).toBe("ok");
+  });
+
   it("takes its limits as the defaults of their Worker variables, which win when set", async () => {
     const twoSteps = `${template("pair", "GreetingHandler")}  - name: second
     handler: { callable: GreetingHandler }
