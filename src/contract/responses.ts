@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { STEP_STATES, TASK_STATES } from "../engine/states";
 import { IDENTITY_STRATEGIES } from "../shared/names";
+import { STEP_TYPES } from "../templates/schema";
 
 /** The named response schemas; each becomes `#/components/schemas/<id>` in /openapi.json. */
 export const responseSchemas = z.registry<{ id: string; description?: string }>();
@@ -89,7 +90,7 @@ export const StepViewSchema = z
     step_uuid: z.string(),
     task_uuid: z.string(),
     name: z.string(),
-    type: z.string(),
+    type: z.enum(STEP_TYPES),
     callable: z.string(),
     current_state: z.enum(STEP_STATES),
     dependencies: z.array(z.string()),
@@ -208,7 +209,7 @@ export const TemplateStepSchema = z
   .strictObject({
     name: z.string(),
     description: z.string().nullable(),
-    type: z.enum(["standard", "decision", "deferred_convergence", "batchable", "batch_worker"]),
+    type: z.enum(STEP_TYPES),
     callable: z.string(),
     dependencies: z.array(z.string()),
     default_retryable: z.boolean(),

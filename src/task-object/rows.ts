@@ -1,7 +1,7 @@
 // The task object's SQL rows and the records it writes: what each table holds, as the code reads it.
 import type { NamespaceScope } from "../engine/namespace-scope";
 import type { StepState, TaskState } from "../engine/states";
-import type { TaskTemplate } from "../templates/types";
+import type { StepType, TaskTemplate } from "../templates/types";
 
 /** Where a child task came from: its parent task, the step waiting for it, and the chain of templates above it. */
 export interface ParentLink {
@@ -65,7 +65,7 @@ export interface StepRow {
   step_uuid: string;
   name: string;
   position: number;
-  type: string;
+  type: StepType;
   definition: string;
   state: StepState;
   attempts: number;
