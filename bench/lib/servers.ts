@@ -91,6 +91,10 @@ export interface StartOptions {
   readyTimeoutMs: number;
   /** Run the devtools inspector on a free port, as `wrangler dev` does by default (off: see BENCHMARKS.md). */
   inspector: boolean;
+  /** Worker vars set on top of the config's (the trace run sets TASKER_TRACE=1). */
+  vars?: Record<string, string>;
+  /** wrangler's log level; "log" keeps the Worker's console.log lines in the log file (default "warn"). */
+  logLevel?: "warn" | "log";
 }
 
 /** Starts the Worker and resolves once GET /health answers 200; rejects (after cleaning up) otherwise. */
@@ -103,7 +107,13 @@ export async function startDevServer(options: StartOptions): Promise<DevServer> 
     cwd: dirname(options.configPath),
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "1",
+      BENCH_WORKER_VARS: JSON.stringify(options.vars ?? {}),
+      BENCH_LOG_LEVEL: options.logLevel ?? "warn",
+    },
   });
   const launcherPid = child.pid as number;
   let output = "";

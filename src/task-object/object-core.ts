@@ -124,7 +124,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     this.indexWriter.wake();
     await this.afterWrite(trace);
     trace?.count("timers_fired", fired);
-    trace?.end();
+    this.endTrace(trace);
   }
 
   /**
@@ -137,6 +137,13 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const fields: Record<string, unknown> = { rpc, task_uuid: this.ctx.id.name ?? this.ctx.id.toString() };
     if (stepUuid !== undefined) fields.step_uuid = stepUuid;
     return new Trace(TRACE_RPC_EVT, fields, this.meter);
+  }
+
+  /** Writes an RPC's trace line with the object's database size at its end. */
+  protected endTrace(trace: Trace | null): void {
+    if (!trace) return;
+    trace.note("db_bytes", this.ctx.storage.sql.databaseSize);
+    trace.end();
   }
 
   protected eagerMessages(taskUuid: string, changes: Changes | undefined): StepMessage[] {

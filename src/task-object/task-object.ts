@@ -55,7 +55,7 @@ export class TaskObject extends TaskObjectCore {
       this.reconcile();
       await this.afterWrite();
       trace?.note("created", false);
-      trace?.end();
+      this.endTrace(trace);
       return { created: false, task: this.taskViewOrThrow() };
     }
     const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
@@ -94,7 +94,7 @@ export class TaskObject extends TaskObjectCore {
     const view = this.taskViewOrThrow();
     trace?.lap("view");
     trace?.count("eager_handed", eager.length);
-    trace?.end();
+    this.endTrace(trace);
     return eager.length > 0 ? { created: true, task: view, eager } : { created: true, task: view };
   }
 
@@ -105,7 +105,7 @@ export class TaskObject extends TaskObjectCore {
     IdSchema.parse(dispatchId);
     trace?.lap("args");
     if (!this.initialised()) {
-      trace?.end();
+      this.endTrace(trace);
       return null;
     }
     trace?.lap("init");
@@ -119,13 +119,13 @@ export class TaskObject extends TaskObjectCore {
     );
     if ("refused" in outcome) {
       trace?.note("refused", outcome.refused);
-      trace?.end();
+      this.endTrace(trace);
       return null;
     }
     this.faultHook?.("after_commit");
     const claimed = assembleClaim(this.reads, this.loadRun(), stepUuid, dispatchId);
     trace?.lap("assemble");
-    trace?.end();
+    this.endTrace(trace);
     return claimed;
   }
 
@@ -150,7 +150,7 @@ export class TaskObject extends TaskObjectCore {
     }
     trace?.lap("args");
     if (!this.initialised()) {
-      trace?.end();
+      this.endTrace(trace);
       return { accepted: false, step_state: "unknown" };
     }
     trace?.lap("init");
@@ -162,13 +162,13 @@ export class TaskObject extends TaskObjectCore {
     };
     if ("refused" in applied) {
       trace?.note("refused", applied.refused);
-      trace?.end();
+      this.endTrace(trace);
       return receipt;
     }
     const eager = this.eagerMessages(this.run?.taskUuid ?? "", applied);
     trace?.lap("receipt");
     trace?.count("eager_handed", eager.length);
-    trace?.end();
+    this.endTrace(trace);
     return eager.length > 0 ? { ...receipt, eager } : receipt;
   }
 
@@ -271,7 +271,7 @@ export class TaskObject extends TaskObjectCore {
     const trace = this.traceRpc("getTask");
     const view = this.taskViewOrNull();
     trace?.lap("view");
-    trace?.end();
+    this.endTrace(trace);
     return view ? ok(view) : this.taskNotFound();
   }
 

@@ -130,6 +130,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     trace: Trace | null,
   ): Promise<ReportReceipt> {
     const { task_uuid, step_uuid, dispatch_id } = ids;
+    trace?.note("step", claimed.step.name);
     const run = await runStep(registry, claimed, now, trace);
     if (run.errorCode === HANDLER_NOT_FOUND) warnHandlerNotFound(claimed, via);
     log(run.kind === "success" ? "info" : run.kind === "retryable_failure" ? "warn" : "error", "step.handler.finished", {

@@ -103,7 +103,7 @@ describe("step tracing in the consumer", () => {
     const lines = traceLines();
     expect(lines).toHaveLength(1);
     const [line] = lines as [TraceLine];
-    expect(line).toMatchObject({ evt: TRACE_STEP_EVT, via: "queue", task_uuid: "t-1", step_uuid: "s-1" });
+    expect(line).toMatchObject({ evt: TRACE_STEP_EVT, via: "queue", task_uuid: "t-1", step_uuid: "s-1", step: "only" });
     expectWellFormed(line, ["parse", "claim_wait", "context", "handler", "outcome", "report_wait", "ack"]);
     expect(line.queue_delay_ms).toBeGreaterThanOrEqual(0);
   });
@@ -144,6 +144,7 @@ describe("step tracing in the task object", () => {
       expect(line.counts.sql_statements).toBeGreaterThan(0);
       expect(line.counts.rows_written).toBeGreaterThan(0);
       expect(line.counts.transition_rows).toBeGreaterThan(0);
+      expect(line.db_bytes).toBeGreaterThan(0);
       // Every counted statement was booked to a phase.
       const byPhase = Object.values(line.phase_counts).reduce((n, c) => n + (c.sql_statements ?? 0), 0);
       expect(byPhase).toBe(line.counts.sql_statements);
