@@ -201,7 +201,12 @@ async function main(): Promise<void> {
     const mine = all.filter((l) => l.task_uuid !== undefined && ids.has(l.task_uuid));
     const consumer = mine.filter((l) => l.evt === "trace.step" && !l.stale && workload.isStep(l.step));
     const stepUuids = new Set(consumer.map((l) => l.step_uuid));
-    stepGroups.push({ label: workload.label, lines: consumer });
+    // Eager steps (handed back by a report or by the create) and queued ones (a larger fan-out's rest) apart.
+    for (const via of ["eager", "queue"]) {
+      const lines = consumer.filter((l) => l.via === via);
+      if (lines.length > 0) stepGroups.push({ label: `${workload.label} ${via === "eager" ? "eager" : "queued"}`, lines });
+    }
+    const delays = consumer.map((l) => l.queue_delay_ms).filter((d): d is number => typeof d === "number");
     const rpc = mine.filter((l) => l.evt === "trace.rpc");
     for (const name of Object.keys(rpcGroups)) {
       const lines = rpc.filter((l) => l.rpc === name && (name === "create" || name === "getTask" || stepUuids.has(l.step_uuid)));
@@ -240,6 +245,14 @@ async function main(): Promise<void> {
     addPerStep("bytes per step, whole database ÷ steps p50", p50(bytes.map((b) => b.final / workload.steps)));
     addPerStep("bytes per step, growth after create ÷ steps p50", p50(bytes.map((b) => b.growth / workload.steps)));
     addPerStep("status reads (getTask RPCs) per task", fmt(polls));
+    addPerStep(
+      "steps run eager / queued",
+      `${consumer.filter((l) => l.via === "eager").length} / ${consumer.filter((l) => l.via === "queue").length}`,
+    );
+    addPerStep(
+      "queued steps: queue send → delivery p50 / p90 (ms)",
+      delays.length > 0 ? `${fmt(percentile(delays, 50))} / ${fmt(percentile(delays, 90))}` : "–",
+    );
     json[workload.label] = { runs: workload.runs, steps, bytes, traceLines: mine.length };
   }
   for (const [row, values] of Object.entries(perStepRows)) perStep.push(`| ${row} | ${values.join(" | ")} |`);
