@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type PollPolicy, sleep, type TwoViews, timeOneBothViews } from "./lib/measure.ts";
+import { type ProfileSummary, type Profiling, startProfiling, summarize } from "./lib/profiler.ts";
 import { startDevServer } from "./lib/servers.ts";
 import { percentile } from "./lib/stats.ts";
 import { type Job, taskerEdge } from "./lib/targets.ts";
@@ -15,6 +16,8 @@ interface Options {
   fanout: number;
   fanoutRuns: number;
   keepLogs: boolean;
+  /** Also take a CPU profile of the runtime through the inspector during the measured runs. */
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -29,6 +32,7 @@ function parseArgs(argv: string[]): Options {
     fanout: number("fanout", 100),
     fanoutRuns: number("fanout-runs", 2),
     keepLogs: argv.includes("--keep-logs"),
+    profile: argv.includes("--profile"),
   };
 }
 
@@ -143,7 +147,7 @@ async function main(): Promise<void> {
     persistDir: join(work, "state"),
     logPath,
     readyTimeoutMs: 90_000,
-    inspector: false,
+    inspector: options.profile,
     vars: { TASKER_TRACE: "1" },
     logLevel: "log",
   });
@@ -159,12 +163,19 @@ async function main(): Promise<void> {
       isStep: (name) => name !== undefined && name !== "root" && name !== "join" && !name.startsWith("plan"),
     },
   ];
+  let profiling: Profiling | undefined;
+  let profile: ProfileSummary | undefined;
   try {
     say("warm-up: 2 × chain3, 1 fan-out (not counted)");
     const warm: string[] = [];
     for (let i = 0; i < 2; i++) warm.push((await timeOneBothViews(target, { workload: "chain3" }, SINGLE)).id);
     warm.push((await timeOneBothViews(target, fanoutJob, FANOUT)).id);
     const [chain, fanout] = workloads as [Workload, Workload];
+    if (options.profile) {
+      if (server.inspectorPort === undefined) throw new Error("the server has no inspector port");
+      profiling = await startProfiling(server.inspectorPort);
+      say(`CPU profile started through the inspector on port ${server.inspectorPort}`);
+    }
     say(`chain3: ${options.chains} tasks, one at a time`);
     for (let i = 0; i < options.chains; i++) chain.runs.push(await timeOneBothViews(target, chain.job, SINGLE));
     say(`fan-out ${options.fanout}: ${options.fanoutRuns} tasks`);
@@ -174,6 +185,12 @@ async function main(): Promise<void> {
     }
     // Background work (index writes) finishes and the last lines reach the log.
     await sleep(2_000);
+    if (profiling) {
+      const raw = await profiling.stop();
+      mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+      writeFileSync(join(ROOT, "bench/results/trace.cpuprofile"), JSON.stringify(raw));
+      profile = summarize(raw);
+    }
   } finally {
     await server.stop();
   }
@@ -263,6 +280,20 @@ async function main(): Promise<void> {
     if (groups.every((g) => g.lines.length === 0)) continue;
     md.push(`Task object, \`${name}\` RPC (ms):`, "", ...phaseTable(`${name} phase`, groups), "");
     md.push(...countTable(`${name} counts`, groups), "");
+  }
+  if (profile) {
+    const busy = profile.byFunction.filter((f) => !/^\((idle|program)\)/.test(f.file));
+    const busyMs = busy.reduce((n, f) => n + f.selfMs, 0);
+    md.push(
+      `CPU profile of the runtime over the measured runs (${fmt(profile.totalMs)} ms, ${fmt(busyMs)} ms not idle; bench/results/trace.cpuprofile opens in DevTools), top self time:`,
+      "",
+      "| function | file | self ms | share of busy |",
+      "|---|---|---:|---:|",
+      ...busy
+        .slice(0, 30)
+        .map((f) => `| \`${f.name}\` | ${f.file} | ${fmt(f.selfMs)} | ${((100 * f.selfMs) / busyMs).toFixed(1)}% |`),
+      "",
+    );
   }
   const report = md.join("\n");
   const resultsDir = join(ROOT, "bench/results");

@@ -13,6 +13,8 @@ export interface DevServer {
   port: number;
   launcherPid: number;
   logPath: string;
+  /** The devtools inspector's port when started with `inspector: true`. */
+  inspectorPort?: number;
   /** workerd processes of this server: `runtime` runs the Worker's code, `proxy` is wrangler's entry proxy. */
   workerd: { pid: number; role: "runtime" | "proxy" }[];
   stop(): Promise<void>;
@@ -175,6 +177,7 @@ export async function startDevServer(options: StartOptions): Promise<DevServer> 
       port,
       launcherPid,
       logPath: options.logPath,
+      ...(inspectorPort === "off" ? {} : { inspectorPort: Number(inspectorPort) }),
       workerd: findWorkerd(launcherPid, port),
       stop,
     };
