@@ -26,7 +26,9 @@ export async function startProfiling(inspectorPort: number, samplingIntervalUs =
   }[];
   const url = targets.find((t) => t.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
   if (!url) throw new Error(`no inspector target at port ${inspectorPort}`);
-  const socket = new WebSocket(url);
+  // wrangler's inspector proxy wants a local Origin; Node's WebSocket (undici) takes headers as an extension.
+  const init = { headers: { Origin: `http://127.0.0.1:${inspectorPort}` } } as unknown as string[];
+  const socket = new WebSocket(url, init);
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener("open", () => resolve(), { once: true });
     socket.addEventListener("error", () => reject(new Error(`cannot connect to ${url}`)), { once: true });
