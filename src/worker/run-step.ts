@@ -1,6 +1,5 @@
 // Runs the handler of one claimed step under its timeout and turns whatever happens into an outcome.
 import type { ClaimedStep, StepOutcome } from "../engine/protocol";
-import type { Trace } from "../trace";
 import type { HandlerRegistry } from "./registry";
 import { toReportable } from "./reportable";
 import { StepContext } from "./step-context";
@@ -18,13 +17,16 @@ export interface StepRun {
   durationMs: number;
 }
 
+/** What running a step needs of its trace (src/trace.ts): laps only, so the SDK's public types name no tracing module. */
+type StepTrace = { lap(phase: string): void } | null;
+
 type Settled = { kind: "returned"; value: unknown } | { kind: "threw"; error: unknown } | { kind: "timed_out" };
 
 export async function runStep(
   registry: HandlerRegistry,
   claimed: ClaimedStep,
   now: () => number = Date.now,
-  trace: Trace | null = null,
+  trace: StepTrace = null,
 ): Promise<StepRun> {
   const startedAt = now();
   const result = toReportable(await execute(registry, claimed, trace));
@@ -37,7 +39,7 @@ export async function runStep(
   return run;
 }
 
-async function execute(registry: HandlerRegistry, claimed: ClaimedStep, trace: Trace | null): Promise<StepHandlerResult> {
+async function execute(registry: HandlerRegistry, claimed: ClaimedStep, trace: StepTrace): Promise<StepHandlerResult> {
   const { callable, timeout_ms: timeoutMs } = claimed.step;
   const HandlerClass = registry.resolve(callable);
   trace?.lap("resolve");
