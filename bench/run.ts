@@ -4,11 +4,11 @@ import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describeEnvironment, workerdVersion } from "./lib/environment.ts";
-import { describe, type PollPolicy, sleep, timeBurst, timeOne } from "./lib/measure.ts";
+import { describe, type PollPolicy, sleep, type TwoViews, timeBurst, timeOne, timeOneBothViews } from "./lib/measure.ts";
 import { MemorySampler } from "./lib/memory.ts";
 import { orderPair, type Random, seededRandom, shuffle } from "./lib/prng.ts";
 import { writeReport } from "./lib/report.ts";
-import type { BenchResults, Outcome, ServerMemory, Side } from "./lib/results.ts";
+import type { BenchResults, Outcome, ServerMemory, Side, TimedSeries } from "./lib/results.ts";
 import { type DevServer, startDevServer } from "./lib/servers.ts";
 import { floor, type Job, type Target, taskerEdge, workflowsBaseline } from "./lib/targets.ts";
 
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
   for (const { branches, runs, baseline } of plan.fanouts) {
     const job: Job = { workload: "fanout", n: branches };
     const entry: BenchResults["fanout"][number] = { branches, steps: branches + 2, ours: pending(), baseline: pending() };
-    const samples: Record<"ours" | "baseline", number[]> = { ours: [], baseline: [] };
+    const samples: Record<"ours" | "baseline", TwoViews[]> = { ours: [], baseline: [] };
     const errors: Partial<Record<"ours" | "baseline", string>> = {};
     if (!baseline) {
       errors.baseline =
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
         if (errors[side]) continue;
         log(`fan-out ${branches} on ${side} (${i + 1}/${runs})`);
         const policy = branches > 1_000 ? FANOUT_10K : FANOUT;
-        const outcome = await attempt(side, describe(job), (t) => timeOne(t, job, budget.cap(policy)));
+        const outcome = await attempt(side, describe(job), (t) => timeOneBothViews(t, job, budget.cap(policy)));
         if (outcome.ok) samples[side].push(outcome.value);
         else errors[side] = outcome.error;
         await settle();
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     for (const side of ["ours", "baseline"] as const) {
       entry[side] =
         samples[side].length > 0
-          ? { ok: true, value: { samples: samples[side] }, partialError: errors[side] }
+          ? { ok: true, value: timedSeries(samples[side]), partialError: errors[side] }
           : { ok: false, error: errors[side] ?? "no runs" };
     }
     results.fanout.push(entry);
@@ -310,7 +310,14 @@ function settle(): Promise<void> {
 
 type Attempt = <T>(side: Side, what: string, fn: (target: Target) => Promise<T>) => Promise<Outcome<T>>;
 
-type Series = Outcome<{ samples: number[] }>;
+type Series = Outcome<TimedSeries>;
+
+/** Both views of a series of runs; the engine's only when every run reported it, so the two stay paired. */
+function timedSeries(runs: readonly TwoViews[]): TimedSeries {
+  const samples = runs.map((r) => r.clientMs);
+  const engine = runs.map((r) => r.engineMs).filter((ms): ms is number => ms !== undefined);
+  return engine.length === runs.length ? { samples, engineSamples: engine } : { samples };
+}
 
 async function interleavedLatency(
   workloads: readonly ("chain3" | "diamond")[],
@@ -320,14 +327,14 @@ async function interleavedLatency(
   budget: Budget,
 ): Promise<Record<"chain3" | "diamond", { ours: Series; baseline: Series }>> {
   const key = (side: string, workload: string) => `${side}:${workload}`;
-  const samples = new Map<string, number[]>();
+  const samples = new Map<string, TwoViews[]>();
   const errors = new Map<string, string>();
   const cells = workloads.flatMap((workload) => (["ours", "baseline"] as const).map((side) => ({ side, workload })));
   for (let i = 0; i < runs; i++) {
     for (const { side, workload } of shuffle(random, cells)) {
       const k = key(side, workload);
       if (errors.has(k)) continue;
-      const outcome = await attempt(side, workload, (t) => timeOne(t, { workload }, budget.cap(SINGLE)));
+      const outcome = await attempt(side, workload, (t) => timeOneBothViews(t, { workload }, budget.cap(SINGLE)));
       if (outcome.ok) samples.set(k, [...(samples.get(k) ?? []), outcome.value]);
       else errors.set(k, outcome.error);
     }
@@ -336,7 +343,7 @@ async function interleavedLatency(
     const list = samples.get(key(side, workload)) ?? [];
     const error = errors.get(key(side, workload));
     return list.length > 0
-      ? { ok: true, value: { samples: list }, partialError: error }
+      ? { ok: true, value: timedSeries(list), partialError: error }
       : { ok: false, error: error ?? "no runs" };
   };
   return {

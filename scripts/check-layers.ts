@@ -19,12 +19,14 @@ export const LAYERS: Record<string, Layer> = {
   // Leaves: names, limits and value helpers every layer shares, and the log line format.
   shared: { imports: [] },
   log: { imports: [] },
+  // Step-life tracing (TASKER_TRACE=1): spans and counters written as log lines.
+  trace: { imports: ["log"] },
   // The template language: schema, loader, graph checks. Pure.
   templates: { imports: ["shared"] },
   // The engine: the task and step state machines. Pure: no platform, no storage, template types only.
   engine: { imports: ["shared"], typesFrom: ["templates"] },
   // The handler SDK (tasker-edge/worker): kept small, so a handler bundle carries no template language.
-  worker: { imports: ["shared", "engine", "log"] },
+  worker: { imports: ["shared", "engine", "log", "trace"] },
   "limits-config": { imports: ["shared"] },
   // What createOrchestrator resolved, carried on the env to the API, the consumers and the task objects.
   "orchestrator-config": { imports: [], typesFrom: ["templates", "worker"] },
@@ -35,7 +37,7 @@ export const LAYERS: Record<string, Layer> = {
   "rate-limit": { imports: ["shared", "log"], platform: true },
   // The Durable Object that owns a task, and its SQL.
   "task-object": {
-    imports: ["shared", "engine", "templates", "catalog", "log", "limits-config", "orchestrator-config"],
+    imports: ["shared", "engine", "templates", "catalog", "log", "trace", "limits-config", "orchestrator-config"],
     typesFrom: ["contract"],
     platform: true,
   },
@@ -62,6 +64,7 @@ export const LAYERS: Record<string, Layer> = {
     imports: [
       "shared",
       "log",
+      "trace",
       "templates",
       "engine",
       "worker",
@@ -79,6 +82,7 @@ export const LAYERS: Record<string, Layer> = {
     imports: [
       "shared",
       "log",
+      "trace",
       "templates",
       "engine",
       "contract",

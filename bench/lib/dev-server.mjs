@@ -3,6 +3,11 @@ import { unstable_startWorker } from "wrangler";
 
 const [configPath, port, inspectorPort, persistDir] = process.argv.slice(2);
 const inspectorOff = inspectorPort === "off";
+// Extra Worker vars (BENCH_WORKER_VARS, a JSON object of strings) and wrangler's log level, set by the harness.
+const vars = JSON.parse(process.env.BENCH_WORKER_VARS || "{}");
+const bindings = Object.fromEntries(
+  Object.entries(vars).map(([name, value]) => [name, { type: "plain_text", value: String(value) }]),
+);
 if (!configPath || !port || !inspectorPort || !persistDir) {
   console.error("usage: dev-server.mjs <wrangler config> <port> <inspector port | off> <persist dir>");
   process.exit(2);
@@ -10,6 +15,7 @@ if (!configPath || !port || !inspectorPort || !persistDir) {
 
 const worker = await unstable_startWorker({
   config: configPath,
+  ...(Object.keys(bindings).length > 0 ? { bindings } : {}),
   dev: {
     server: { hostname: "127.0.0.1", port: Number(port) },
     inspector: inspectorOff ? false : { hostname: "127.0.0.1", port: Number(inspectorPort) },
@@ -17,7 +23,7 @@ const worker = await unstable_startWorker({
     // A benchmark must not reload the Worker halfway because someone saved a file.
     watch: false,
     liveReload: false,
-    logLevel: "warn",
+    logLevel: process.env.BENCH_LOG_LEVEL || "warn",
   },
 });
 await worker.ready;

@@ -18,13 +18,30 @@ export interface PollPolicy {
 
 /** End-to-end milliseconds from the submit request to the status read that first shows `complete`. */
 export async function timeOne(target: Target, job: Job, policy: PollPolicy): Promise<number> {
+  return (await timeOneBothViews(target, job, policy)).clientMs;
+}
+
+/** One job timed both ways: by the client (submit → first status read showing `complete`) and by the engine's own records. */
+export interface TwoViews {
+  clientMs: number;
+  engineMs?: number;
+  /** How long the submit request itself took to answer. */
+  submitMs: number;
+  id: string;
+}
+
+export async function timeOneBothViews(target: Target, job: Job, policy: PollPolicy): Promise<TwoViews> {
   const start = performance.now();
   const deadline = Date.now() + policy.timeoutMs;
   const id = await target.submit(job, deadline);
+  const submitMs = performance.now() - start;
   for (;;) {
     const status = await target.status(id, deadline);
     const elapsed = performance.now() - start;
-    if (status.state === "complete") return elapsed;
+    if (status.state === "complete") {
+      const views = { clientMs: elapsed, submitMs, id };
+      return status.engineMs === undefined ? views : { ...views, engineMs: status.engineMs };
+    }
     if (status.state === "failed") throw new MeasureError(status.detail);
     if (elapsed > policy.timeoutMs) {
       throw new MeasureError(`${target.label}: ${describe(job)} ${id} not complete after ${Math.round(elapsed)} ms`);

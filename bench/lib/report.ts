@@ -1,6 +1,6 @@
 // Renders the results as Markdown tables and writes them into BENCHMARKS.md between the results markers.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { BenchResults, Outcome, ServerMemory } from "./results.ts";
+import type { BenchResults, Outcome, ServerMemory, TimedSeries } from "./results.ts";
 import { logLogSlope, median, percentile, summarize } from "./stats.ts";
 
 export const START_MARKER = "<!-- bench:results:start -->";
@@ -78,6 +78,40 @@ export function renderResults(results: BenchResults): string {
       `, at end ${(m.loadAverageAtEnd ?? []).join(" / ")}`,
   );
   lines.push("");
+  /** The engine-recorded view of a latency series (start → end by the engine's own clock), beside the client's. */
+  const engineRows = (name: string, entry: { ours: Outcome<TimedSeries>; baseline: Outcome<TimedSeries> }, steps: number) => {
+    const engine =
+      (q: number, per = 1) =>
+      (v: TimedSeries) =>
+        v.engineSamples
+          ? percentile(
+              v.engineSamples.map((s) => s / per),
+              q,
+            )
+          : undefined;
+    row(
+      `${name}: engine-recorded p50 (ms)`,
+      value(entry.ours, notes, engine(50)),
+      value(entry.baseline, notes, engine(50)),
+      ms,
+      "lower",
+    );
+    row(
+      `${name}: engine-recorded p95 (ms)`,
+      value(entry.ours, notes, engine(95)),
+      value(entry.baseline, notes, engine(95)),
+      ms,
+      "lower",
+    );
+    row(
+      `${name}: engine-recorded per step p50 (ms/step)`,
+      value(entry.ours, notes, engine(50, steps)),
+      value(entry.baseline, notes, engine(50, steps)),
+      ms,
+      "lower",
+    );
+  };
+
   lines.push("| Measure | tasker-edge | Workflows | ours ÷ Workflows | better |");
   lines.push("|---|---:|---:|---:|---|");
 
@@ -99,6 +133,7 @@ export function renderResults(results: BenchResults): string {
       partial(entry.ours, notes),
     );
     row(`${name}: e2e p95 (ms)`, value(entry.ours, notes, p(95)), value(entry.baseline, notes, p(95)), ms, "lower");
+    engineRows(name, entry, entry.steps);
     row(
       `${name}: per-step overhead p50 (ms/step)`,
       value(entry.ours, notes, perStep(50)),
@@ -151,6 +186,14 @@ export function renderResults(results: BenchResults): string {
       seconds,
       "lower",
       partial(entry.ours, notes),
+    );
+    const engineMed = (v: TimedSeries) => (v.engineSamples ? median(v.engineSamples) : undefined);
+    row(
+      `${label}: engine-recorded time to complete, median (s)`,
+      value(entry.ours, notes, engineMed),
+      value(entry.baseline, notes, engineMed),
+      seconds,
+      "lower",
     );
     for (const side of ["ours", "baseline"] as const) {
       const outcome = entry[side];

@@ -8,6 +8,15 @@ export type Side = "ours" | "baseline" | "floor";
 /** A measurement, or why there is none. `partialError` keeps the reason a series stopped early. */
 export type Outcome<T> = { ok: true; value: T; partialError?: string } | { ok: false; error: string };
 
+/**
+ * Client-observed times (`samples`) and, where the engine recorded them, its own start → end times
+ * (`engineSamples`, same runs, same order; missing when a system did not say).
+ */
+export interface TimedSeries {
+  samples: number[];
+  engineSamples?: number[];
+}
+
 export type ServerMemory = Partial<Record<"runtime" | "proxy", { pid: number } & MemoryReading>>;
 
 export interface BenchResults {
@@ -31,10 +40,10 @@ export interface BenchResults {
   latency: {
     workload: "chain3" | "diamond";
     steps: number;
-    ours: Outcome<{ samples: number[] }>;
-    baseline: Outcome<{ samples: number[] }>;
+    ours: Outcome<TimedSeries>;
+    baseline: Outcome<TimedSeries>;
   }[];
   throughput: { workload: "chain3" | "diamond"; tasks: number; ours: Outcome<BurstResult>; baseline: Outcome<BurstResult> }[];
-  fanout: { branches: number; steps: number; ours: Outcome<{ samples: number[] }>; baseline: Outcome<{ samples: number[] }> }[];
+  fanout: { branches: number; steps: number; ours: Outcome<TimedSeries>; baseline: Outcome<TimedSeries> }[];
   memory: Partial<Record<Side, ServerMemory>>;
 }

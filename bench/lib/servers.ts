@@ -13,6 +13,8 @@ export interface DevServer {
   port: number;
   launcherPid: number;
   logPath: string;
+  /** The devtools inspector's port when started with `inspector: true`. */
+  inspectorPort?: number;
   /** workerd processes of this server: `runtime` runs the Worker's code, `proxy` is wrangler's entry proxy. */
   workerd: { pid: number; role: "runtime" | "proxy" }[];
   stop(): Promise<void>;
@@ -91,6 +93,10 @@ export interface StartOptions {
   readyTimeoutMs: number;
   /** Run the devtools inspector on a free port, as `wrangler dev` does by default (off: see BENCHMARKS.md). */
   inspector: boolean;
+  /** Worker vars set on top of the config's (the trace run sets TASKER_TRACE=1). */
+  vars?: Record<string, string>;
+  /** wrangler's log level; "log" keeps the Worker's console.log lines in the log file (default "warn"). */
+  logLevel?: "warn" | "log";
 }
 
 /** Starts the Worker and resolves once GET /health answers 200; rejects (after cleaning up) otherwise. */
@@ -103,7 +109,13 @@ export async function startDevServer(options: StartOptions): Promise<DevServer> 
     cwd: dirname(options.configPath),
     detached: true,
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CI: "1",
+      BENCH_WORKER_VARS: JSON.stringify(options.vars ?? {}),
+      BENCH_LOG_LEVEL: options.logLevel ?? "warn",
+    },
   });
   const launcherPid = child.pid as number;
   let output = "";
@@ -165,6 +177,7 @@ export async function startDevServer(options: StartOptions): Promise<DevServer> 
       port,
       launcherPid,
       logPath: options.logPath,
+      ...(inspectorPort === "off" ? {} : { inspectorPort: Number(inspectorPort) }),
       workerd: findWorkerd(launcherPid, port),
       stop,
     };

@@ -9,7 +9,19 @@ export interface Job {
   n?: number;
 }
 
-export type Status = { state: "running" } | { state: "complete" } | { state: "failed"; detail: string };
+/**
+ * `engineMs`, on a completed job: the time the engine itself recorded from its start to its end
+ * (tasker-edge: the task's `created_at` → `completed_at`; Workflows: the instance's creation → the
+ * end of its `run()`, read from its output), free of the client's polling interval.
+ */
+export type Status = { state: "running" } | { state: "complete"; engineMs?: number } | { state: "failed"; detail: string };
+
+/** Milliseconds between two ISO timestamps, or undefined when either is missing or malformed. */
+function between(from: unknown, to: unknown): number | undefined {
+  if (typeof from !== "string" || typeof to !== "string") return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  return Number.isFinite(ms) ? ms : undefined;
+}
 
 /** Every request carries the measurement's deadline (epoch ms), so a hung server cannot hang the harness. */
 export interface Target {
@@ -102,7 +114,10 @@ export function taskerEdge(baseUrl: string): Target {
       const got = await call("GET", url, deadline);
       expectStatus("GET", url, got, 200);
       const status = String(got.json.status);
-      if (status === "complete") return { state: "complete" };
+      if (status === "complete") {
+        const engineMs = between(got.json.created_at, got.json.completed_at);
+        return engineMs === undefined ? { state: "complete" } : { state: "complete", engineMs };
+      }
       if (TASKER_TERMINAL_FAILURES.has(status)) return { state: "failed", detail: `task ${id} ended ${status}` };
       return { state: "running" };
     },
@@ -125,7 +140,14 @@ export function workflowsBaseline(baseUrl: string): Target {
       const got = await call("GET", url, deadline);
       expectStatus("GET", url, got, 200);
       const status = String(got.json.status);
-      if (status === "complete") return { state: "complete" };
+      if (status === "complete") {
+        const output = got.json.output as { started_at?: unknown; finished_at?: unknown } | null | undefined;
+        const engineMs =
+          typeof output?.started_at === "number" && typeof output.finished_at === "number"
+            ? output.finished_at - output.started_at
+            : undefined;
+        return engineMs === undefined ? { state: "complete" } : { state: "complete", engineMs };
+      }
       if (status === "errored" || status === "terminated") {
         return { state: "failed", detail: `instance ${id} ${status}: ${JSON.stringify(got.json.error ?? null)}` };
       }

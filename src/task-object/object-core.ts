@@ -5,6 +5,7 @@ import { type Changes, TaskRun, type TimerKind } from "../engine/task-run";
 import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
 import type { TaskTemplate } from "../templates/types";
+import { TRACE_RPC_EVT, Trace, tracingOn } from "../trace";
 import { taskViewOf } from "./lookups";
 import { isInitialised, migrate } from "./migrations";
 import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
@@ -12,6 +13,7 @@ import { OUTBOX_FLUSH_TIMER, OutboxStore } from "./outbox-store";
 import { ReadQueries } from "./read-queries";
 import type { TaskRow } from "./rows";
 import { refused } from "./rpc-result";
+import { SqlMeter } from "./sql-meter";
 import { TaskStore } from "./store";
 import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
 import { logTransitions } from "./transition-log";
@@ -35,12 +37,16 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
    * then be evicted) at a point between a commit and the I/O that follows. Not an RPC method.
    */
   faultHook: ((point: AwaitPoint) => void) | null = null;
+  /** Counts SQL work for traces; null (and the object's SQL unwrapped) unless `TASKER_TRACE=1`. */
+  private readonly meter: SqlMeter | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new TaskStore(ctx.storage.sql);
-    this.reads = new ReadQueries(ctx.storage.sql);
-    this.outboxStore = new OutboxStore(ctx.storage.sql);
+    this.meter = tracingOn(env) ? new SqlMeter() : null;
+    const sql = this.meter ? this.meter.wrap(ctx.storage.sql) : ctx.storage.sql;
+    this.store = new TaskStore(sql);
+    this.reads = new ReadQueries(sql);
+    this.outboxStore = new OutboxStore(sql);
     this.outbox = new Outbox({
       env: () => this.env,
       outboxStore: this.outboxStore,
@@ -53,7 +59,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       taskUuid: () => this.run?.taskUuid,
     });
     this.indexWriter = new TaskIndexWriter(
-      ctx.storage.sql,
+      sql,
       () => (this.initialised() ? this.reads.task() : null),
       () => env.TASKER_DB,
       () => this.armAlarm(),
@@ -86,8 +92,10 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     if (!this.initialised()) return;
+    const trace = this.traceRpc("alarm");
     const now = Date.now();
     const timers = this.store.dueTimers(now, TIMERS_PER_ALARM);
+    trace?.lap("timers");
     let fired = 0;
     for (const timer of timers) {
       if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
@@ -110,9 +118,32 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       if (!("refused" in changes)) fired += 1;
     }
     this.armAlarm();
+    trace?.lap("fire");
     log("info", "alarm.fired", { task_uuid: this.reads.task()?.task_uuid, due_timers: timers.length, fired });
+    trace?.lap("logging");
     this.indexWriter.wake();
-    await this.afterWrite();
+    await this.afterWrite(trace);
+    trace?.count("timers_fired", fired);
+    this.endTrace(trace);
+  }
+
+  /**
+   * A trace of one RPC when tracing is on (`TASKER_TRACE=1`), else null: every `trace?.lap(…)` on
+   * the way is then skipped whole. Its line counts the SQL run between laps; statements another
+   * request runs while this one awaits I/O (an outbox send) land in the awaiting phase.
+   */
+  protected traceRpc(rpc: string, stepUuid?: string): Trace | null {
+    if (!this.meter) return null;
+    const fields: Record<string, unknown> = { rpc, task_uuid: this.ctx.id.name ?? this.ctx.id.toString() };
+    if (stepUuid !== undefined) fields.step_uuid = stepUuid;
+    return new Trace(TRACE_RPC_EVT, fields, this.meter);
+  }
+
+  /** Writes an RPC's trace line with the object's database size at its end. */
+  protected endTrace(trace: Trace | null): void {
+    if (!trace) return;
+    trace.note("db_bytes", this.ctx.storage.sql.databaseSize);
+    trace.end();
   }
 
   protected eagerMessages(taskUuid: string, changes: Changes | undefined): StepMessage[] {
@@ -135,8 +166,9 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     return this.hasSchema;
   }
 
-  protected loadRun(): TaskRun {
+  protected loadRun(trace: Trace | null = null): TaskRun {
     if (this.run) return this.run;
+    trace?.count("run_loads");
     const task = this.reads.task();
     if (!task) throw new Error("task object has no task");
     let template: TaskTemplate | undefined;
@@ -150,6 +182,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
         return template;
       },
     });
+    trace?.lap("load_run");
     return this.run;
   }
 
@@ -162,37 +195,47 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   protected mutate<R extends { refused: string }>(
     operation: (run: TaskRun) => Changes | R,
     alsoInTransaction?: () => void,
+    trace: Trace | null = null,
   ): Changes | R {
     let result: Changes | R;
     try {
       result = this.ctx.storage.transactionSync(() => {
         alsoInTransaction?.();
-        const run = this.loadRun();
+        trace?.lap("tx_begin");
+        const run = this.loadRun(trace);
         const outcome = operation(run);
-        if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at);
+        trace?.lap("engine");
+        if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at, trace);
         return outcome;
       });
+      trace?.lap("commit");
     } catch (error) {
       this.run = undefined;
       throw error;
     }
     this.armAlarm();
+    trace?.lap("alarm");
     return result;
   }
 
-  protected applyAndLog(run: TaskRun, changes: Changes, now: number): void {
+  protected applyAndLog(run: TaskRun, changes: Changes, now: number, trace: Trace | null = null): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
+    trace?.lap("store");
+    trace?.count("transition_rows", changes.stepTransitions.length + changes.taskTransitions.length);
     if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
+    trace?.lap("index_effect");
     const effects = effectsOf(run, changes, this.store, this.reads);
     if (effects.length > 0) this.outboxStore.insertEffects(effects, now);
     if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
       this.outboxStore.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);
       this.outbox.wrote();
     }
+    trace?.lap("outbox_write");
     for (const created of changes.createdSteps.length > 0 ? [changes.createdSteps] : []) {
       log("info", "steps.created", { task_uuid: run.taskUuid, by: created[0]?.createdBy, steps: created.length });
     }
     logTransitions(run, changes);
+    trace?.lap("logging");
   }
 
   /**
@@ -200,9 +243,10 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
    * alarm needs nothing here: every write already armed it (see `armAlarm`). The task index is
    * written in the background: the caller never waits on D1.
    */
-  protected async afterWrite(): Promise<void> {
+  protected async afterWrite(trace: Trace | null = null): Promise<void> {
     this.faultHook?.("after_commit");
     await this.outbox.flush();
+    trace?.lap("outbox_send");
     this.ctx.waitUntil(
       this.indexWriter
         .flush()
@@ -210,6 +254,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
           log("error", "task_index.flush_failed", { task_uuid: this.run?.taskUuid, error: String(error) }),
         ),
     );
+    trace?.lap("index_flush_start");
   }
 
   /**
@@ -222,6 +267,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const due = this.store.nextTimerDue();
     if (due === this.alarmAt) return;
     this.alarmAt = due;
+    this.meter?.add("alarm_writes");
     const write = due === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(due);
     write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }

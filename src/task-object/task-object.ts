@@ -46,12 +46,16 @@ export class TaskObject extends TaskObjectCore {
     input: NewTaskInput,
     options: ReportOptions = {},
   ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
+    const trace = this.traceRpc("create");
     const existing = this.taskViewOrNull();
+    trace?.lap("lookup");
     if (existing) {
       // A repeated create (a client's retry, a parent starting its child again) may follow a crash:
       // it re-arms and re-sends whatever the first one left behind.
       this.reconcile();
       await this.afterWrite();
+      trace?.note("created", false);
+      this.endTrace(trace);
       return { created: false, task: this.taskViewOrThrow() };
     }
     const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
@@ -62,15 +66,21 @@ export class TaskObject extends TaskObjectCore {
       queue_binding: resolveQueueBinding(input.template.namespace_name, this.env, configOf(this.env).queues),
     };
     let stepUuids = new Map<string, string>();
+    trace?.lap("args");
     this.ctx.storage.transactionSync(() => {
       migrate(this.ctx.storage.sql, now);
+      trace?.lap("migrate");
       stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
+      trace?.lap("insert_task");
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
-      const run = this.loadRun();
+      const run = this.loadRun(trace);
       started = run.start(eagerLimit, now);
-      this.applyAndLog(run, started, now);
+      trace?.lap("engine");
+      this.applyAndLog(run, started, now, trace);
     });
+    trace?.lap("commit");
     this.armAlarm();
+    trace?.lap("alarm");
     log("info", "task.created", {
       task_uuid: task.task_uuid,
       namespace: task.template.namespace_name,
@@ -78,25 +88,45 @@ export class TaskObject extends TaskObjectCore {
       steps: stepUuids.size,
       ...(task.parent ? { parent_task_uuid: task.parent.task_uuid, parent_step: task.parent.step_name } : {}),
     });
-    await this.afterWrite();
+    trace?.lap("logging");
+    await this.afterWrite(trace);
     const eager = this.eagerMessages(task.task_uuid, started);
-    return eager.length > 0
-      ? { created: true, task: this.taskViewOrThrow(), eager }
-      : { created: true, task: this.taskViewOrThrow() };
+    const view = this.taskViewOrThrow();
+    trace?.lap("view");
+    trace?.count("eager_handed", eager.length);
+    this.endTrace(trace);
+    return eager.length > 0 ? { created: true, task: view, eager } : { created: true, task: view };
   }
 
   /** Claims a dispatched step for one attempt; `null` for a stale or duplicate dispatch. */
   async claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null> {
+    const trace = this.traceRpc("claim", stepUuid);
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
-    if (!this.initialised()) return null;
-    const outcome = this.mutate((run) => {
-      const result = run.claim(stepUuid, dispatchId);
-      return "refused" in result ? result : result.changes;
-    });
-    if ("refused" in outcome) return null;
+    trace?.lap("args");
+    if (!this.initialised()) {
+      this.endTrace(trace);
+      return null;
+    }
+    trace?.lap("init");
+    const outcome = this.mutate(
+      (run) => {
+        const result = run.claim(stepUuid, dispatchId);
+        return "refused" in result ? result : result.changes;
+      },
+      undefined,
+      trace,
+    );
+    if ("refused" in outcome) {
+      trace?.note("refused", outcome.refused);
+      this.endTrace(trace);
+      return null;
+    }
     this.faultHook?.("after_commit");
-    return assembleClaim(this.reads, this.loadRun(), stepUuid, dispatchId);
+    const claimed = assembleClaim(this.reads, this.loadRun(), stepUuid, dispatchId);
+    trace?.lap("assemble");
+    this.endTrace(trace);
+    return claimed;
   }
 
   /** Records the outcome of a claimed attempt. A report for a dispatch that is no longer current changes nothing. */
@@ -106,6 +136,7 @@ export class TaskObject extends TaskObjectCore {
     rawOutcome: StepOutcome,
     options: ReportOptions = {},
   ): Promise<ReportReceipt> {
+    const trace = this.traceRpc("report", stepUuid);
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
     // Clamped, not refused: asking for more eager steps than allowed just queues the rest.
@@ -117,15 +148,27 @@ export class TaskObject extends TaskObjectCore {
         error: { message: `result exceeds ${MAX_RESULT_BYTES} bytes`, error_code: "result_too_large", retryable: false },
       };
     }
-    if (!this.initialised()) return { accepted: false, step_state: "unknown" };
-    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, eagerLimit));
-    await this.afterWrite();
+    trace?.lap("args");
+    if (!this.initialised()) {
+      this.endTrace(trace);
+      return { accepted: false, step_state: "unknown" };
+    }
+    trace?.lap("init");
+    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, eagerLimit), undefined, trace);
+    await this.afterWrite(trace);
     const receipt: ReportReceipt = {
       accepted: !("refused" in applied),
       step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown",
     };
-    if ("refused" in applied) return receipt;
+    if ("refused" in applied) {
+      trace?.note("refused", applied.refused);
+      this.endTrace(trace);
+      return receipt;
+    }
     const eager = this.eagerMessages(this.run?.taskUuid ?? "", applied);
+    trace?.lap("receipt");
+    trace?.count("eager_handed", eager.length);
+    this.endTrace(trace);
     return eager.length > 0 ? { ...receipt, eager } : receipt;
   }
 
@@ -225,7 +268,10 @@ export class TaskObject extends TaskObjectCore {
   }
 
   getTask(): RpcResult<TaskView, "task_not_found"> {
+    const trace = this.traceRpc("getTask");
     const view = this.taskViewOrNull();
+    trace?.lap("view");
+    this.endTrace(trace);
     return view ? ok(view) : this.taskNotFound();
   }
 

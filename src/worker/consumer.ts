@@ -9,6 +9,7 @@ import {
 } from "../engine/protocol";
 import { log } from "../log";
 import { queueBindingName } from "../shared/queue-routing";
+import { TRACE_STEP_EVT, Trace, tracingOn } from "../trace";
 import type { HandlerRegistry } from "./registry";
 import { HANDLER_NOT_FOUND, runStep } from "./run-step";
 
@@ -32,6 +33,8 @@ export const EAGER_TIME_BUDGET_MS = 30_000;
 interface EagerBudget {
   remaining: number;
   startedAt: number;
+  /** Whether this message's steps are traced (TASKER_TRACE=1 in the env it came with). */
+  tracing: boolean;
 }
 
 export interface StepConsumer {
@@ -60,8 +63,10 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
   const now = options.now ?? Date.now;
   const eager = options.eager ?? true;
 
-  async function consume(message: Message<unknown>, env: object, queue: string): Promise<Disposition> {
+  async function consume(message: Message<unknown>, env: object, queue: string, tracing: boolean): Promise<Disposition> {
+    const trace = tracing ? new Trace(TRACE_STEP_EVT, { via: "queue", queue_delay_ms: queueDelay(message) }) : null;
     const parsed = StepMessageSchema.safeParse(message.body);
+    trace?.lap("parse");
     if (!parsed.success) {
       // A malformed body can never become valid: retrying it would only loop until the DLQ.
       log("error", "queue.message.invalid", {
@@ -73,6 +78,8 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
       return "acked";
     }
     const { task_uuid, step_uuid, dispatch_id } = parsed.data;
+    trace?.note("task_uuid", task_uuid);
+    trace?.note("step_uuid", step_uuid);
     const retry = (evt: string, error: unknown): Disposition => {
       log("error", evt, { task_uuid, step_uuid, dispatch_id, delivery_attempts: message.attempts, error: describe(error) });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
@@ -83,7 +90,9 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     let claimed: Awaited<ReturnType<TaskObjectRpc["claim"]>>;
     try {
       task = namespaceFrom(env, binding).getByName(task_uuid);
+      trace?.lap("claim_setup");
       claimed = await task.claim(step_uuid, dispatch_id);
+      trace?.lap("claim_wait");
     } catch (error) {
       return retry("step.claim.failed", error);
     }
@@ -91,17 +100,23 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
       // Another delivery already claimed this dispatch, or the step moved on: nothing to run.
       log("info", "step.dispatch.stale", { task_uuid, step_uuid, dispatch_id });
       message.ack();
+      trace?.note("stale", true);
+      trace?.end();
       return "acked";
     }
 
-    const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now() };
+    const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now(), tracing };
     let receipt: ReportReceipt;
     try {
-      receipt = await runAndReport(task, parsed.data, claimed, budget, queue);
+      receipt = await runAndReport(task, parsed.data, claimed, budget, queue, trace);
     } catch (error) {
       return retry("step.report.failed", error);
     }
     message.ack();
+    trace?.lap("ack");
+    // The message's line ends here; the eager steps it leads to each write their own.
+    trace?.count("eager_handed", receipt.eager?.length ?? 0);
+    trace?.end();
     await continueEagerly(task, receipt, budget);
     return "acked";
   }
@@ -112,9 +127,11 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     claimed: ClaimedStep,
     budget: EagerBudget,
     via: string,
+    trace: Trace | null,
   ): Promise<ReportReceipt> {
     const { task_uuid, step_uuid, dispatch_id } = ids;
-    const run = await runStep(registry, claimed, now);
+    trace?.note("step", claimed.step.name);
+    const run = await runStep(registry, claimed, now, trace);
     if (run.errorCode === HANDLER_NOT_FOUND) warnHandlerNotFound(claimed, via);
     log(run.kind === "success" ? "info" : run.kind === "retryable_failure" ? "warn" : "error", "step.handler.finished", {
       task_uuid,
@@ -125,9 +142,12 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
       ...(run.errorCode === undefined ? {} : { error_code: run.errorCode }),
       duration_ms: run.durationMs,
     });
+    trace?.lap("log");
     const withinBudget = budget.remaining > 0 && now() - budget.startedAt < EAGER_TIME_BUDGET_MS;
     const eagerLimit = withinBudget ? Math.min(MAX_EAGER_LIMIT, budget.remaining) : 0;
+    trace?.lap("report_setup");
     const receipt = await task.report(step_uuid, dispatch_id, run.outcome, eagerLimit > 0 ? { eager_limit: eagerLimit } : {});
+    trace?.lap("report_wait");
     if (!receipt.accepted) {
       log("info", "step.report.ignored", { task_uuid, step_uuid, dispatch_id, step_state: receipt.step_state });
     }
@@ -144,9 +164,19 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     await Promise.all(
       (receipt.eager ?? []).map(async (next) => {
         try {
+          const trace = budget.tracing
+            ? new Trace(TRACE_STEP_EVT, { via: "eager", task_uuid: next.task_uuid, step_uuid: next.step_uuid })
+            : null;
           const claimed = await task.claim(next.step_uuid, next.dispatch_id);
-          if (claimed === null) return;
-          const nextReceipt = await runAndReport(task, next, claimed, budget, EAGER_VIA);
+          trace?.lap("claim_wait");
+          if (claimed === null) {
+            trace?.note("stale", true);
+            trace?.end();
+            return;
+          }
+          const nextReceipt = await runAndReport(task, next, claimed, budget, EAGER_VIA, trace);
+          trace?.count("eager_handed", nextReceipt.eager?.length ?? 0);
+          trace?.end();
           await continueEagerly(task, nextReceipt, budget);
         } catch (error) {
           log("warn", "step.eager.failed", { task_uuid: next.task_uuid, step_uuid: next.step_uuid, error: describe(error) });
@@ -157,7 +187,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
 
   async function runEager(env: object, steps: readonly StepMessage[]): Promise<void> {
     if (steps.length === 0) return;
-    const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now() };
+    const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now(), tracing: tracingOn(env) };
     const byTask = Map.groupBy(steps, (step) => step.task_uuid);
     await Promise.all(
       [...byTask].map(([taskUuid, messages]) =>
@@ -172,10 +202,11 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
 
   const consumeBatch = async (batch: MessageBatch<unknown>, env: object, _ctx: ExecutionContext): Promise<void> => {
     const startedAt = now();
+    const tracing = tracingOn(env);
     // Every message of a batch runs at once: sibling steps must not wait on each other.
     const dispositions = await Promise.all(
       batch.messages.map((message) =>
-        consume(message, env, batch.queue).catch((error: unknown): Disposition => {
+        consume(message, env, batch.queue, tracing).catch((error: unknown): Disposition => {
           log("error", "queue.message.failed", { queue: batch.queue, message_id: message.id, error: describe(error) });
           message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
           return "retried";
@@ -191,6 +222,12 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     });
   };
   return Object.assign(consumeBatch, { runEager });
+}
+
+/** Milliseconds from the queue send to this delivery, by the message's timestamp (traced messages only). */
+function queueDelay(message: Message<unknown>): number | null {
+  const sentAt = message.timestamp instanceof Date ? message.timestamp.getTime() : Number.NaN;
+  return Number.isFinite(sentAt) ? Math.max(0, Date.now() - sentAt) : null;
 }
 
 /** Where a step ran when no queue message brought it: handed over by the task object with a report or a new task. */

@@ -17,22 +17,32 @@ export interface StepRun {
   durationMs: number;
 }
 
+/** What running a step needs of its trace (src/trace.ts): laps only, so the SDK's public types name no tracing module. */
+type StepTrace = { lap(phase: string): void } | null;
+
 type Settled = { kind: "returned"; value: unknown } | { kind: "threw"; error: unknown } | { kind: "timed_out" };
 
-export async function runStep(registry: HandlerRegistry, claimed: ClaimedStep, now: () => number = Date.now): Promise<StepRun> {
+export async function runStep(
+  registry: HandlerRegistry,
+  claimed: ClaimedStep,
+  now: () => number = Date.now,
+  trace: StepTrace = null,
+): Promise<StepRun> {
   const startedAt = now();
-  const result = toReportable(await execute(registry, claimed));
+  const result = toReportable(await execute(registry, claimed, trace));
   const durationMs = Math.max(0, now() - startedAt);
   const outcome = result.toOutcome(durationMs);
+  trace?.lap("outcome");
   if (outcome.success) return { outcome, kind: "success", durationMs };
   const run: StepRun = { outcome, kind: outcome.error.retryable ? "retryable_failure" : "permanent_failure", durationMs };
   if (outcome.error.error_code !== undefined) run.errorCode = outcome.error.error_code;
   return run;
 }
 
-async function execute(registry: HandlerRegistry, claimed: ClaimedStep): Promise<StepHandlerResult> {
+async function execute(registry: HandlerRegistry, claimed: ClaimedStep, trace: StepTrace): Promise<StepHandlerResult> {
   const { callable, timeout_ms: timeoutMs } = claimed.step;
   const HandlerClass = registry.resolve(callable);
+  trace?.lap("resolve");
   if (HandlerClass === undefined) {
     // Permanent: redelivering cannot make a handler appear in this Worker's bundle.
     return StepHandlerResult.failure(`Handler not found: no handler is registered for callable "${callable}"`, {
@@ -44,7 +54,9 @@ async function execute(registry: HandlerRegistry, claimed: ClaimedStep): Promise
 
   const controller = new AbortController();
   const context = new StepContext(claimed, controller.signal);
+  trace?.lap("context");
   const settled = await withTimeout(() => new HandlerClass().call(context), timeoutMs);
+  trace?.lap("handler");
   switch (settled.kind) {
     case "returned":
       return StepHandlerResult.isResult(settled.value) ? settled.value : StepHandlerResult.success(settled.value);
