@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { STEP_STATES, TASK_STATES } from "../engine/states";
 import { IDENTITY_STRATEGIES } from "../shared/names";
-import { STEP_TYPES } from "../templates/schema";
+import { BACKOFF_KINDS, STEP_TYPES } from "../templates/schema";
 
 /** The named response schemas; each becomes `#/components/schemas/<id>` in /openapi.json. */
 export const responseSchemas = z.registry<{ id: string; description?: string }>();
@@ -217,7 +217,7 @@ export const TemplateStepSchema = z
     retry: z.strictObject({
       retryable: z.boolean(),
       max_attempts: count(),
-      backoff: z.enum(["none", "linear", "exponential", "fibonacci"]),
+      backoff: z.enum(BACKOFF_KINDS),
       backoff_base_ms: z.number().nonnegative(),
       max_backoff_ms: z.number().nonnegative(),
     }),

@@ -1,8 +1,9 @@
 // The wire contract between a task object and the handler Workers: queue message, claim, report.
+
+import { isRecord } from "../shared/values";
 import type { BatchWorkerInputs } from "./dynamic-steps";
 import {
   isPlainRecord,
-  isRecord,
   type Reader,
   readBoolean,
   readCount,

@@ -1,4 +1,5 @@
 // A tiny validator for the wire contract, so the handler SDK's import path carries no schema library.
+import { isRecord } from "../shared/values";
 
 /** One reason a value was refused: where (a key path) and what kind of problem. */
 export interface WireIssue {
@@ -40,10 +41,6 @@ export function wireSchema<T>(read: Reader<T>): WireSchema<T> {
       return parsed.data;
     },
   };
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A plain object (a JSON object), not an array, a class instance or a Map. */

@@ -1,6 +1,8 @@
 // The options of createOrchestrator, checked and resolved at start-up: a bad option throws there, naming itself.
+
 import { AuthConfigError, parseAuthConfig } from "../api/auth-config";
 import { readLimits } from "../limits-config";
+import { isRecord } from "../shared/values";
 import type { TemplateRegistry } from "../templates/registry";
 import { loadTemplateSources, type TemplateSource } from "../templates/sources";
 import { HandlerRegistry } from "../worker/registry";
@@ -62,10 +64,6 @@ const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** An Error whose message says which factory and option failed; every start-up problem is one. */
 function invalid(detail: string): Error {
   return new Error(`createOrchestrator: ${detail}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function resolveTemplates(templates: unknown): TemplateRegistry {
