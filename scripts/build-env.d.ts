@@ -4,6 +4,7 @@ interface Env {
   STEPS_DEFAULT: Queue;
   TASKS: DurableObjectNamespace<import("../src/task-object/task-object").TaskObject>;
   RATE_LIMITER: DurableObjectNamespace<import("../src/rate-limit/rate-limiter").RateLimiter>;
+  BULK_JOBS: DurableObjectNamespace<import("../src/bulk-jobs/bulk-job-object").BulkJobObject>;
 }
 
 declare module "*.yaml" {

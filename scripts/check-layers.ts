@@ -41,6 +41,12 @@ export const LAYERS: Record<string, Layer> = {
     typesFrom: ["contract"],
     platform: true,
   },
+  // The Durable Object that runs a bulk job: pages through the task index and acts on each task's object.
+  "bulk-jobs": {
+    imports: ["shared", "engine", "catalog", "task-object", "log"],
+    typesFrom: ["contract"],
+    platform: true,
+  },
   // The HTTP client (tasker-edge/client): runs in plain Node, so it takes only the answer types of the server.
   client: { imports: [], typesFrom: ["contract", "task-object", "catalog", "engine", "shared"] },
   // The HTTP API: never the example handlers.
@@ -57,6 +63,7 @@ export const LAYERS: Record<string, Layer> = {
       "log",
       "limits-config",
       "orchestrator-config",
+      "bulk-jobs",
     ],
   },
   // createOrchestrator: builds the Worker and the object classes from the user's options; wires everything together.
@@ -74,6 +81,7 @@ export const LAYERS: Record<string, Layer> = {
       "rate-limit",
       "task-object",
       "api",
+      "bulk-jobs",
     ],
     platform: true,
   },

@@ -5,6 +5,7 @@ import { openApiDocument } from "../contract/openapi";
 import { log } from "../log";
 import { MAX_REQUEST_BYTES } from "../shared/limits";
 import { authenticate } from "./auth";
+import { bulkJobHandlers } from "./bulk-jobs";
 import { ApiError, errorBody, sendError } from "./errors";
 import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
@@ -34,6 +35,7 @@ registerRoutes(app, {
   openApiDocument: (_c, answer) => answer(openApiDocument()),
   ...taskHandlers,
   ...templateHandlers,
+  ...bulkJobHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

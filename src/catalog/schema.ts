@@ -57,6 +57,21 @@ export const CATALOG_MIGRATIONS: readonly CatalogMigration[] = [
       "CREATE INDEX IF NOT EXISTS task_index_by_correlation ON task_index (correlation_id)",
     ],
   },
+  {
+    version: 5,
+    description: "the listing of bulk jobs",
+    statements: [
+      // One row per job, written by the job's object as it goes; the object holds the authoritative state.
+      `CREATE TABLE IF NOT EXISTS bulk_jobs (
+        job_id TEXT PRIMARY KEY,
+        summary TEXT NOT NULL,
+        namespaces TEXT,
+        created_at INTEGER NOT NULL,
+        revision INTEGER NOT NULL
+      )`,
+      "CREATE INDEX IF NOT EXISTS bulk_jobs_by_created ON bulk_jobs (created_at, job_id)",
+    ],
+  },
 ];
 
 const LEDGER = "tasker_migrations";

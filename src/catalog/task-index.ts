@@ -106,18 +106,11 @@ function summaryOf(row: Row): TaskSummary {
 
 const EQUALITY_FILTERS = ["namespace", "name", "version", "status", "initiator", "source_system", "correlation_id"] as const;
 
-/**
- * One page of matching tasks, newest first, and how many match in all. `namespaces` limits a
- * namespace-scoped caller to its own (null: every namespace); it is bound as one JSON parameter so
- * a long scope list never meets D1's limit on bound parameters.
- */
-export async function queryTaskIndex(
-  db: D1Database,
+/** The WHERE clause of the filters and the namespace scope, with its bound parameters. */
+function whereOf(
   filters: TaskIndexFilters,
-  page: { offset: number; limit: number },
   namespaces: readonly string[] | null,
-): Promise<{ tasks: TaskSummary[]; total: number }> {
-  await ensureCatalog(db);
+): { where: string; params: (string | number)[] } {
   const conditions: string[] = [];
   const params: (string | number)[] = [];
   for (const key of EQUALITY_FILTERS) {
@@ -138,7 +131,82 @@ export async function queryTaskIndex(
     conditions.push("namespace IN (SELECT value FROM json_each(?))");
     params.push(JSON.stringify(namespaces));
   }
-  const where = conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+  return { where: conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`, params };
+}
+
+/** A place in the index's newest-first order: tasks sort by `(created_at, task_uuid)`, descending. */
+export interface IndexKey {
+  created_at: number;
+  task_uuid: string;
+}
+
+/**
+ * What a bulk job will act on: how many tasks match now, the newest of them (the job's upper bound:
+ * a task created later is never swept in), and a few of their uuids.
+ */
+export async function matchTaskIndex(
+  db: D1Database,
+  filters: TaskIndexFilters,
+  namespaces: readonly string[] | null,
+  sampleSize: number,
+): Promise<{ matched: number; newest: IndexKey | null; sample: string[] }> {
+  await ensureCatalog(db);
+  const { where, params } = whereOf(filters, namespaces);
+  const [rows, count] = await db.batch<IndexKey | { n: number }>([
+    db
+      .prepare(`SELECT created_at, task_uuid FROM task_index ${where} ORDER BY created_at DESC, task_uuid DESC LIMIT ?`)
+      .bind(...params, Math.max(1, sampleSize)),
+    db.prepare(`SELECT COUNT(*) AS n FROM task_index ${where}`).bind(...params),
+  ]);
+  const keys = (rows?.results ?? []) as IndexKey[];
+  return {
+    matched: (count?.results[0] as { n: number } | undefined)?.n ?? 0,
+    newest: keys[0] ?? null,
+    sample: keys.slice(0, sampleSize).map((k) => k.task_uuid),
+  };
+}
+
+/**
+ * The next page of a bulk job's tasks by keyset: matching tasks at or below `upTo` (the newest match
+ * when the job started) and strictly below `after` (the last task of the previous page), newest first.
+ */
+export async function pageTaskIndex(
+  db: D1Database,
+  filters: TaskIndexFilters,
+  namespaces: readonly string[] | null,
+  upTo: IndexKey,
+  after: IndexKey | null,
+  limit: number,
+): Promise<(IndexKey & { namespace: string })[]> {
+  await ensureCatalog(db);
+  const { where, params } = whereOf(filters, namespaces);
+  const bounds = ["(created_at, task_uuid) <= (?, ?)"];
+  const boundParams: (string | number)[] = [upTo.created_at, upTo.task_uuid];
+  if (after !== null) {
+    bounds.push("(created_at, task_uuid) < (?, ?)");
+    boundParams.push(after.created_at, after.task_uuid);
+  }
+  const clause = where === "" ? `WHERE ${bounds.join(" AND ")}` : `${where} AND ${bounds.join(" AND ")}`;
+  const rows = await db
+    .prepare(`SELECT created_at, task_uuid, namespace FROM task_index ${clause} ORDER BY created_at DESC, task_uuid DESC LIMIT ?`)
+    .bind(...params, ...boundParams, limit)
+    .all<IndexKey & { namespace: string }>();
+  return rows.results;
+}
+
+/**
+ * One page of matching tasks, newest first, and how many match in all. `namespaces` limits a
+ * namespace-scoped caller to its own (null: every namespace); it is bound as one JSON parameter so
+ * a long scope list never meets D1's limit on bound parameters.
+ */
+export async function queryTaskIndex(
+  db: D1Database,
+  filters: TaskIndexFilters,
+  page: { offset: number; limit: number },
+  namespaces: readonly string[] | null,
+): Promise<{ tasks: TaskSummary[]; total: number }> {
+  await ensureCatalog(db);
+  const { where, params } = whereOf(filters, namespaces);
   const [rows, count] = await db.batch<Row | { n: number }>([
     db
       .prepare(`SELECT ${COLUMNS.join(", ")} FROM task_index ${where} ORDER BY created_at DESC, task_uuid DESC LIMIT ? OFFSET ?`)

@@ -2,8 +2,9 @@
 import { z } from "zod";
 import { TASK_STATES } from "../engine/states";
 import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
+import { BULK_ACTIONS } from "./permissions";
 import { printableText } from "./printable-text";
-import { instant, pageParameters, queryText } from "./query-fields";
+import { instant, pageParameters, queryText, wholeNumber } from "./query-fields";
 
 const text = printableText;
 
@@ -90,4 +91,33 @@ export const TaskListQuerySchema = z
     created_before: instant.optional().describe("tasks created before this instant (ISO 8601)"),
     ...pageParameters({ perPage: DEFAULT_PAGE_SIZE, maxPerPage: MAX_PAGE_SIZE, noun: "tasks" }),
   })
+  .strict();
+
+/** The task listing's filters as a bulk job takes them (JSON, times as ISO 8601): which tasks it acts on. */
+export const BulkFilterSchema = z
+  .strictObject({
+    namespace: text(MAX_NAMESPACE_LENGTH).optional(),
+    name: text(MAX_NAME_LENGTH).optional(),
+    version: text(MAX_VERSION_LENGTH).optional(),
+    status: z.enum(TASK_STATES, { error: `must be one of ${TASK_STATES.join(", ")}` }).optional(),
+    initiator: text(MAX_NAME_LENGTH).optional(),
+    source_system: text(MAX_NAME_LENGTH).optional(),
+    correlation_id: text(MAX_NAME_LENGTH).optional(),
+    created_after: instant.optional().describe("tasks created at or after this instant (ISO 8601)"),
+    created_before: instant.optional().describe("tasks created before this instant (ISO 8601)"),
+  })
+  .default({});
+
+/** `POST /v1/bulk-jobs`: one operator action over every task the filter matches; a dry run only counts them. */
+export const BulkJobRequestSchema = z.strictObject({
+  filter: BulkFilterSchema,
+  action: z.enum(BULK_ACTIONS, { error: `must be one of ${BULK_ACTIONS.join(", ")}` }),
+  reason: text(1_000),
+  dry_run: z.boolean().default(false),
+});
+export type BulkJobRequest = z.infer<typeof BulkJobRequestSchema>;
+
+/** `GET /v1/bulk-jobs`: the most recent jobs first. */
+export const BulkJobListQuerySchema = z
+  .object({ limit: wholeNumber(100).default(20).describe("jobs to list, 20 by default, at most 100") })
   .strict();

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STEP_STATES, TASK_STATES } from "../engine/states";
 import { IDENTITY_STRATEGIES } from "../shared/names";
 import { BACKOFF_KINDS, STEP_TYPES } from "../templates/schema";
+import { BULK_ACTIONS } from "./permissions";
 
 /** The named response schemas; each becomes `#/components/schemas/<id>` in /openapi.json. */
 export const responseSchemas = z.registry<{ id: string; description?: string }>();
@@ -290,3 +291,67 @@ export const ErrorEnvelopeSchema = z
 export const OpenApiDocumentSchema = z
   .looseObject({ openapi: z.literal("3.1.0"), info: record(), paths: record() })
   .register(responseSchemas, { id: "OpenApiDocument", description: "OpenAPI 3.1" });
+
+/** A bulk job's filter as it was given, times in ISO 8601. */
+export const BulkFilterViewSchema = z
+  .strictObject({
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    version: z.string().optional(),
+    status: z.enum(TASK_STATES).optional(),
+    initiator: z.string().optional(),
+    source_system: z.string().optional(),
+    correlation_id: z.string().optional(),
+    created_after: isoTime().optional(),
+    created_before: isoTime().optional(),
+  })
+  .register(responseSchemas, { id: "BulkFilter" });
+
+export const BULK_JOB_STATUSES = ["running", "completed", "cancelled", "failed"] as const;
+
+/** One task a bulk job skipped (the action did not apply: already finished, not blocked) or failed on. */
+export const BulkJobErrorSchema = z
+  .strictObject({
+    task_uuid: z.string(),
+    outcome: z.enum(["skipped", "failed"]),
+    code: z.string(),
+    message: z.string(),
+  })
+  .register(responseSchemas, { id: "BulkJobError" });
+
+const bulkJobFields = {
+  job_id: z.string(),
+  action: z.enum(BULK_ACTIONS),
+  filter: BulkFilterViewSchema,
+  reason: z.string(),
+  status: z.enum(BULK_JOB_STATUSES),
+  matched: count(),
+  processed: count(),
+  succeeded: count(),
+  skipped: count(),
+  failed: count(),
+  created_by: z.string(),
+  created_at: isoTime(),
+  updated_at: isoTime(),
+  finished_at: isoTime().nullable(),
+};
+
+/** A bulk job's progress (`GET /v1/bulk-jobs/{job_id}`): counts so far and the first tasks it skipped or failed on. */
+export const BulkJobViewSchema = z
+  .strictObject({ ...bulkJobFields, failure: z.string().nullable(), errors: z.array(BulkJobErrorSchema) })
+  .register(responseSchemas, { id: "BulkJob", description: "a bulk job and its progress" });
+
+export const BulkJobListSchema = z
+  .strictObject({ jobs: z.array(z.strictObject(bulkJobFields)) })
+  .register(responseSchemas, { id: "BulkJobList", description: "recent bulk jobs, newest first" });
+
+/** A dry run: how many tasks the job would act on, and a few of them. */
+export const BulkDryRunSchema = z
+  .strictObject({
+    dry_run: z.literal(true),
+    action: z.enum(BULK_ACTIONS),
+    filter: BulkFilterViewSchema,
+    matched: count(),
+    sample: z.array(z.string()),
+  })
+  .register(responseSchemas, { id: "BulkDryRun", description: "what the job would match; nothing was changed" });

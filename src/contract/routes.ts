@@ -3,6 +3,8 @@ import type { z } from "zod";
 import { TemplateSchema } from "../templates/schema";
 import type { Permission } from "./permissions";
 import {
+  BulkJobListQuerySchema,
+  BulkJobRequestSchema,
   CancelRequestSchema,
   StepActionSchema,
   StepListQuerySchema,
@@ -12,6 +14,9 @@ import {
   TemplateListQuerySchema,
 } from "./requests";
 import {
+  BulkDryRunSchema,
+  BulkJobListSchema,
+  BulkJobViewSchema,
   HealthSchema,
   LivenessSchema,
   OpenApiDocumentSchema,
@@ -200,6 +205,41 @@ export const ROUTES = {
     body: { schema: TemplateSchema, required: true, media: "template" },
     responses: { 200: TemplateValidationSchema },
     errors: [400, 401, 403, 413, 415],
+  },
+  // Bulk jobs: each needs tasks:list, and the route checks the permission of the job's action too (BULK_ACTION_PERMISSIONS).
+  createBulkJob: {
+    method: "POST",
+    path: "/v1/bulk-jobs",
+    summary: "Apply one operator action to every task a filter matches (dry_run: only count them)",
+    permission: "tasks:list",
+    body: { schema: BulkJobRequestSchema, required: true, media: "json" },
+    responses: { 200: BulkDryRunSchema, 202: BulkJobViewSchema },
+    errors: [400, 401, 403, 503],
+  },
+  listBulkJobs: {
+    method: "GET",
+    path: "/v1/bulk-jobs",
+    summary: "Recent bulk jobs, newest first",
+    permission: "tasks:list",
+    query: BulkJobListQuerySchema,
+    responses: { 200: BulkJobListSchema },
+    errors: [400, 401, 403, 503],
+  },
+  getBulkJob: {
+    method: "GET",
+    path: "/v1/bulk-jobs/{job_id}",
+    summary: "A bulk job's progress",
+    permission: "tasks:list",
+    responses: { 200: BulkJobViewSchema },
+    errors: [400, 401, 403, 404],
+  },
+  cancelBulkJob: {
+    method: "POST",
+    path: "/v1/bulk-jobs/{job_id}/cancel",
+    summary: "Stop a running bulk job; tasks already acted on stay as they are",
+    permission: "tasks:list",
+    responses: { 200: BulkJobViewSchema },
+    errors: [400, 401, 403, 404, 409],
   },
 } as const satisfies Record<string, RouteContract>;
 

@@ -1,5 +1,6 @@
 // createOrchestrator: a user's templates, handlers and options in, the orchestrator's Worker and Durable Object classes out.
 import { app } from "../api/app";
+import { BulkJobObject } from "../bulk-jobs/bulk-job-object";
 import { createEnvBinder, type OrchestratorConfig } from "../orchestrator-config";
 import { RateLimiter } from "../rate-limit/rate-limiter";
 import { isDeadLetterQueue, recordDeadLetters } from "../task-object/dead-letters";
@@ -17,8 +18,8 @@ export interface OrchestratorWorker {
 export interface Orchestrator {
   /** `export default orchestrator.worker`. */
   worker: OrchestratorWorker;
-  /** `export const { TaskObject, RateLimiter } = orchestrator.durableObjects`: the classes wrangler.toml binds. */
-  durableObjects: { TaskObject: typeof EngineTaskObject; RateLimiter: typeof RateLimiter };
+  /** `export const { TaskObject, RateLimiter, BulkJobObject } = orchestrator.durableObjects`: the classes wrangler.toml binds. */
+  durableObjects: { TaskObject: typeof EngineTaskObject; RateLimiter: typeof RateLimiter; BulkJobObject: typeof BulkJobObject };
   /** The resolved configuration (templates, handlers, their consumer, queue routing), e.g. for tests. */
   config: OrchestratorConfig;
 }
@@ -57,5 +58,5 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     }
   }
 
-  return { worker, durableObjects: { TaskObject, RateLimiter }, config };
+  return { worker, durableObjects: { TaskObject, RateLimiter, BulkJobObject }, config };
 }

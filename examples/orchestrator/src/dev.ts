@@ -10,8 +10,9 @@ export const orchestrator = createOrchestrator({
   handlers: [...exampleHandlers, NoopHandler, NoopBatchPlannerHandler],
 });
 
-export const { TaskObject, RateLimiter } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, BulkJobObject } = orchestrator.durableObjects;
 // Types of the same names, for the `DurableObjectNamespace<TaskObject>` that `wrangler types` writes into Env.
 export type TaskObject = InstanceType<typeof TaskObject>;
 export type RateLimiter = InstanceType<typeof RateLimiter>;
+export type BulkJobObject = InstanceType<typeof BulkJobObject>;
 export default orchestrator.worker;
