@@ -35,6 +35,18 @@ await build({
   logLevel: "warning",
 });
 
+// The `tasker` command (bin/tasker.js): a Node program on the package's own published client, which stays external.
+await build({
+  entryPoints: { cli: "src/cli/main.ts" },
+  outdir: "dist",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node22",
+  packages: "external",
+  logLevel: "warning",
+});
+
 // Declarations: tsc emits one .d.ts per module, rollup bundles them per entry (shared types in chunks).
 const declarationDir = "dist/.build/declarations";
 execFileSync("npm", ["exec", "--", "tsc", "-p", "tsconfig.build.json", "--outDir", declarationDir], { stdio: "inherit" });
@@ -52,4 +64,4 @@ await declarations.write({
   chunkFileNames: "chunks/types-[hash].d.ts",
 });
 rmSync("dist/.build", { recursive: true, force: true });
-console.log(`built ${ENTRIES.map((entry) => `dist/${entry.out}.js`).join(", ")} with declarations`);
+console.log(`built ${ENTRIES.map((entry) => `dist/${entry.out}.js`).join(", ")} with declarations, and dist/cli.js`);

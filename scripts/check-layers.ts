@@ -47,6 +47,8 @@ export const LAYERS: Record<string, Layer> = {
     typesFrom: ["contract"],
     platform: true,
   },
+  // The `tasker` command line: Node only, on the published client (`tasker-edge/client`), nothing else of the package.
+  cli: { imports: ["client"] },
   // The HTTP client (tasker-edge/client): runs in plain Node, so it takes only the answer types of the server.
   client: { imports: [], typesFrom: ["contract", "task-object", "catalog", "engine", "shared"] },
   // The HTTP API: never the example handlers.

@@ -1,6 +1,10 @@
 // createClient: a typed TaskerClient over the REST API (tasks and their list, steps, operator actions, templates, health).
 import { type ClientOptions, createTransport, type Query, seg } from "./http";
 import type {
+  BulkDryRun,
+  BulkJobList,
+  BulkJobRequest,
+  BulkJobView,
   CompletionData,
   HealthResponse,
   StepAuditResponse,
@@ -70,6 +74,15 @@ export interface TaskerClient {
   health(): Promise<HealthResponse>;
   /** Polls `getTask` until the status is in `until` (default: terminal or blocked_by_failures), or throws `TaskerTimeoutError`. */
   waitForTask(taskUuid: string, options?: WaitOptions): Promise<TaskView>;
+  /** `POST /v1/bulk-jobs` with `dry_run`: how many tasks the job would act on, changing nothing. */
+  bulkDryRun(request: BulkJobRequest): Promise<BulkDryRun>;
+  /** `POST /v1/bulk-jobs`: starts the job (202); follow it with `getBulkJob`. */
+  startBulkJob(request: BulkJobRequest): Promise<BulkJobView>;
+  getBulkJob(jobId: string): Promise<BulkJobView>;
+  /** Recent bulk jobs, newest first (at most `limit`, 20 by default). */
+  listBulkJobs(limit?: number): Promise<BulkJobList>;
+  /** Stops a running job; throws `TaskerApiError` 409 `job_finished` once it has ended. */
+  cancelBulkJob(jobId: string): Promise<BulkJobView>;
 }
 
 export function createClient(options: ClientOptions): TaskerClient {
@@ -124,6 +137,12 @@ export function createClient(options: ClientOptions): TaskerClient {
     validateTemplate: (template) => http.request<TemplateValidation>("POST", "/v1/templates/validate", templateBody(template)),
     health: () => http.request<HealthResponse>("GET", "/health"),
     waitForTask: (uuid, waitOptions) => pollTask(client.getTask, uuid, waitOptions),
+    bulkDryRun: (request) => http.request<BulkDryRun>("POST", "/v1/bulk-jobs", { body: { ...request, dry_run: true } }),
+    startBulkJob: (request) => http.request<BulkJobView>("POST", "/v1/bulk-jobs", { body: { ...request, dry_run: false } }),
+    getBulkJob: (jobId) => http.request<BulkJobView>("GET", `/v1/bulk-jobs/${seg(jobId)}`),
+    listBulkJobs: (limit) =>
+      http.request<BulkJobList>("GET", "/v1/bulk-jobs", { query: { limit: limit === undefined ? undefined : String(limit) } }),
+    cancelBulkJob: (jobId) => http.request<BulkJobView>("POST", `/v1/bulk-jobs/${seg(jobId)}/cancel`),
   };
   return client;
 }

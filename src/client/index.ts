@@ -3,6 +3,11 @@
 // The response schemas the types above are inferred from, as types only (no zod at run time): a
 // declaration a user emits from an inferred answer type can then name them.
 export type {
+  BulkDryRunSchema,
+  BulkFilterViewSchema,
+  BulkJobErrorSchema,
+  BulkJobListSchema,
+  BulkJobViewSchema,
   ChildTaskLinkSchema,
   HealthSchema,
   PaginationSchema,

@@ -1,7 +1,10 @@
 // Request and response types of the client, inferred from the API's contract (type-only: no zod at run time).
 import type { z } from "zod";
-import type { StepActionSchema, TaskListQuerySchema, TaskRequestSchema } from "../contract/requests";
+import type { BulkJobRequestSchema, StepActionSchema, TaskListQuerySchema, TaskRequestSchema } from "../contract/requests";
 import type {
+  BulkDryRunSchema,
+  BulkJobListSchema,
+  BulkJobViewSchema,
   ChildTaskLinkSchema,
   HealthSchema,
   PaginationSchema,
@@ -87,3 +90,10 @@ export interface WaitOptions {
   /** Pause between polls (default 250 ms). */
   intervalMs?: number;
 }
+
+/** `POST /v1/bulk-jobs`'s body: a filter of the task listing (times as ISO 8601), an action and why. */
+export type BulkJobRequest = Omit<z.input<typeof BulkJobRequestSchema>, "dry_run">;
+export type BulkAction = BulkJobRequest["action"];
+export type BulkDryRun = z.output<typeof BulkDryRunSchema>;
+export type BulkJobView = z.output<typeof BulkJobViewSchema>;
+export type BulkJobList = z.output<typeof BulkJobListSchema>;
