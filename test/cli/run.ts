@@ -1,0 +1,328 @@
+// The `tasker` CLI against a running orchestrator: builds the package, starts `wrangler dev` on a free port with fresh state,
+// and runs the shipped bin/tasker.js for every command family, checking its output and exit codes.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const repo = new URL("../..", import.meta.url).pathname;
+const work = mkdtempSync(join(tmpdir(), "tasker-cli-"));
+const started = Date.now();
+const children = new Set<ChildProcess>();
+
+function say(message: string): void {
+  console.log(`[cli ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
+}
+
+/** Kills every process group this test started, then removes the work folder. */
+function cleanUp(): void {
+  for (const child of children) {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {}
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+}
+process.on("exit", cleanUp);
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(1));
+
+const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  CI: "true",
+  WRANGLER_SEND_METRICS: "false",
+  NO_COLOR: "1",
+  ...extra,
+});
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command in its own process group and resolves with its exit code and output, whatever the code. */
+function exec(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (chunk) => (stdout += chunk));
+    child.stderr?.on("data", (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+function assert(condition: unknown, message: string, outcome?: Outcome): asserts condition {
+  if (!condition) {
+    const shown = outcome
+      ? `\n  exit ${outcome.code}\n  stdout: ${outcome.stdout.slice(-3000)}\n  stderr: ${outcome.stderr.slice(-3000)}`
+      : "";
+    throw new Error(`assertion failed: ${message}${shown}`);
+  }
+}
+
+let baseUrl = "";
+
+/** `tasker …` as a user runs it: the shipped bin, the URL from the environment, stdout a pipe (so plain text). */
+function tasker(...args: string[]): Promise<Outcome> {
+  return exec(process.execPath, [join(repo, "bin/tasker.js"), ...args], childEnv({ TASKER_URL: baseUrl }), 120_000);
+}
+
+async function expectExit(expected: number, args: string[]): Promise<Outcome> {
+  const outcome = await tasker(...args);
+  assert(outcome.code === expected, `tasker ${args.join(" ")} exits ${expected}`, outcome);
+  return outcome;
+}
+
+async function submit(
+  name: string,
+  namespace: string,
+  context: Record<string, unknown>,
+  initiator = "cli-test",
+): Promise<string> {
+  const response = await fetch(`${baseUrl}/v1/tasks`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      name,
+      namespace,
+      version: "1.0.0",
+      context,
+      initiator,
+      source_system: "cli-test",
+      reason: "cli test",
+    }),
+  });
+  const body = (await response.json()) as { task_uuid: string };
+  assert(response.status === 201, `submitting ${namespace}/${name} answers 201: ${JSON.stringify(body)}`);
+  return body.task_uuid;
+}
+
+/** Polls a condition the index reaches a moment after the tasks (it trails each task's object by one flush). */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+const BAD_TEMPLATE = `name: broken_flow
+namespace_name: cli_test
+version: 1.0.0
+steps:
+  - name: first
+    handler: { callable: EchoHandler }
+  - name: second
+    handler: { callable: EchoHandler }
+    dependencies: [frist]
+    retry: { max_attempts: zero }
+`;
+
+const GOOD_TEMPLATE = `name: pushed_flow
+namespace_name: cli_test
+version: 1.0.0
+steps:
+  - name: first
+    handler: { callable: EchoHandler }
+  - name: second
+    handler: { callable: EchoHandler }
+    dependencies: [first]
+`;
+
+async function checks(): Promise<void> {
+  say("a task to completion: watch, show as a tree and as JSON, list");
+  const order = await submit("order_fulfillment", "ecommerce", {
+    order_id: `ORD-${crypto.randomUUID().slice(0, 8)}`,
+    customer_email: "cli@example.com",
+  });
+  const watched = await expectExit(0, ["tasks", "watch", order, "--interval", "100"]);
+  assert(watched.stdout.includes("complete") && watched.stdout.includes("validate_order"), "watch ends with the tree", watched);
+  const tree = await expectExit(0, ["tasks", "show", order]);
+  assert(!tree.stdout.includes("\u001b["), "no colour when stdout is not a terminal", tree);
+  assert(/^└─ validate_order {2}complete/m.test(tree.stdout), "the root step is drawn with its state", tree);
+  assert(/^ {3}(├|└)─ reserve_inventory {2}complete/m.test(tree.stdout), "a dependent step hangs under its parent", tree);
+  const shown = JSON.parse((await expectExit(0, ["tasks", "show", order, "--json"])).stdout) as {
+    task: { status: string };
+    steps: { current_state: string }[];
+  };
+  assert(shown.task.status === "complete" && shown.steps.every((s) => s.current_state === "complete"), "show --json");
+  await eventually("the index lists the order", async () => {
+    const listed = await tasker("tasks", "list", "--namespace", "ecommerce", "--json");
+    return (
+      listed.code === 0 &&
+      (JSON.parse(listed.stdout) as { tasks: { task_uuid: string }[] }).tasks.some((t) => t.task_uuid === order)
+    );
+  });
+  const listed = await expectExit(0, ["tasks", "list", "--namespace", "ecommerce"]);
+  assert(listed.stdout.includes(order) && /page 1 of \d+/.test(listed.stdout), "tasks list prints rows and the page", listed);
+
+  say("a blocked task repaired: steps retry (fails again), steps resolve, then it completes");
+  const blocked = await submit("permanent_failure", "demo", { run: crypto.randomUUID() });
+  const blockedWatch = await expectExit(1, ["tasks", "watch", blocked, "--interval", "100"]);
+  assert(blockedWatch.stdout.includes("blocked_by_failures"), "watch says blocked", blockedWatch);
+  assert(blockedWatch.stdout.includes("validate_input  error"), "the failed step is drawn in error", blockedWatch);
+  const retried = await expectExit(0, ["steps", "retry", blocked, "validate_input", "--reason", "try again", "--by", "ops"]);
+  assert(/validate_input {2}error → (pending|enqueued)/.test(retried.stdout), "steps retry", retried);
+  await expectExit(1, ["tasks", "watch", blocked, "--interval", "100"]);
+  const resolved = await expectExit(0, ["steps", "resolve", blocked, "validate_input", "--reason", "input checked by hand"]);
+  assert(resolved.stdout.includes("→ resolved_manually"), "steps resolve", resolved);
+  const repaired = await expectExit(0, ["tasks", "watch", blocked, "--interval", "100"]);
+  assert(/never_runs {2}complete/.test(repaired.stdout), "the step after the repaired one ran", repaired);
+
+  say("steps complete with a result, tasks cancel, and refusals");
+  const completedByHand = await submit("permanent_failure", "demo", { run: crypto.randomUUID() });
+  await expectExit(1, ["tasks", "watch", completedByHand, "--interval", "100"]);
+  await expectExit(2, ["steps", "complete", completedByHand, "validate_input", "--result", "{not json"]);
+  await expectExit(0, ["steps", "complete", completedByHand, "validate_input", "--result", '{"valid":true}']);
+  await expectExit(0, ["tasks", "watch", completedByHand, "--interval", "100"]);
+  const slow = await submit("slow_step", "demo", { run: crypto.randomUUID() });
+  const cancelled = await expectExit(0, ["tasks", "cancel", slow, "--reason", "not needed"]);
+  assert(cancelled.stdout.includes("cancelled"), "tasks cancel", cancelled);
+  const again = await expectExit(3, ["tasks", "cancel", slow]);
+  assert(again.stderr.includes("409 task_already_terminal"), "a refusal shows the API's code", again);
+  await expectExit(3, ["tasks", "show", crypto.randomUUID()]);
+  await expectExit(2, ["tasks", "show"]);
+  await expectExit(2, ["tasks", "list", "--colour"]);
+
+  say("templates: list, show, validate a bad file (problems at key paths), push a good one");
+  const templates = await expectExit(0, ["templates", "list"]);
+  assert(templates.stdout.includes("ecommerce/order_fulfillment@1.0.0"), "templates list", templates);
+  const template = await expectExit(0, ["templates", "show", "ecommerce", "order_fulfillment"]);
+  assert(template.stdout.includes("└─ validate_order"), "templates show draws the steps", template);
+  writeFileSync(join(work, "bad.yaml"), BAD_TEMPLATE);
+  writeFileSync(join(work, "good.yaml"), GOOD_TEMPLATE);
+  const bad = await expectExit(1, ["templates", "validate", join(work, "bad.yaml")]);
+  assert(bad.stderr.includes("steps[1].dependencies[0]"), "the unknown dependency at its key path", bad);
+  assert(bad.stderr.includes("steps[1].retry.max_attempts"), "the malformed retry at its key path", bad);
+  await expectExit(1, ["templates", "push", join(work, "bad.yaml")]);
+  await expectExit(0, ["templates", "validate", join(work, "good.yaml")]);
+  const pushed = await expectExit(0, ["templates", "push", join(work, "good.yaml")]);
+  assert(pushed.stdout.includes("cli_test/pushed_flow@1.0.0: registered"), "templates push", pushed);
+  const repeated = await expectExit(0, ["templates", "push", join(work, "good.yaml")]);
+  assert(repeated.stdout.includes("already registered"), "pushing the same content again", repeated);
+
+  say("tasks bulk: a dry run changes nothing, --yes runs the job and follows it to the end");
+  const initiator = `bulk-${crypto.randomUUID().slice(0, 8)}`;
+  const stuck = await Promise.all(
+    [1, 2, 3].map(() => submit("permanent_failure", "demo", { run: crypto.randomUUID() }, initiator)),
+  );
+  for (const uuid of stuck) await expectExit(1, ["tasks", "watch", uuid, "--interval", "100"]);
+  const filter = ["--initiator", initiator, "--status", "blocked_by_failures"];
+  await eventually("the index lists the three blocked tasks", async () => {
+    const dry = await tasker("tasks", "bulk", "give-up", ...filter, "--reason", "abandoned", "--json");
+    return dry.code === 0 && (JSON.parse(dry.stdout) as { matched: number }).matched === 3;
+  });
+  const dry = await expectExit(0, ["tasks", "bulk", "give-up", ...filter, "--reason", "abandoned"]);
+  assert(dry.stdout.includes("dry run: give_up would act on 3 tasks") && dry.stdout.includes("--yes"), "the dry run", dry);
+  await expectExit(1, ["tasks", "show", stuck[0] as string]);
+  const ran = await expectExit(0, ["tasks", "bulk", "give-up", ...filter, "--reason", "abandoned", "--yes", "--interval", "100"]);
+  assert(
+    /completed {2}3\/3 processed · 3 succeeded · 0 skipped · 0 failed/.test(ran.stdout),
+    "the job's progress to the end",
+    ran,
+  );
+  for (const uuid of stuck) {
+    const after = JSON.parse((await expectExit(1, ["tasks", "show", uuid, "--json"])).stdout) as { task: { status: string } };
+    assert(after.task.status === "error", `bulk give_up ended ${uuid} as error`);
+  }
+  const jobId = /bulk job ([0-9a-f-]{36})/.exec(ran.stdout)?.[1];
+  assert(jobId, "the job's id is printed", ran);
+  const status = await expectExit(0, ["tasks", "bulk", "status", jobId]);
+  assert(status.stdout.includes("give_up by anonymous"), "tasks bulk status", status);
+  const jobs = await expectExit(0, ["tasks", "bulk", "jobs"]);
+  assert(jobs.stdout.includes(jobId), "tasks bulk jobs lists it", jobs);
+  const stopped = await expectExit(3, ["tasks", "bulk", "stop", jobId]);
+  assert(stopped.stderr.includes("409 job_finished"), "a finished job cannot be stopped", stopped);
+}
+
+async function main(): Promise<void> {
+  // CLI_TEST_PREBUILT=1 reuses dist/ from an earlier `npm run build` while iterating on this test.
+  if (process.env.CLI_TEST_PREBUILT !== "1") {
+    say("building the package (dist/cli.js is what bin/tasker.js runs)");
+    const build = await exec("npm", ["run", "build"], childEnv());
+    assert(build.code === 0, "npm run build", build);
+  }
+
+  const port = await freePort();
+  const inspectorPort = await freePort();
+  say(`wrangler dev (npm start's configuration) on port ${port}, state in ${work}`);
+  const dev = spawn(
+    "npm",
+    [
+      "exec",
+      "--",
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      join(work, "state"),
+      "--var",
+      "TASKER_CHECK_RESPONSES:on",
+    ],
+    { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv() },
+  );
+  children.add(dev);
+  let devOutput = "";
+  dev.stdout?.on("data", (chunk) => (devOutput += chunk));
+  dev.stderr?.on("data", (chunk) => (devOutput += chunk));
+  baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(dev);
+    await checks();
+  } catch (error) {
+    console.error(`wrangler dev output:\n${devOutput.slice(-6000)}`);
+    throw error;
+  }
+}
+
+async function waitForHealth(dev: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (dev.exitCode !== null) throw new Error(`wrangler dev exited with ${dev.exitCode}`);
+    try {
+      if ((await fetch(`${baseUrl}/health`)).ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error("wrangler dev did not answer /health within 120 s");
+}
+
+main().then(
+  () => {
+    say("passed");
+    process.exit(0);
+  },
+  (error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
