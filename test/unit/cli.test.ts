@@ -148,7 +148,8 @@ describe("runCli", () => {
   it("exits 1 for an invalid template, each problem at its key path", async () => {
     const seen: string[] = [];
     const { io, err } = fakeIo((url, init) => {
-      seen.push(`${init?.method} ${url} ${(init?.headers as Record<string, string>)["content-type"]}`);
+      const headers = (init?.headers ?? {}) as Record<string, string>;
+      seen.push(`${init?.method} ${url} ${headers["content-type"]}`);
       return json({ valid: false, problems: [{ path: "steps", message: "is required" }] });
     });
     expect(await runCli(["templates", "validate", "broken.yaml"], io)).toBe(EXIT.failed);
