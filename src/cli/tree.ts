@@ -38,7 +38,8 @@ function stepLine(step: StepLike, style: Style): string {
   if (step.child_task_uuid) parts.push(style.paint("gray", `child ${step.child_task_uuid}`));
   if (step.next_retry_at && step.current_state === "waiting_for_retry")
     parts.push(style.paint("gray", `retry at ${step.next_retry_at}`));
-  if (step.last_error && step.current_state !== "complete") {
+  // The last error explains a step that is failing; once repaired it is in the audit, not on the tree.
+  if (step.last_error && (step.current_state === "error" || step.current_state === "waiting_for_retry")) {
     parts.push(style.paint("red", `${step.last_error.error_code}: ${step.last_error.message}`));
   }
   return parts.join("  ");
