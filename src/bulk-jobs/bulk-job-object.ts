@@ -134,6 +134,10 @@ export class BulkJobObject extends DurableObject<Env> {
       // Set in the same synchronous block as the row, so both are durable together.
       void this.ctx.storage.setAlarm(now + (done ? 0 : readBulkPacing(this.env).pageIntervalMs));
       log("info", "bulk_job.started", { job_id: plan.job_id, action: plan.action, matched: plan.matched });
+      // Listed at once; should D1 not answer, the first alarm lists it.
+      await this.writeIndex().catch((error) =>
+        log("warn", "bulk_job.index_deferred", { job_id: plan.job_id, error: String(error) }),
+      );
     }
     return this.viewOrThrow();
   }
@@ -205,7 +209,8 @@ export class BulkJobObject extends DurableObject<Env> {
           // Cancelled meanwhile, or acted on by an earlier run of this page: leave it.
           if (!this.isRunning() || this.recorded(task_uuid)) return;
           const outcome = await applyBulkAction(taskObject(this.env, task_uuid), request);
-          if (this.isRunning()) this.record(task_uuid, outcome);
+          // Recorded even when a cancel arrived meanwhile: the action happened, and the counts say so.
+          this.record(task_uuid, outcome);
         }),
       );
       if (!this.isRunning()) return;
@@ -259,6 +264,9 @@ export class BulkJobObject extends DurableObject<Env> {
       outcome.message,
       Date.now(),
     );
+    this.ctx.storage.sql.exec("UPDATE job SET revision = revision + 1 WHERE id = 1");
+    // A task finished after a cancel: the next alarm brings the listing's counts up to date.
+    if (!this.isRunning()) void this.ctx.storage.setAlarm(Date.now());
   }
 
   private recorded(taskUuid: string): boolean {
