@@ -70,7 +70,12 @@ export default defineConfig({
               // A queue nobody consumes (namespace `manual`), so tests decide which messages arrive and when.
               queueProducers: { STEPS_MANUAL: { queueName: "tasker-steps-manual" } },
               // Every answer of the API is checked against its response schema in the contract (src/api/routes.ts).
-              bindings: { TASKER_CHECK_RESPONSES: "on" },
+              bindings: {
+                TASKER_CHECK_RESPONSES: "on",
+                // Webhook tests: endpoints on loopback hosts may be called, and deliveries are signed with this secret.
+                TASKER_WEBHOOKS_ALLOW_LOOPBACK: "on",
+                WEBHOOK_SECRET_TEST: "whsec_test_only_secret",
+              },
               // The billing handler bundle as a Worker of its own, consuming tasker-steps-billing (test/workers/multi-worker.test.ts).
               workers: [billingBundleWorker()],
             },

@@ -11,6 +11,7 @@ import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
 import { taskHandlers } from "./tasks";
 import { templateHandlers } from "./templates";
+import { webhookHandlers } from "./webhooks";
 
 export const app = new Hono<AppEnv>();
 
@@ -34,6 +35,7 @@ registerRoutes(app, {
   openApiDocument: (_c, answer) => answer(openApiDocument()),
   ...taskHandlers,
   ...templateHandlers,
+  ...webhookHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

@@ -25,6 +25,7 @@ import {
   TemplateListSchema,
   TemplateValidationSchema,
   TransitionsSchema,
+  WebhookDeliveriesSchema,
 } from "./responses";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -200,6 +201,14 @@ export const ROUTES = {
     body: { schema: TemplateSchema, required: true, media: "template" },
     responses: { 200: TemplateValidationSchema },
     errors: [400, 401, 403, 413, 415],
+  },
+  listDeliveries: {
+    method: "GET",
+    path: `${TASK}/deliveries`,
+    summary: "The task's webhook deliveries, newest first, each with its attempts",
+    permission: "tasks:read",
+    responses: { 200: WebhookDeliveriesSchema },
+    errors: [400, 401, 403, 404],
   },
 } as const satisfies Record<string, RouteContract>;
 
