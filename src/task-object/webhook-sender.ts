@@ -142,12 +142,15 @@ export class WebhookSender {
     }
     const refusal = webhookUrlProblem(delivery.url, { allowLoopback: loopbackAllowed(env) });
     if (refusal !== null) return { statusCode: null, error: `the URL ${refusal}`, retryAfter: null };
+    // A timer cleared as soon as the call ends (AbortSignal.timeout's would outlive it and keep the object from hibernating).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new DOMException("timed out", "TimeoutError")), WEBHOOK_ATTEMPT_TIMEOUT_MS);
     try {
       const response = await fetch(delivery.url, {
         method: "POST",
         // Never followed: a redirect could point the signed body anywhere, so a 3xx is a failed attempt.
         redirect: "manual",
-        signal: AbortSignal.timeout(WEBHOOK_ATTEMPT_TIMEOUT_MS),
+        signal: deadline.signal,
         headers: {
           "Content-Type": "application/json",
           "User-Agent": "tasker-edge-webhooks/1",
@@ -172,6 +175,8 @@ export class WebhookSender {
         error: timedOut ? `no answer within ${WEBHOOK_ATTEMPT_TIMEOUT_MS} ms` : `network error: ${String(error)}`,
         retryAfter: null,
       };
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
