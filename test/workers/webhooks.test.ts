@@ -40,7 +40,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The receiver's check, exactly as docs/operating.md#webhooks gives it. */
+/** The receiver's check, exactly as docs/webhooks.md#verifying-a-delivery gives it. */
 async function verifyTaskerSignature(secret: string, header: string, body: string, toleranceSeconds = 300): Promise<boolean> {
   const parts = new Map(header.split(",").map((part) => part.split("=", 2) as [string, string]));
   const timestamp = Number(parts.get("t"));
