@@ -90,7 +90,11 @@ export class WebhookSender {
     for (;;) {
       const now = Date.now();
       const due = this.host.store.dueDeliveries(now, DELIVERIES_PER_ROUND);
-      if (due.length === 0) return;
+      if (due.length === 0) {
+        // The alarm postpones the timer while a send may be running: point it back at the next attempt.
+        if (this.host.store.hasPending()) this.host.commit(() => this.host.store.syncTimer());
+        return;
+      }
       const started: { delivery: DeliveryRow; attempt: number }[] = [];
       // Every lease is durable (with the timer that ends it) before any request leaves.
       this.host.commit(() => {

@@ -179,11 +179,13 @@ export class WebhookStore {
     }
   }
 
-  /** Points the webhook timer at the earliest pending delivery, or removes it when none is pending. */
+  /** Points the webhook timer at the earliest pending delivery, or removes it when none is pending; writes only on a change. */
   syncTimer(): void {
     const next = this.sql
       .exec<{ due: number | null }>("SELECT MIN(next_attempt_at) AS due FROM webhook_deliveries WHERE status = 'pending'")
       .one().due;
+    const timers = this.sql.exec<{ due_at: number }>("SELECT due_at FROM timers WHERE kind = ?", WEBHOOK_TIMER).toArray();
+    if (next === null ? timers.length === 0 : timers.length === 1 && timers[0]?.due_at === next) return;
     this.sql.exec("DELETE FROM timers WHERE kind = ?", WEBHOOK_TIMER);
     if (next !== null) this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", next, WEBHOOK_TIMER);
   }
