@@ -212,6 +212,19 @@ describe("webhook deliveries", () => {
     expect((await deliveriesOf(task.task_uuid)).deliveries.map((d) => d.event)).toEqual(["task.cancelled", "task.blocked"]);
   });
 
+  it("never follows a redirect: a 3xx is a failed attempt, retried like any other", async () => {
+    answers = [302, 204];
+    const task = await createFromYaml(heldTemplate(`  - { url: "${HOOK_URL}", secret: WEBHOOK_SECRET_TEST }`));
+    await finishStep(task.task_uuid, true);
+    await travel(task.task_uuid, 30_000);
+    const [delivery] = (await deliveriesOf(task.task_uuid)).deliveries;
+    expect(delivery?.attempt_log.map((a) => [a.status_code, a.outcome])).toEqual([
+      [302, "failed"],
+      [204, "delivered"],
+    ]);
+    expect(received.map((r) => r.url)).toEqual([HOOK_URL, HOOK_URL]);
+  });
+
   it("records a secret the Worker lacks as a failed attempt that never leaves the Worker", async () => {
     const task = await createFromYaml(heldTemplate(`  - { url: "${HOOK_URL}", secret: WEBHOOK_SECRET_NEVER_SET }`));
     await finishStep(task.task_uuid, true);
@@ -295,5 +308,22 @@ describe("webhooks at submission", () => {
     );
     expect(stored).toContain("WEBHOOK_SECRET_TEST");
     expect(stored).not.toContain(SECRET);
+  });
+});
+
+describe("webhooks at registration", () => {
+  it("refuses with 400 a template naming a secret the Worker does not have, storing nothing", async () => {
+    const name = `hooked_${crypto.randomUUID().slice(0, 8)}`;
+    const yaml = heldTemplate(`  - { url: "${HOOK_URL}", secret: WEBHOOK_SECRET_MISSING }`)
+      .replace(/name: hooked_\w+/, `name: ${name}`)
+      .replace("namespace_name: manual", "namespace_name: registered");
+    const path = `/v1/templates/registered/${name}/1.0.0`;
+    const error = await errorOf(
+      await api(path, { method: "PUT", headers: { "content-type": "application/yaml" }, body: yaml }),
+      400,
+      "invalid_webhook",
+    );
+    expect(error.details).toEqual([{ path: "webhooks[0].secret", message: expect.stringContaining("WEBHOOK_SECRET_MISSING") }]);
+    await errorOf(await api(path), 404, "template_not_found");
   });
 });
