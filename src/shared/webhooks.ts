@@ -75,7 +75,8 @@ export function webhookUrlProblem(url: string, { allowLoopback }: { allowLoopbac
   } catch {
     return "is not an absolute URL";
   }
-  const host = parsed.hostname.toLowerCase();
+  // A trailing dot names the same host (`localhost.`), so it is dropped before the checks.
+  const host = parsed.hostname.toLowerCase().replace(/\.$/, "");
   if (parsed.username !== "" || parsed.password !== "")
     return "must not carry credentials (user:password@); the signature authenticates the sender";
   if (parsed.hash !== "") return "must not have a fragment (#…)";

@@ -61,6 +61,8 @@ describe("the endpoint URL policy", () => {
     ["http://hooks.example.com/x", "https"],
     ["ftp://hooks.example.com/x", "https"],
     ["https://localhost/x", "loopback"],
+    ["https://localhost./x", "loopback"],
+    ["https://2130706433/x", "loopback"],
     ["http://127.0.0.1:8788/x", "loopback"],
     ["https://[::1]/x", "loopback"],
     ["https://10.0.0.1/x", "private"],
