@@ -70,8 +70,15 @@ export default defineConfig({
               // A queue nobody consumes (namespace `manual`), so tests decide which messages arrive and when.
               queueProducers: { STEPS_MANUAL: { queueName: "tasker-steps-manual" } },
               // Every answer of the API is checked against its response schema in the contract (src/api/routes.ts).
-              // Bulk jobs go a page at a time only when a test runs the job's alarm (test/workers/bulk-jobs.test.ts).
-              bindings: { TASKER_CHECK_RESPONSES: "on", TASKER_BULK_PAGE_SIZE: "50", TASKER_BULK_PAGE_INTERVAL_MS: "3600000" },
+              bindings: {
+                TASKER_CHECK_RESPONSES: "on",
+                // Bulk jobs go a page at a time only when a test runs the job's alarm (test/workers/bulk-jobs.test.ts).
+                TASKER_BULK_PAGE_SIZE: "50",
+                TASKER_BULK_PAGE_INTERVAL_MS: "3600000",
+                // Webhook tests: endpoints on loopback hosts may be called, and deliveries are signed with this secret.
+                TASKER_WEBHOOKS_ALLOW_LOOPBACK: "on",
+                WEBHOOK_SECRET_TEST: "whsec_test_only_secret",
+              },
               // The billing handler bundle as a Worker of its own, consuming tasker-steps-billing (test/workers/multi-worker.test.ts).
               workers: [billingBundleWorker()],
             },

@@ -12,6 +12,7 @@ import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
 import { taskHandlers } from "./tasks";
 import { templateHandlers } from "./templates";
+import { webhookHandlers } from "./webhooks";
 
 export const app = new Hono<AppEnv>();
 
@@ -36,6 +37,7 @@ registerRoutes(app, {
   ...taskHandlers,
   ...templateHandlers,
   ...bulkJobHandlers,
+  ...webhookHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

@@ -23,6 +23,7 @@ import { requireWithinStepCeiling } from "./step-ceiling";
 import { answerOf } from "./task-object-errors";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
+import { requireCallableWebhooks } from "./webhooks";
 import { requireWorkflowScope } from "./workflow-scope";
 
 function taskStub(env: Env, taskUuid: string): TaskObjectClient {
@@ -65,6 +66,10 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
   if (violations.length > 0) {
     throw new ApiError(400, "invalid_context", "context does not match the template's input_schema", violations);
   }
+  requireCallableWebhooks(c.env, [
+    { at: "template.webhooks", endpoints: template.webhooks ?? [] },
+    { at: "webhooks", endpoints: request.webhooks ?? [] },
+  ]);
   const taskUuid = await taskUuidFor(template, request);
   // Steps bound for the queue this Worker consumes itself can start right here, without the queue hop.
   const waitUntil = waitUntilOf(c);
@@ -86,6 +91,7 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
       // The task and every child it starts stay within the creator's namespaces (planChildTask).
       created_by: principalOf(c).name,
       namespace_scope: namespaceScope(c),
+      ...(request.webhooks && request.webhooks.length > 0 ? { webhooks: request.webhooks } : {}),
     },
     eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
   );

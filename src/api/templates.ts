@@ -14,6 +14,7 @@ import { readQuery } from "./query-string";
 import type { RouteHandler, RouteHandlers } from "./routes";
 import { requireWithinStepCeiling } from "./step-ceiling";
 import { checkTemplate, readTemplateBody } from "./template-body";
+import { requireCallableWebhooks } from "./webhooks";
 import { requireWorkflowScope } from "./workflow-scope";
 
 type TemplateListing = z.output<typeof TemplateSummarySchema>;
@@ -153,6 +154,7 @@ const registerVersion: RouteHandler<typeof ROUTES.registerTemplate> = async (c, 
   }
   requireWithinStepCeiling(c.env, template);
   await requireWorkflowScope(c, template);
+  requireCallableWebhooks(c.env, [{ at: "webhooks", endpoints: template.webhooks ?? [] }]);
   const shipped = bundledTemplates(c.env).get(template.namespace_name, template.name, template.version);
   if (shipped) {
     const [existingHash, hash] = await Promise.all([templateContentHash(shipped), templateContentHash(template)]);

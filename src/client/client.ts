@@ -21,6 +21,8 @@ import type {
   TransitionsResponse,
   TransitionView,
   WaitOptions,
+  WebhookDeliveries,
+  WebhookDelivery,
 } from "./types";
 import { pollTask } from "./wait";
 
@@ -33,6 +35,8 @@ export interface TaskerClient {
   /** `DELETE /v1/tasks/{uuid}`: the cancelled task. */
   cancelTask(taskUuid: string, reason?: string): Promise<TaskView>;
   taskTransitions(taskUuid: string): Promise<TransitionView[]>;
+  /** `GET /v1/tasks/{uuid}/deliveries`: the task's webhook deliveries, newest first, each with its attempts. */
+  listDeliveries(taskUuid: string): Promise<WebhookDelivery[]>;
   /** Every step of the task, in creation order, read page by page (1,000 per request). */
   listSteps(taskUuid: string): Promise<StepView[]>;
   /** `GET /v1/tasks/{uuid}/workflow_steps`: one page of steps with its `pagination`. */
@@ -106,6 +110,7 @@ export function createClient(options: ClientOptions): TaskerClient {
     listTasks: (filters = {}) => http.request<TaskList>("GET", "/v1/tasks", { query: taskListQuery(filters) }),
     cancelTask: (uuid, reason) => http.request<TaskView>("DELETE", task(uuid), reason === undefined ? {} : { body: { reason } }),
     taskTransitions: async (uuid) => (await http.request<TransitionsResponse>("GET", `${task(uuid)}/transitions`)).transitions,
+    listDeliveries: async (uuid) => (await http.request<WebhookDeliveries>("GET", `${task(uuid)}/deliveries`)).deliveries,
     listSteps: async (uuid) => {
       const steps: StepView[] = [];
       for (let page = 1; ; page++) {

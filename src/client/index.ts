@@ -27,6 +27,9 @@ export type {
   TemplateValidationSchema,
   TransitionsSchema,
   TransitionViewSchema,
+  WebhookAttemptSchema,
+  WebhookDeliveriesSchema,
+  WebhookDeliverySchema,
 } from "../contract/responses";
 export { createClient, type TaskerClient } from "./client";
 export { TaskerApiError } from "./errors";

@@ -24,6 +24,9 @@ import type {
   TemplateValidationSchema,
   TransitionsSchema,
   TransitionViewSchema,
+  WebhookAttemptSchema,
+  WebhookDeliveriesSchema,
+  WebhookDeliverySchema,
 } from "../contract/responses";
 
 export type TaskView = z.output<typeof TaskViewSchema>;
@@ -31,6 +34,9 @@ export type ChildTaskLink = z.output<typeof ChildTaskLinkSchema>;
 export type StepView = z.output<typeof StepViewSchema>;
 export type StepError = z.output<typeof StepErrorSchema>;
 export type TransitionView = z.output<typeof TransitionViewSchema>;
+export type WebhookDeliveries = z.output<typeof WebhookDeliveriesSchema>;
+export type WebhookDelivery = z.output<typeof WebhookDeliverySchema>;
+export type WebhookAttempt = z.output<typeof WebhookAttemptSchema>;
 export type TaskSummary = z.output<typeof TaskSummarySchema>;
 export type TaskStatus = TaskView["status"];
 

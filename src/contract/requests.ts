@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { TASK_STATES } from "../engine/states";
 import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
+import { MAX_WEBHOOKS_PER_REQUEST } from "../shared/webhooks";
+import { WebhookEndpointSchema } from "../templates/webhooks";
 import { BULK_ACTIONS } from "./permissions";
 import { printableText } from "./printable-text";
 import { instant, pageParameters, queryText, wholeNumber } from "./query-fields";
@@ -32,6 +34,8 @@ export const TaskRequestSchema = z.strictObject({
   parent_correlation_id: text(MAX_NAME_LENGTH).optional(),
   /** Names the submission: a repeat with the same key (for this template) is refused with 409. */
   idempotency_key: text(MAX_NAME_LENGTH).optional(),
+  /** Endpoints told of this task's end or block, on top of its template's (docs/api.md#webhooks). */
+  webhooks: z.array(WebhookEndpointSchema).max(MAX_WEBHOOKS_PER_REQUEST).optional(),
 });
 export type TaskRequest = z.infer<typeof TaskRequestSchema>;
 

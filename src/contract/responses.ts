@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { STEP_STATES, TASK_STATES } from "../engine/states";
 import { IDENTITY_STRATEGIES } from "../shared/names";
+import { WEBHOOK_EVENTS } from "../shared/webhooks";
 import { BACKOFF_KINDS, STEP_TYPES } from "../templates/schema";
 import { BULK_ACTIONS } from "./permissions";
 
@@ -355,3 +356,33 @@ export const BulkDryRunSchema = z
     sample: z.array(z.string()),
   })
   .register(responseSchemas, { id: "BulkDryRun", description: "what the job would match; nothing was changed" });
+/** One attempt of a webhook delivery: when, how long, and the endpoint's status code or the error. */
+export const WebhookAttemptSchema = z
+  .strictObject({
+    attempt: z.number().int().positive(),
+    started_at: isoTime(),
+    duration_ms: count().nullable(),
+    status_code: z.number().int().nullable(),
+    error: z.string().nullable(),
+    outcome: z.enum(["in_flight", "delivered", "failed", "interrupted"]),
+  })
+  .register(responseSchemas, { id: "WebhookAttempt" });
+
+/** One delivery of one event to one endpoint; its id is the `Tasker-Delivery` header of every attempt. */
+export const WebhookDeliverySchema = z
+  .strictObject({
+    delivery_id: z.string(),
+    event: z.enum(WEBHOOK_EVENTS),
+    url: z.string(),
+    status: z.enum(["pending", "delivered", "failed"]),
+    attempts: count(),
+    created_at: isoTime(),
+    next_attempt_at: isoTime().nullable(),
+    finished_at: isoTime().nullable(),
+    attempt_log: z.array(WebhookAttemptSchema),
+  })
+  .register(responseSchemas, { id: "WebhookDelivery" });
+
+export const WebhookDeliveriesSchema = z
+  .strictObject({ task_uuid: z.string(), deliveries: z.array(WebhookDeliverySchema) })
+  .register(responseSchemas, { id: "WebhookDeliveries", description: "the task's webhook deliveries, newest first" });

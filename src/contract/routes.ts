@@ -30,6 +30,7 @@ import {
   TemplateListSchema,
   TemplateValidationSchema,
   TransitionsSchema,
+  WebhookDeliveriesSchema,
 } from "./responses";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -240,6 +241,14 @@ export const ROUTES = {
     permission: "tasks:list",
     responses: { 200: BulkJobViewSchema },
     errors: [400, 401, 403, 404, 409],
+  },
+  listDeliveries: {
+    method: "GET",
+    path: `${TASK}/deliveries`,
+    summary: "The task's webhook deliveries, newest first, each with its attempts",
+    permission: "tasks:read",
+    responses: { 200: WebhookDeliveriesSchema },
+    errors: [400, 401, 403, 404],
   },
 } as const satisfies Record<string, RouteContract>;
 

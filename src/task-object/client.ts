@@ -20,6 +20,7 @@ export type TaskObjectClient = Pick<
   | "stepAudit"
   | "taskTransitions"
   | "inspect"
+  | "listDeliveries"
 >;
 
 export function taskObject(env: Env, taskUuid: string): TaskObjectClient {

@@ -120,6 +120,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE task ADD COLUMN namespace_scope TEXT;
     `,
   },
+  {
+    version: 7,
+    description: "completion webhooks: the task's endpoints (secret names only), their deliveries and every attempt",
+    sql: `
+      ALTER TABLE task ADD COLUMN webhooks TEXT NOT NULL DEFAULT '[]';
+      CREATE TABLE webhook_deliveries (
+        delivery_id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret_name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        finished_at INTEGER
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE TABLE webhook_attempts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        duration_ms INTEGER,
+        status_code INTEGER,
+        error TEXT,
+        outcome TEXT NOT NULL
+      );
+      CREATE INDEX webhook_attempts_by_delivery ON webhook_attempts (delivery_id, attempt);
+    `,
+  },
 ];
 
 /** The table that records applied migrations (SQLite DOs reject `PRAGMA user_version`). */

@@ -18,6 +18,8 @@ import { TaskStore } from "./store";
 import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
 import { logTransitions } from "./transition-log";
 import type { TaskView } from "./views";
+import { WebhookSender } from "./webhook-sender";
+import { WEBHOOK_TIMER, WebhookStore } from "./webhook-store";
 
 /** Timers handled per alarm run; the rest re-arm the alarm immediately. */
 const TIMERS_PER_ALARM = 500;
@@ -32,6 +34,12 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   private alarmAt: number | null = null;
   private hasSchema = false;
   private readonly indexWriter: TaskIndexWriter;
+  protected readonly webhookStore: WebhookStore;
+  /**
+   * Sends the task's webhook deliveries after commits, in the background. A property, not an RPC
+   * method: tests await `webhookSender.settled()` inside the object (runInDurableObject).
+   */
+  readonly webhookSender: WebhookSender;
   /**
    * Fault-injection seam, null outside tests: the fault lab sets it to make the object die (throw,
    * then be evicted) at a point between a commit and the I/O that follows. Not an RPC method.
@@ -56,6 +64,17 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       failStep: (stepUuid, dispatchId, outcome, alsoInTransaction) => {
         this.mutate((run) => run.report(stepUuid, dispatchId, outcome), alsoInTransaction);
       },
+      taskUuid: () => this.run?.taskUuid,
+    });
+    this.webhookStore = new WebhookStore(sql);
+    this.webhookSender = new WebhookSender({
+      env: () => this.env,
+      store: this.webhookStore,
+      commit: (write) => {
+        this.ctx.storage.transactionSync(write);
+        this.armAlarm();
+      },
+      reachedAwaitPoint: (point) => this.faultHook?.(point),
       taskUuid: () => this.run?.taskUuid,
     });
     this.indexWriter = new TaskIndexWriter(
@@ -85,6 +104,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       if (this.outboxStore.hasPendingOutboxWork()) this.outboxStore.ensureOutboxFlushTimer(now);
       this.indexWriter.reconcile(now);
+      this.webhookStore.reconcile();
     });
     this.armAlarm();
   }
@@ -103,6 +123,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
         // clears them: a death during this flush must still find them.
         this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
         if (timer.kind === OUTBOX_FLUSH_TIMER) this.outbox.markDirty();
+        if (timer.kind === WEBHOOK_TIMER) this.webhookSender.wake();
         continue;
       }
       const spec = {
@@ -224,6 +245,12 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     trace?.count("transition_rows", changes.stepTransitions.length + changes.taskTransitions.length);
     if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
     trace?.lap("index_effect");
+    if (
+      changes.taskTransitions.length > 0 &&
+      this.webhookStore.enqueueFor(changes.taskTransitions, () => crypto.randomUUID()) > 0
+    ) {
+      this.webhookSender.wake();
+    }
     const effects = effectsOf(run, changes, this.store, this.reads);
     if (effects.length > 0) this.outboxStore.insertEffects(effects, now);
     if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
@@ -255,6 +282,8 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
         ),
     );
     trace?.lap("index_flush_start");
+    // Webhooks go in the background too: the task never waits on an endpoint (the sender never rejects).
+    this.ctx.waitUntil(this.webhookSender.flush());
   }
 
   /**

@@ -1,6 +1,7 @@
 // The task object's SQL rows and the records it writes: what each table holds, as the code reads it.
 import type { NamespaceScope } from "../engine/namespace-scope";
 import type { StepState, TaskState } from "../engine/states";
+import type { WebhookEndpoint } from "../shared/webhooks";
 import type { StepType, TaskTemplate } from "../templates/types";
 
 /** Where a child task came from: its parent task, the step waiting for it, and the chain of templates above it. */
@@ -30,6 +31,8 @@ export interface NewTask {
   created_by: string | null;
   /** The namespaces the task's child tasks may run in; null: every one. A child inherits both. */
   namespace_scope: NamespaceScope;
+  /** The request's webhook endpoints, called on top of the template's; a child task has only its template's. */
+  webhooks?: WebhookEndpoint[];
 }
 
 export interface TaskRow {

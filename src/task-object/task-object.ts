@@ -24,6 +24,7 @@ import { TaskObjectCore } from "./object-core";
 import type { NewTask } from "./rows";
 import { ok, type RpcResult, refused } from "./rpc-result";
 import type { StepView, TaskView, TransitionView } from "./views";
+import { deliveryView, MAX_LISTED_DELIVERIES, type WebhookDeliveryView } from "./webhook-views";
 
 export type { StepPage } from "./lookups";
 export type { AwaitPoint } from "./outbox";
@@ -71,6 +72,7 @@ export class TaskObject extends TaskObjectCore {
       migrate(this.ctx.storage.sql, now);
       trace?.lap("migrate");
       stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
+      this.webhookStore.recordEndpoints([...(task.template.webhooks ?? []), ...(task.webhooks ?? [])]);
       trace?.lap("insert_task");
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun(trace);
@@ -293,6 +295,14 @@ export class TaskObject extends TaskObjectCore {
 
   taskTransitions(): RpcResult<TransitionView[], "task_not_found"> {
     return this.taskRow() ? ok(taskTransitionsOf(this.reads)) : this.taskNotFound();
+  }
+
+  /** The task's webhook deliveries, newest first, each with its attempts. */
+  listDeliveries(): RpcResult<WebhookDeliveryView[], "task_not_found"> {
+    if (!this.taskRow()) return this.taskNotFound();
+    return ok(
+      this.webhookStore.deliveries(MAX_LISTED_DELIVERIES).map(({ delivery, attempts }) => deliveryView(delivery, attempts)),
+    );
   }
 
   /** Everything the object holds, read-only: for tests and diagnosis, so nothing outside reads its tables. */

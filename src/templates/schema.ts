@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../shared/limits";
 import { IDENTITY_STRATEGIES, NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
+import { MAX_WEBHOOKS_PER_TEMPLATE } from "../shared/webhooks";
 import { describeValue } from "./messages";
 import type {
   BackoffKind,
@@ -13,6 +14,7 @@ import type {
   TaskTemplate,
   TemplateMetadata,
 } from "./types";
+import { WEBHOOK_ENDPOINT_KEYS, WebhookEndpointSchema } from "./webhooks";
 
 export { NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 export const MAX_CALLABLE_LENGTH = 500;
@@ -260,6 +262,8 @@ const templateShape = {
     })
     .min(1)
     .max(MAX_TEMPLATE_STEPS),
+  /** Endpoints called when the task completes, blocks, errors or is cancelled (docs/templates.md#webhooks). */
+  webhooks: z.array(WebhookEndpointSchema).max(MAX_WEBHOOKS_PER_TEMPLATE).nullish(),
   // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised template).
   system_dependencies: z.unknown().optional(),
   domain_events: z.unknown().optional(),
@@ -303,6 +307,8 @@ export const TemplateSchema = z
       input_schema: template.input_schema ?? null,
       identity_strategy: template.identity_strategy ?? "strict",
       steps: template.steps.map((step) => ({ ...step, retry: normaliseRetry(mergeRetry(step.retry, template.default_retry)) })),
+      // Only when given, so a template without webhooks normalises (and hashes) as it always did.
+      ...(template.webhooks && template.webhooks.length > 0 ? { webhooks: template.webhooks } : {}),
     }),
   );
 
@@ -314,6 +320,7 @@ function withoutEmptyValues(metadata: Record<string, unknown>): TemplateMetadata
 export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(templateShape);
   if (path.length === 1 && path[0] === "default_retry") return Object.keys(retryShape);
+  if (path.length === 2 && path[0] === "webhooks") return WEBHOOK_ENDPOINT_KEYS;
   if (path[0] !== "steps" || typeof path[1] !== "number") return [];
   if (path.length === 2) return Object.keys(stepShape);
   if (path.length === 3 && path[2] === "handler") return Object.keys(handlerShape);

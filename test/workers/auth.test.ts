@@ -393,6 +393,7 @@ describe("namespace scoping", () => {
     const attempts: [string, string, unknown?][] = [
       ["GET", base],
       ["GET", `${base}/transitions`],
+      ["GET", `${base}/deliveries`],
       ["GET", `${base}/workflow_steps`],
       ["GET", `${base}/workflow_steps/${step.step_uuid}`],
       ["GET", `${base}/workflow_steps/${step.step_uuid}/audit`],

@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { type Fault, runScenario } from "./fault-lab/lab";
+import { runWebhookCrashScenario, WEBHOOK_CRASH_POINTS } from "./fault-lab/webhook-crash";
 
 const runs = inject("faultRuns");
 const firstSeed = inject("faultSeed");
@@ -34,4 +35,15 @@ describe("fault injection", () => {
     );
     expect(failures, `${failures.length} of ${runs} seeds broke invariants:\n${failures.join("\n")}`).toEqual([]);
   }, 600_000);
+});
+
+describe("fault injection around a webhook delivery", () => {
+  it.each(WEBHOOK_CRASH_POINTS)("delivers at least once when the process dies at %s", async (point) => {
+    const report = await runWebhookCrashScenario(point);
+    expect(report.problems).toEqual([]);
+    // Dying after the endpoint answered but before the answer was recorded sends the delivery twice,
+    // under one id (receivers dedupe by it); dying earlier sends it once.
+    expect(report.receivedIds).toHaveLength(point === "after_webhook_send" ? 2 : 1);
+    expect(report.outcomes).toEqual(point === "after_commit" ? ["delivered"] : ["interrupted", "delivered"]);
+  });
 });
