@@ -34,6 +34,7 @@ export type ChildTaskLink = z.output<typeof ChildTaskLinkSchema>;
 export type StepView = z.output<typeof StepViewSchema>;
 export type StepError = z.output<typeof StepErrorSchema>;
 export type TransitionView = z.output<typeof TransitionViewSchema>;
+export type { WebhookEndpoint, WebhookEvent } from "../shared/webhooks";
 export type WebhookDeliveries = z.output<typeof WebhookDeliveriesSchema>;
 export type WebhookDelivery = z.output<typeof WebhookDeliverySchema>;
 export type WebhookAttempt = z.output<typeof WebhookAttemptSchema>;
