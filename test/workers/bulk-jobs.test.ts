@@ -137,6 +137,9 @@ describe("POST /v1/bulk-jobs", () => {
     const started = await startJob({ filter, action: "cancel", reason: "incident 42" });
     jobId = started.job_id;
     expect(started).toMatchObject({ status: "running", matched: 200, processed: 0, action: "cancel", filter });
+    // Listed from the start, before its first page runs.
+    const atStart = (await (await api("/v1/bulk-jobs")).json()) as { jobs: { job_id: string; processed: number }[] };
+    expect(atStart.jobs.find((job) => job.job_id === jobId)).toMatchObject({ processed: 0 });
     // A task created after the job started is outside its snapshot, even though it matches the filter.
     [late] = (await heldTasks(name, 1)) as [string];
     await indexed(filter, 201);
