@@ -41,6 +41,12 @@ export const LAYERS: Record<string, Layer> = {
     typesFrom: ["contract"],
     platform: true,
   },
+  // Schedules: one Durable Object per schedule, its index rows and the reconciliation of template-declared ones.
+  schedules: {
+    imports: ["shared", "engine", "templates", "catalog", "task-object", "log", "limits-config", "orchestrator-config"],
+    typesFrom: ["contract"],
+    platform: true,
+  },
   // The HTTP client (tasker-edge/client): runs in plain Node, so it takes only the answer types of the server.
   client: { imports: [], typesFrom: ["contract", "task-object", "catalog", "engine", "shared"] },
   // The HTTP API: never the example handlers.
@@ -57,6 +63,7 @@ export const LAYERS: Record<string, Layer> = {
       "log",
       "limits-config",
       "orchestrator-config",
+      "schedules",
     ],
   },
   // createOrchestrator: builds the Worker and the object classes from the user's options; wires everything together.
@@ -74,6 +81,7 @@ export const LAYERS: Record<string, Layer> = {
       "rate-limit",
       "task-object",
       "api",
+      "schedules",
     ],
     platform: true,
   },

@@ -9,6 +9,7 @@ import { ApiError, errorBody, sendError } from "./errors";
 import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
+import { scheduleHandlers } from "./schedules";
 import { taskHandlers } from "./tasks";
 import { templateHandlers } from "./templates";
 
@@ -34,6 +35,7 @@ registerRoutes(app, {
   openApiDocument: (_c, answer) => answer(openApiDocument()),
   ...taskHandlers,
   ...templateHandlers,
+  ...scheduleHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

@@ -12,5 +12,7 @@ export const PERMISSIONS = [
   "templates:read",
   "templates:write",
   "templates:validate",
+  "schedules:read",
+  "schedules:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

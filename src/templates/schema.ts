@@ -3,6 +3,7 @@ import { z } from "zod";
 import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../shared/limits";
 import { IDENTITY_STRATEGIES, NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 import { describeValue } from "./messages";
+import { SCHEDULE_LIMITS, TEMPLATE_SCHEDULE_KEYS, TemplateScheduleSchema } from "./schedule-spec";
 import type {
   BackoffKind,
   BatchConfig,
@@ -260,6 +261,19 @@ const templateShape = {
     })
     .min(1)
     .max(MAX_TEMPLATE_STEPS),
+  /** Start tasks of this template on a schedule (schedule-spec.ts); the newest version's list is in force. */
+  schedules: z
+    .array(TemplateScheduleSchema)
+    .max(SCHEDULE_LIMITS.perTemplate)
+    .superRefine((schedules, ctx) => {
+      const seen = new Set<string>();
+      schedules.forEach((schedule, index) => {
+        if (seen.has(schedule.name))
+          ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate schedule name ${schedule.name}` });
+        seen.add(schedule.name);
+      });
+    })
+    .nullish(),
   // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised template).
   system_dependencies: z.unknown().optional(),
   domain_events: z.unknown().optional(),
@@ -303,6 +317,8 @@ export const TemplateSchema = z
       input_schema: template.input_schema ?? null,
       identity_strategy: template.identity_strategy ?? "strict",
       steps: template.steps.map((step) => ({ ...step, retry: normaliseRetry(mergeRetry(step.retry, template.default_retry)) })),
+      // Only when declared, so a template without schedules keeps its content hash.
+      ...(template.schedules && template.schedules.length > 0 ? { schedules: template.schedules } : {}),
     }),
   );
 
@@ -314,6 +330,7 @@ function withoutEmptyValues(metadata: Record<string, unknown>): TemplateMetadata
 export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(templateShape);
   if (path.length === 1 && path[0] === "default_retry") return Object.keys(retryShape);
+  if (path.length === 2 && path[0] === "schedules" && typeof path[1] === "number") return TEMPLATE_SCHEDULE_KEYS;
   if (path[0] !== "steps" || typeof path[1] !== "number") return [];
   if (path.length === 2) return Object.keys(stepShape);
   if (path.length === 3 && path[2] === "handler") return Object.keys(handlerShape);

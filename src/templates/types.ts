@@ -1,6 +1,7 @@
 // The normalised shape of a task template after loading: every default applied, every field typed.
 
 import type { IdentityStrategy } from "../shared/names";
+import type { TemplateSchedule } from "./schedule-spec";
 
 export type StepType = "standard" | "decision" | "deferred_convergence" | "batchable" | "batch_worker";
 export type BackoffKind = "none" | "linear" | "exponential" | "fibonacci";
@@ -66,6 +67,8 @@ export interface TaskTemplate {
   /** How duplicate submissions are recognised (default `strict`). */
   identity_strategy: IdentityStrategy;
   steps: StepDefinition[];
+  /** Schedules that start tasks of this template; absent when it declares none. */
+  schedules?: TemplateSchedule[];
 }
 
 /** One problem found in a template, with the path of the offending key (e.g. `steps[2].dependencies[0]`). */

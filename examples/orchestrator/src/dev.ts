@@ -10,8 +10,9 @@ export const orchestrator = createOrchestrator({
   handlers: [...exampleHandlers, NoopHandler, NoopBatchPlannerHandler],
 });
 
-export const { TaskObject, RateLimiter } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, ScheduleObject } = orchestrator.durableObjects;
 // Types of the same names, for the `DurableObjectNamespace<TaskObject>` that `wrangler types` writes into Env.
 export type TaskObject = InstanceType<typeof TaskObject>;
 export type RateLimiter = InstanceType<typeof RateLimiter>;
+export type ScheduleObject = InstanceType<typeof ScheduleObject>;
 export default orchestrator.worker;

@@ -8,5 +8,5 @@ const orchestrator = createOrchestrator({
   handlers: exampleHandlers,
 });
 
-export const { TaskObject, RateLimiter } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, ScheduleObject } = orchestrator.durableObjects;
 export default orchestrator.worker;

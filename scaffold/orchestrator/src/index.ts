@@ -8,8 +8,9 @@ const orchestrator = createOrchestrator({
   handlers,
 });
 
-export const { TaskObject, RateLimiter } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, ScheduleObject } = orchestrator.durableObjects;
 // Their instance types under the same names, for the Env that `wrangler types` generates from wrangler.toml.
 export type TaskObject = InstanceType<typeof TaskObject>;
 export type RateLimiter = InstanceType<typeof RateLimiter>;
+export type ScheduleObject = InstanceType<typeof ScheduleObject>;
 export default orchestrator.worker;
