@@ -63,13 +63,23 @@ export interface ScheduleInspection {
 }
 
 export class ScheduleObject extends DurableObject<Env> {
+  /**
+   * Test seam, 0 outside tests: milliseconds added to the clock, so a test moves the schedule's time
+   * forward (then runs its alarm) instead of sleeping. Not an RPC method, and lost with the instance.
+   */
+  clockSkewMs = 0;
+
+  private now(): number {
+    return Date.now() + this.clockSkewMs;
+  }
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // An object that wakes reconciles its alarm with its state: a schedule never sits without one.
     void ctx.blockConcurrencyWhile(async () => {
       this.ensureSchema();
       const state = this.load();
-      if (state && (await ctx.storage.getAlarm()) === null) this.armAlarm(state, Date.now());
+      if (state && (await ctx.storage.getAlarm()) === null) this.armAlarm(state, this.now());
     });
   }
 
@@ -78,7 +88,7 @@ export class ScheduleObject extends DurableObject<Env> {
     this.ensureSchema();
     const existing = this.load();
     if (existing) return { created: false, schedule: this.viewOf(existing) };
-    const now = Date.now();
+    const now = this.now();
     const state: ScheduleState = {
       config,
       paused,
@@ -111,7 +121,7 @@ export class ScheduleObject extends DurableObject<Env> {
       if (existing.index_revision < existing.revision) await this.syncIndex(existing);
       return this.viewOf(existing);
     }
-    const now = Date.now();
+    const now = this.now();
     const retimed = !sameTiming(existing.config, config);
     const state: ScheduleState = {
       ...existing,
@@ -142,7 +152,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const existing = this.load();
     if (!existing) return null;
     if (existing.paused) return this.viewOf(existing);
-    const now = Date.now();
+    const now = this.now();
     const state: ScheduleState = {
       ...existing,
       paused: true,
@@ -163,7 +173,7 @@ export class ScheduleObject extends DurableObject<Env> {
     const existing = this.load();
     if (!existing) return null;
     if (!existing.paused) return this.viewOf(existing);
-    const now = Date.now();
+    const now = this.now();
     const state: ScheduleState = {
       ...existing,
       paused: false,
@@ -210,7 +220,7 @@ export class ScheduleObject extends DurableObject<Env> {
   private async fireManually(by: string): Promise<TriggerResult | null> {
     const existing = this.load();
     if (!existing) return null;
-    const now = Date.now();
+    const now = this.now();
     const state = { ...existing };
     const running = await taskStillRuns(this.env, state.last_task_uuid);
     const decision = decideFire(state.config.overlap, running, state.buffered_fire_at !== null);
@@ -236,7 +246,7 @@ export class ScheduleObject extends DurableObject<Env> {
     await this.ctx.blockConcurrencyWhile(async () => {
       const existing = this.load();
       if (!existing) return;
-      const now = Date.now();
+      const now = this.now();
       try {
         await this.fireDue(existing, now);
       } catch (error) {
@@ -392,7 +402,7 @@ export class ScheduleObject extends DurableObject<Env> {
     if (!current || current.revision !== state.revision) return;
     current.index_revision = state.revision;
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO schedule_state (id, state) VALUES (1, ?)", JSON.stringify(current));
-    this.armAlarm(current, Date.now());
+    this.armAlarm(current, this.now());
   }
 
   private indexEntryOf(state: ScheduleState): ScheduleIndexEntry {
