@@ -4,6 +4,7 @@ interface Env {
   STEPS_DEFAULT: Queue;
   TASKS: DurableObjectNamespace<import("../src/task-object/task-object").TaskObject>;
   RATE_LIMITER: DurableObjectNamespace<import("../src/rate-limit/rate-limiter").RateLimiter>;
+  SCHEDULES: DurableObjectNamespace<import("../src/schedules/schedule-object").ScheduleObject>;
 }
 
 declare module "*.yaml" {
