@@ -5,6 +5,7 @@ interface Env {
   TASKS: DurableObjectNamespace<import("../src/task-object/task-object").TaskObject>;
   RATE_LIMITER: DurableObjectNamespace<import("../src/rate-limit/rate-limiter").RateLimiter>;
   BULK_JOBS: DurableObjectNamespace<import("../src/bulk-jobs/bulk-job-object").BulkJobObject>;
+  SCHEDULES: DurableObjectNamespace<import("../src/schedules/schedule-object").ScheduleObject>;
 }
 
 declare module "*.yaml" {

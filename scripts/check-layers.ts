@@ -49,6 +49,12 @@ export const LAYERS: Record<string, Layer> = {
   },
   // The `tasker` command line: Node only, on the published client (`tasker-edge/client`), nothing else of the package.
   cli: { imports: ["client"] },
+  // Schedules: one Durable Object per schedule, its index rows and the reconciliation of template-declared ones.
+  schedules: {
+    imports: ["shared", "engine", "templates", "catalog", "task-object", "log", "limits-config", "orchestrator-config"],
+    typesFrom: ["contract"],
+    platform: true,
+  },
   // The HTTP client (tasker-edge/client): runs in plain Node, so it takes only the answer types of the server.
   client: { imports: [], typesFrom: ["contract", "task-object", "catalog", "engine", "shared"] },
   // The HTTP API: never the example handlers.
@@ -66,6 +72,7 @@ export const LAYERS: Record<string, Layer> = {
       "limits-config",
       "orchestrator-config",
       "bulk-jobs",
+      "schedules",
     ],
   },
   // createOrchestrator: builds the Worker and the object classes from the user's options; wires everything together.
@@ -84,6 +91,7 @@ export const LAYERS: Record<string, Layer> = {
       "task-object",
       "api",
       "bulk-jobs",
+      "schedules",
     ],
     platform: true,
   },

@@ -10,6 +10,7 @@ import { ApiError, errorBody, sendError } from "./errors";
 import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
+import { scheduleHandlers } from "./schedules";
 import { taskHandlers } from "./tasks";
 import { templateHandlers } from "./templates";
 import { webhookHandlers } from "./webhooks";
@@ -38,6 +39,7 @@ registerRoutes(app, {
   ...templateHandlers,
   ...bulkJobHandlers,
   ...webhookHandlers,
+  ...scheduleHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

@@ -5,6 +5,8 @@ import { listRegisteredTemplates, registerTemplate, templateContentHash } from "
 import { workflowLoopThrough } from "../catalog/workflow-loops";
 import type { TemplateDetailSchema, TemplateSummarySchema } from "../contract/responses";
 import { ROUTES } from "../contract/routes";
+import { log } from "../log";
+import { reconcileTemplateSchedules } from "../schedules/reconcile";
 import { differingPaths } from "../templates/diff";
 import { compareVersions } from "../templates/registry";
 import type { TaskTemplate, TemplateProblem } from "../templates/types";
@@ -176,6 +178,13 @@ const registerVersion: RouteHandler<typeof ROUTES.registerTemplate> = async (c, 
   );
   if (registered.outcome === "conflict") {
     throw await versionExists(registered.existing.template, "registered", template, registered.existing.content_hash);
+  }
+  // The schedules of the template's newest version come into force (or go) with the registration.
+  if (registered.outcome === "created") {
+    const principal = principalOf(c);
+    await reconcileTemplateSchedules(c.env, template.namespace_name, template.name, principal).catch((error: unknown) =>
+      log("error", "schedules.reconcile_failed", { template: template.name, error: String(error) }),
+    );
   }
   return answer(templateDetail({ origin: "registered", ...registered.record }), registered.outcome === "created" ? 201 : 200);
 };

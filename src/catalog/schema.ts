@@ -58,6 +58,34 @@ export const CATALOG_MIGRATIONS: readonly CatalogMigration[] = [
     ],
   },
   {
+    version: 4,
+    description: "the schedule index, and the fingerprint of the last reconciliation of template-declared schedules",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS schedule_index (
+        schedule_id TEXT PRIMARY KEY,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        template_name TEXT NOT NULL,
+        template_version TEXT,
+        source TEXT NOT NULL,
+        cron TEXT,
+        interval_seconds INTEGER,
+        timezone TEXT NOT NULL,
+        overlap TEXT NOT NULL,
+        paused INTEGER NOT NULL,
+        next_fire_at INTEGER,
+        last_fire_at INTEGER,
+        last_task_uuid TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        revision INTEGER NOT NULL
+      )`,
+      "CREATE INDEX IF NOT EXISTS schedule_index_by_namespace ON schedule_index (namespace, schedule_id)",
+      "CREATE INDEX IF NOT EXISTS schedule_index_by_template ON schedule_index (namespace, template_name, source)",
+      "CREATE TABLE IF NOT EXISTS schedule_reconciliations (id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, at INTEGER NOT NULL)",
+    ],
+  },
+  {
     version: 5,
     description: "the listing of bulk jobs",
     statements: [

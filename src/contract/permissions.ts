@@ -12,6 +12,8 @@ export const PERMISSIONS = [
   "templates:read",
   "templates:write",
   "templates:validate",
+  "schedules:read",
+  "schedules:write",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -2,7 +2,9 @@
 import { z } from "zod";
 import { TASK_STATES } from "../engine/states";
 import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
+import { NAME_PATTERN } from "../shared/names";
 import { MAX_WEBHOOKS_PER_REQUEST } from "../shared/webhooks";
+import { checkTimingChoice, SCHEDULE_LIMITS, scheduleTimingShape } from "../templates/schedule-spec";
 import { WebhookEndpointSchema } from "../templates/webhooks";
 import { BULK_ACTIONS } from "./permissions";
 import { printableText } from "./printable-text";
@@ -122,6 +124,35 @@ export const BulkJobRequestSchema = z.strictObject({
 export type BulkJobRequest = z.infer<typeof BulkJobRequestSchema>;
 
 /** `GET /v1/bulk-jobs`: the most recent jobs first. */
-export const BulkJobListQuerySchema = z
-  .object({ limit: wholeNumber(100).default(20).describe("jobs to list, 20 by default, at most 100") })
+export const BulkJobListQuerySchema = z.object({
+  limit: wholeNumber(100).default(20).describe("jobs to list, 20 by default, at most 100"),
+});
+/** `POST /v1/schedules`: a schedule of a template's tasks, in the template's namespace. */
+export const ScheduleRequestSchema = z
+  .strictObject({
+    /** Unique in the namespace: the schedule's id is `<namespace>.<name>`. */
+    name: z
+      .string()
+      .max(SCHEDULE_LIMITS.nameLength)
+      .regex(NAME_PATTERN, "must start with a lowercase letter, then lowercase letters, digits or _"),
+    namespace: text(MAX_NAMESPACE_LENGTH),
+    template_name: text(MAX_NAME_LENGTH),
+    /** Left out: the template's newest version at each fire. */
+    template_version: text(MAX_VERSION_LENGTH).optional(),
+    ...scheduleTimingShape,
+    /** Created paused: it fires only once resumed. */
+    paused: z.boolean().optional(),
+  })
+  .superRefine(checkTimingChoice);
+export type ScheduleRequest = z.infer<typeof ScheduleRequestSchema>;
+
+/** `GET /v1/schedules`: filters, page and page size. */
+export const ScheduleListQuerySchema = z
+  .object({
+    namespace: queryText(MAX_NAMESPACE_LENGTH).optional(),
+    template_name: queryText(MAX_NAME_LENGTH).optional(),
+    source: z.enum(["template", "api"], { error: "must be template or api" }).optional(),
+    paused: z.enum(["true", "false"], { error: "must be true or false" }).optional(),
+    ...pageParameters({ perPage: DEFAULT_PAGE_SIZE, maxPerPage: MAX_PAGE_SIZE, noun: "schedules" }),
+  })
   .strict();

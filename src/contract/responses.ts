@@ -3,6 +3,7 @@ import { z } from "zod";
 import { STEP_STATES, TASK_STATES } from "../engine/states";
 import { IDENTITY_STRATEGIES } from "../shared/names";
 import { WEBHOOK_EVENTS } from "../shared/webhooks";
+import { OVERLAP_POLICIES } from "../templates/schedule-spec";
 import { BACKOFF_KINDS, STEP_TYPES } from "../templates/schema";
 import { BULK_ACTIONS } from "./permissions";
 
@@ -386,3 +387,70 @@ export const WebhookDeliverySchema = z
 export const WebhookDeliveriesSchema = z
   .strictObject({ task_uuid: z.string(), deliveries: z.array(WebhookDeliverySchema) })
   .register(responseSchemas, { id: "WebhookDeliveries", description: "the task's webhook deliveries, newest first" });
+const OverlapSchema = z.enum(OVERLAP_POLICIES);
+
+/** One fire of a schedule and what became of it. */
+export const ScheduleFireSchema = z
+  .strictObject({
+    fire_at: isoTime(),
+    manual: z.boolean(),
+    outcome: z.enum(["started", "skipped", "buffered", "failed", "missed"]),
+    task_uuid: z.string().nullable(),
+    detail: z.string().nullable(),
+    recorded_at: isoTime(),
+  })
+  .register(responseSchemas, { id: "ScheduleFire" });
+
+const scheduleSummaryShape = {
+  schedule_id: z.string(),
+  name: z.string(),
+  namespace: z.string(),
+  template_name: z.string(),
+  template_version: z.string().nullable(),
+  source: z.enum(["template", "api"]),
+  cron: z.string().nullable(),
+  interval_seconds: z.number().int().nullable(),
+  timezone: z.string(),
+  overlap: OverlapSchema,
+  paused: z.boolean(),
+  next_fire_at: isoTime().nullable(),
+  last_fire_at: isoTime().nullable(),
+  last_task_uuid: z.string().nullable(),
+  created_at: isoTime(),
+  updated_at: isoTime(),
+};
+
+/** A schedule as `GET /v1/schedules` lists it from the index. */
+export const ScheduleSummarySchema = z.strictObject(scheduleSummaryShape).register(responseSchemas, { id: "ScheduleSummary" });
+
+/** A schedule read from its object: its configuration, state and latest fires. */
+export const ScheduleViewSchema = z
+  .strictObject({
+    ...scheduleSummaryShape,
+    context: record(),
+    catch_up: count(),
+    created_by: z.string(),
+    namespace_scope: z.array(z.string()).nullable(),
+    paused_by: z.string().nullable(),
+    buffered_fire_at: isoTime().nullable(),
+    missed_fires: count(),
+    recent_fires: z.array(ScheduleFireSchema),
+  })
+  .register(responseSchemas, { id: "Schedule", description: "a schedule with its latest fires" });
+
+export const ScheduleListSchema = z
+  .strictObject({ schedules: z.array(ScheduleSummarySchema), pagination: PaginationSchema })
+  .register(responseSchemas, { id: "ScheduleList", description: "a page of schedules from the index, in id order" });
+
+export const ScheduleTriggerSchema = z
+  .strictObject({
+    outcome: z.enum(["started", "skipped", "buffered", "failed"]),
+    task_uuid: z.string().nullable(),
+    detail: z.string().nullable(),
+    schedule: ScheduleViewSchema,
+  })
+  .register(responseSchemas, { id: "ScheduleTrigger", description: "what the fire did under the overlap policy" });
+
+export const ScheduleDeletedSchema = z
+  .strictObject({ schedule_id: z.string(), deleted: z.literal(true) })
+  .register(responseSchemas, { id: "ScheduleDeleted", description: "the schedule is gone" });

@@ -6,6 +6,8 @@ import {
   BulkJobListQuerySchema,
   BulkJobRequestSchema,
   CancelRequestSchema,
+  ScheduleListQuerySchema,
+  ScheduleRequestSchema,
   StepActionSchema,
   StepListQuerySchema,
   TaskActionSchema,
@@ -21,6 +23,10 @@ import {
   LivenessSchema,
   OpenApiDocumentSchema,
   ReadinessSchema,
+  ScheduleDeletedSchema,
+  ScheduleListSchema,
+  ScheduleTriggerSchema,
+  ScheduleViewSchema,
   StepAuditSchema,
   StepsPageSchema,
   StepViewSchema,
@@ -55,6 +61,7 @@ export interface RouteContract {
 const TASK = "/v1/tasks/{task_uuid}";
 const STEP = `${TASK}/workflow_steps/{step_uuid}`;
 const TEMPLATE = "/v1/templates/{namespace}/{name}/{version}";
+const SCHEDULE = "/v1/schedules/{schedule_id}";
 
 /** Every route of the API, keyed by operation id. The app registers exactly these, and /openapi.json documents them. */
 export const ROUTES = {
@@ -249,6 +256,64 @@ export const ROUTES = {
     permission: "tasks:read",
     responses: { 200: WebhookDeliveriesSchema },
     errors: [400, 401, 403, 404],
+  },
+  listSchedules: {
+    method: "GET",
+    path: "/v1/schedules",
+    summary: "List schedules from the index, in id order, filtered and paginated",
+    permission: "schedules:read",
+    query: ScheduleListQuerySchema,
+    responses: { 200: ScheduleListSchema },
+    errors: [400, 401, 403, 503],
+  },
+  createSchedule: {
+    method: "POST",
+    path: "/v1/schedules",
+    summary: "Create a schedule: a template's tasks on a cron expression or a fixed interval",
+    permission: "schedules:write",
+    body: { schema: ScheduleRequestSchema, required: true, media: "json" },
+    responses: { 201: ScheduleViewSchema },
+    errors: [400, 401, 403, 404, 409, 413, 503],
+  },
+  getSchedule: {
+    method: "GET",
+    path: SCHEDULE,
+    summary: "Read a schedule with its latest fires",
+    permission: "schedules:read",
+    responses: { 200: ScheduleViewSchema },
+    errors: [400, 401, 403, 404],
+  },
+  deleteSchedule: {
+    method: "DELETE",
+    path: SCHEDULE,
+    summary: "Delete a schedule made through the API (a template's schedules go with the template)",
+    permission: "schedules:write",
+    responses: { 200: ScheduleDeletedSchema },
+    errors: [400, 401, 403, 404, 409],
+  },
+  pauseSchedule: {
+    method: "POST",
+    path: `${SCHEDULE}/pause`,
+    summary: "Pause a schedule: no fire until it is resumed",
+    permission: "schedules:write",
+    responses: { 200: ScheduleViewSchema },
+    errors: [400, 401, 403, 404],
+  },
+  resumeSchedule: {
+    method: "POST",
+    path: `${SCHEDULE}/resume`,
+    summary: "Resume a schedule from its next fire time after now",
+    permission: "schedules:write",
+    responses: { 200: ScheduleViewSchema },
+    errors: [400, 401, 403, 404],
+  },
+  triggerSchedule: {
+    method: "POST",
+    path: `${SCHEDULE}/trigger`,
+    summary: "Fire a schedule now, under its overlap policy",
+    permission: "schedules:write",
+    responses: { 200: ScheduleTriggerSchema },
+    errors: [400, 401, 403, 404, 503],
   },
 } as const satisfies Record<string, RouteContract>;
 

@@ -3,6 +3,8 @@ import { app } from "../api/app";
 import { BulkJobObject } from "../bulk-jobs/bulk-job-object";
 import { createEnvBinder, type OrchestratorConfig } from "../orchestrator-config";
 import { RateLimiter } from "../rate-limit/rate-limiter";
+import { ensureTemplateSchedules } from "../schedules/reconcile";
+import { ScheduleObject as EngineScheduleObject } from "../schedules/schedule-object";
 import { isDeadLetterQueue, recordDeadLetters } from "../task-object/dead-letters";
 import { TaskObject as EngineTaskObject } from "../task-object/task-object";
 import { createStepConsumer } from "../worker/consumer";
@@ -18,8 +20,13 @@ export interface OrchestratorWorker {
 export interface Orchestrator {
   /** `export default orchestrator.worker`. */
   worker: OrchestratorWorker;
-  /** `export const { TaskObject, RateLimiter, BulkJobObject } = orchestrator.durableObjects`: the classes wrangler.toml binds. */
-  durableObjects: { TaskObject: typeof EngineTaskObject; RateLimiter: typeof RateLimiter; BulkJobObject: typeof BulkJobObject };
+  /** `export const { TaskObject, RateLimiter, BulkJobObject, ScheduleObject } = orchestrator.durableObjects`: the classes wrangler.toml binds. */
+  durableObjects: {
+    TaskObject: typeof EngineTaskObject;
+    RateLimiter: typeof RateLimiter;
+    BulkJobObject: typeof BulkJobObject;
+    ScheduleObject: typeof EngineScheduleObject;
+  };
   /** The resolved configuration (templates, handlers, their consumer, queue routing), e.g. for tests. */
   config: OrchestratorConfig;
 }
@@ -41,6 +48,8 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     async fetch(request, env, ctx) {
       const bound = engineEnv(env);
       checkRouting(bound);
+      // The schedules the bundled templates declare exist once any request has reached the Worker.
+      await ensureTemplateSchedules(bound as Env);
       return app.fetch(request, bound as Env, ctx);
     },
     async queue(batch, env, ctx) {
@@ -58,5 +67,12 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
     }
   }
 
-  return { worker, durableObjects: { TaskObject, RateLimiter, BulkJobObject }, config };
+  // A schedule's object starts tasks of this orchestrator's templates.
+  class ScheduleObject extends EngineScheduleObject {
+    constructor(ctx: DurableObjectState, env: Env) {
+      super(ctx, engineEnv(env));
+    }
+  }
+
+  return { worker, durableObjects: { TaskObject, RateLimiter, BulkJobObject, ScheduleObject }, config };
 }

@@ -3,7 +3,7 @@ import * as yaml from "js-yaml";
 import { MAX_TEMPLATE_STEPS } from "../shared/limits";
 import { isRecord } from "../shared/values";
 import { checkGraph, type GraphStep } from "./graph";
-import { checkInputSchema } from "./input-schema";
+import { checkInputSchema, validateContext } from "./input-schema";
 import { issuesToProblems } from "./issues";
 import { templateErrorMap } from "./messages";
 import { TemplateSchema } from "./schema";
@@ -73,8 +73,19 @@ export function validateTemplate(raw: unknown): TemplateResult {
   if (graph) problems.push(...checkGraph(graph));
   if (isRecord(raw) && isRecord(raw.input_schema)) problems.push(...checkInputSchema(raw.input_schema));
   if (parsed.success && problems.length === 0) problems.push(...checkStepTypes(parsed.data));
+  if (parsed.success && problems.length === 0) problems.push(...scheduleContextProblems(parsed.data));
   if (parsed.success && problems.length === 0) return { ok: true, template: parsed.data };
   return { ok: false, problems: orderProblems(problems) };
+}
+
+/** Each declared schedule's context must satisfy the template's input_schema, as a submission's would. */
+function scheduleContextProblems(template: TaskTemplate): TemplateProblem[] {
+  return (template.schedules ?? []).flatMap((schedule, index) =>
+    validateContext(template, schedule.context).map((problem) => ({
+      path: `schedules[${index}].context`,
+      message: problem.path === "" ? problem.message : `${problem.path}: ${problem.message}`,
+    })),
+  );
 }
 
 /** The steps as the graph checks see them, or undefined when there is no usable list of steps. */

@@ -4,6 +4,7 @@ import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_
 import { IDENTITY_STRATEGIES, NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 import { MAX_WEBHOOKS_PER_TEMPLATE } from "../shared/webhooks";
 import { describeValue } from "./messages";
+import { SCHEDULE_LIMITS, TEMPLATE_SCHEDULE_KEYS, TemplateScheduleSchema } from "./schedule-spec";
 import type {
   BackoffKind,
   BatchConfig,
@@ -264,6 +265,19 @@ const templateShape = {
     .max(MAX_TEMPLATE_STEPS),
   /** Endpoints called when the task completes, blocks, errors or is cancelled (docs/templates.md#webhooks). */
   webhooks: z.array(WebhookEndpointSchema).max(MAX_WEBHOOKS_PER_TEMPLATE).nullish(),
+  /** Start tasks of this template on a schedule (schedule-spec.ts); the newest version's list is in force. */
+  schedules: z
+    .array(TemplateScheduleSchema)
+    .max(SCHEDULE_LIMITS.perTemplate)
+    .superRefine((schedules, ctx) => {
+      const seen = new Set<string>();
+      schedules.forEach((schedule, index) => {
+        if (seen.has(schedule.name))
+          ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate schedule name ${schedule.name}` });
+        seen.add(schedule.name);
+      });
+    })
+    .nullish(),
   // Tasker keys accepted so its templates load, but not acted on yet (dropped from the normalised template).
   system_dependencies: z.unknown().optional(),
   domain_events: z.unknown().optional(),
@@ -309,6 +323,8 @@ export const TemplateSchema = z
       steps: template.steps.map((step) => ({ ...step, retry: normaliseRetry(mergeRetry(step.retry, template.default_retry)) })),
       // Only when given, so a template without webhooks normalises (and hashes) as it always did.
       ...(template.webhooks && template.webhooks.length > 0 ? { webhooks: template.webhooks } : {}),
+      // Only when declared, so a template without schedules keeps its content hash.
+      ...(template.schedules && template.schedules.length > 0 ? { schedules: template.schedules } : {}),
     }),
   );
 
@@ -321,6 +337,7 @@ export function knownKeysAt(path: readonly PropertyKey[]): readonly string[] {
   if (path.length === 0) return Object.keys(templateShape);
   if (path.length === 1 && path[0] === "default_retry") return Object.keys(retryShape);
   if (path.length === 2 && path[0] === "webhooks") return WEBHOOK_ENDPOINT_KEYS;
+  if (path.length === 2 && path[0] === "schedules" && typeof path[1] === "number") return TEMPLATE_SCHEDULE_KEYS;
   if (path[0] !== "steps" || typeof path[1] !== "number") return [];
   if (path.length === 2) return Object.keys(stepShape);
   if (path.length === 3 && path[2] === "handler") return Object.keys(handlerShape);

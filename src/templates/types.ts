@@ -2,6 +2,7 @@
 
 import type { IdentityStrategy } from "../shared/names";
 import type { WebhookEndpoint } from "../shared/webhooks";
+import type { TemplateSchedule } from "./schedule-spec";
 
 export type StepType = "standard" | "decision" | "deferred_convergence" | "batchable" | "batch_worker";
 export type BackoffKind = "none" | "linear" | "exponential" | "fibonacci";
@@ -69,6 +70,8 @@ export interface TaskTemplate {
   steps: StepDefinition[];
   /** Endpoints told of the task's end or block; absent when the template names none. */
   webhooks?: WebhookEndpoint[];
+  /** Schedules that start tasks of this template; absent when it declares none. */
+  schedules?: TemplateSchedule[];
 }
 
 /** One problem found in a template, with the path of the offending key (e.g. `steps[2].dependencies[0]`). */

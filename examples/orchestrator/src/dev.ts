@@ -10,9 +10,10 @@ export const orchestrator = createOrchestrator({
   handlers: [...exampleHandlers, NoopHandler, NoopBatchPlannerHandler],
 });
 
-export const { TaskObject, RateLimiter, BulkJobObject } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, BulkJobObject, ScheduleObject } = orchestrator.durableObjects;
 // Types of the same names, for the `DurableObjectNamespace<TaskObject>` that `wrangler types` writes into Env.
 export type TaskObject = InstanceType<typeof TaskObject>;
 export type RateLimiter = InstanceType<typeof RateLimiter>;
 export type BulkJobObject = InstanceType<typeof BulkJobObject>;
+export type ScheduleObject = InstanceType<typeof ScheduleObject>;
 export default orchestrator.worker;

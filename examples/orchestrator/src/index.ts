@@ -8,5 +8,5 @@ const orchestrator = createOrchestrator({
   handlers: exampleHandlers,
 });
 
-export const { TaskObject, RateLimiter, BulkJobObject } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, BulkJobObject, ScheduleObject } = orchestrator.durableObjects;
 export default orchestrator.worker;

@@ -1,5 +1,6 @@
 // The example templates, each YAML file under examples/orchestrator/templates imported as text (wrangler's Text rule).
 // To add a template, add its YAML file and one import plus one entry below (a unit test checks the list is complete).
+import nightlySalesReport from "../templates/analytics/nightly_sales_report.yaml";
 import salesReport from "../templates/analytics/sales_report.yaml";
 import expenseApproval from "../templates/approvals/expense_approval.yaml";
 import sumNumbers from "../templates/batches/sum_numbers.yaml";
@@ -14,6 +15,7 @@ import bookShipment from "../templates/fulfillment/book_shipment.yaml";
 import shipOrder from "../templates/fulfillment/ship_order.yaml";
 
 export const exampleTemplates = [
+  { path: "templates/analytics/nightly_sales_report.yaml", source: nightlySalesReport },
   { path: "templates/analytics/sales_report.yaml", source: salesReport },
   { path: "templates/approvals/expense_approval.yaml", source: expenseApproval },
   { path: "templates/batches/sum_numbers.yaml", source: sumNumbers },

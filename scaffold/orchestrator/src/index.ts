@@ -8,9 +8,10 @@ const orchestrator = createOrchestrator({
   handlers,
 });
 
-export const { TaskObject, RateLimiter, BulkJobObject } = orchestrator.durableObjects;
+export const { TaskObject, RateLimiter, BulkJobObject, ScheduleObject } = orchestrator.durableObjects;
 // Their instance types under the same names, for the Env that `wrangler types` generates from wrangler.toml.
 export type TaskObject = InstanceType<typeof TaskObject>;
 export type RateLimiter = InstanceType<typeof RateLimiter>;
 export type BulkJobObject = InstanceType<typeof BulkJobObject>;
+export type ScheduleObject = InstanceType<typeof ScheduleObject>;
 export default orchestrator.worker;
