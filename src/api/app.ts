@@ -6,6 +6,7 @@ import { log } from "../log";
 import { MAX_REQUEST_BYTES } from "../shared/limits";
 import { authenticate } from "./auth";
 import { ApiError, errorBody, sendError } from "./errors";
+import { eventHandlers } from "./events";
 import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
@@ -34,6 +35,7 @@ registerRoutes(app, {
   openApiDocument: (_c, answer) => answer(openApiDocument()),
   ...taskHandlers,
   ...templateHandlers,
+  ...eventHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

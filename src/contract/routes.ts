@@ -4,14 +4,18 @@ import { TemplateSchema } from "../templates/schema";
 import type { Permission } from "./permissions";
 import {
   CancelRequestSchema,
+  EventRequestSchema,
   StepActionSchema,
   StepListQuerySchema,
   TaskActionSchema,
+  TaskEventRequestSchema,
   TaskListQuerySchema,
   TaskRequestSchema,
   TemplateListQuerySchema,
 } from "./requests";
 import {
+  EventReceiptSchema,
+  EventRoutingSchema,
   HealthSchema,
   LivenessSchema,
   OpenApiDocumentSchema,
@@ -200,6 +204,24 @@ export const ROUTES = {
     body: { schema: TemplateSchema, required: true, media: "template" },
     responses: { 200: TemplateValidationSchema },
     errors: [400, 401, 403, 413, 415],
+  },
+  sendTaskEvent: {
+    method: "POST",
+    path: `${TASK}/events`,
+    summary: "Send an event to one task: a step waiting for it takes it, or the task keeps it for one",
+    permission: "events:send",
+    body: { schema: TaskEventRequestSchema, required: true, media: "json" },
+    responses: { 200: EventReceiptSchema },
+    errors: [400, 401, 403, 404, 409, 413],
+  },
+  sendEvent: {
+    method: "POST",
+    path: "/v1/events",
+    summary: "Send an event to every task waiting for it (by correlation_id, or by name and match fields)",
+    permission: "events:send",
+    body: { schema: EventRequestSchema, required: true, media: "json" },
+    responses: { 200: EventRoutingSchema },
+    errors: [400, 401, 403, 413],
   },
 } as const satisfies Record<string, RouteContract>;
 

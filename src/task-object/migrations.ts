@@ -120,6 +120,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE task ADD COLUMN namespace_scope TEXT;
     `,
   },
+  {
+    version: 5,
+    description: "sleeping and event-waiting steps, and the events the task received (buffer and duplicate guard)",
+    sql: `
+      CREATE TABLE waits (
+        step_uuid TEXT PRIMARY KEY,
+        dispatch_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event_name TEXT,
+        match TEXT,
+        wakes_at INTEGER,
+        started_at INTEGER NOT NULL
+      );
+      CREATE INDEX waits_by_event ON waits (event_name, started_at) WHERE event_name IS NOT NULL;
+      CREATE TABLE events (
+        event_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        sent_by TEXT,
+        received_at INTEGER NOT NULL,
+        consumed_by TEXT,
+        consumed_at INTEGER
+      );
+      CREATE INDEX events_buffered ON events (name, received_at) WHERE consumed_by IS NULL;
+    `,
+  },
 ];
 
 /** The table that records applied migrations (SQLite DOs reject `PRAGMA user_version`). */
