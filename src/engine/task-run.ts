@@ -765,9 +765,11 @@ export class TaskRun {
         : { attempt: step.attempts, waits_for_event: plan.event, match: plan.match, timeout_at: iso(plan.timeoutAt) },
     );
     this.changes.waitsStarted.push({ stepUuid: step.uuid, dispatchId, plan });
-    if (plan.kind === "sleep") this.armTimer("sleep_wake", step, plan.wakeAt);
-    else if (plan.timeoutAt !== null) this.armTimer("event_timeout", step, plan.timeoutAt);
     const buffered = start.buffered;
+    // A wait that takes a kept event ends in this operation: it arms no timer (cleared timers are
+    // deleted before armed ones are written, so one armed and cleared here would outlive its wait).
+    if (plan.kind === "sleep") this.armTimer("sleep_wake", step, plan.wakeAt);
+    else if (plan.timeoutAt !== null && !buffered) this.armTimer("event_timeout", step, plan.timeoutAt);
     if (buffered) {
       this.changes.eventsConsumed.set(buffered.eventId, step.uuid);
       this.afterDispatch.push(() => {
