@@ -2,6 +2,7 @@
 // To add a template, add its YAML file and one import plus one entry below (a unit test checks the list is complete).
 import salesReport from "../templates/analytics/sales_report.yaml";
 import expenseApproval from "../templates/approvals/expense_approval.yaml";
+import expenseDecision from "../templates/approvals/expense_decision.yaml";
 import sumNumbers from "../templates/batches/sum_numbers.yaml";
 import invoiceRun from "../templates/billing/invoice_run.yaml";
 import articlePublishing from "../templates/content/article_publishing.yaml";
@@ -16,6 +17,7 @@ import shipOrder from "../templates/fulfillment/ship_order.yaml";
 export const exampleTemplates = [
   { path: "templates/analytics/sales_report.yaml", source: salesReport },
   { path: "templates/approvals/expense_approval.yaml", source: expenseApproval },
+  { path: "templates/approvals/expense_decision.yaml", source: expenseDecision },
   { path: "templates/batches/sum_numbers.yaml", source: sumNumbers },
   { path: "templates/billing/invoice_run.yaml", source: invoiceRun },
   { path: "templates/content/article_publishing.yaml", source: articlePublishing },
