@@ -4,12 +4,15 @@
 // declaration a user emits from an inferred answer type can then name them.
 export type {
   ChildTaskLinkSchema,
+  EventReceiptSchema,
+  EventRoutingSchema,
   HealthSchema,
   PaginationSchema,
   StepAuditSchema,
   StepErrorSchema,
   StepsPageSchema,
   StepViewSchema,
+  StepWaitSchema,
   TaskListSchema,
   TaskSummarySchema,
   TaskViewSchema,

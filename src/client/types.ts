@@ -1,8 +1,16 @@
 // Request and response types of the client, inferred from the API's contract (type-only: no zod at run time).
 import type { z } from "zod";
-import type { StepActionSchema, TaskListQuerySchema, TaskRequestSchema } from "../contract/requests";
+import type {
+  EventRequestSchema,
+  StepActionSchema,
+  TaskEventRequestSchema,
+  TaskListQuerySchema,
+  TaskRequestSchema,
+} from "../contract/requests";
 import type {
   ChildTaskLinkSchema,
+  EventReceiptSchema,
+  EventRoutingSchema,
   HealthSchema,
   PaginationSchema,
   StepAuditSchema,
@@ -87,3 +95,10 @@ export interface WaitOptions {
   /** Pause between polls (default 250 ms). */
   intervalMs?: number;
 }
+
+/** `POST /v1/tasks/{uuid}/events`: an event's name, payload and (optional) id. */
+export type TaskEvent = z.input<typeof TaskEventRequestSchema>;
+/** `POST /v1/events`: the same, optionally routed by `correlation_id`. */
+export type RoutedEvent = z.input<typeof EventRequestSchema>;
+export type EventReceipt = z.output<typeof EventReceiptSchema>;
+export type EventRouting = z.output<typeof EventRoutingSchema>;
