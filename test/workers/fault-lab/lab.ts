@@ -55,6 +55,8 @@ export interface ScenarioReport {
   steps: number;
   /** Whether the scenario was a batch (plan → workers → convergence) rather than a random DAG. */
   batch: boolean;
+  /** Sleep and wait-for-event steps in its template. */
+  waits: number;
   finalState: TaskState | "unknown";
   faults: Partial<Record<Fault, number>>;
   /** Every broken invariant, with the round and fault it followed; empty when the seed passed. */
@@ -634,6 +636,7 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
   if (stranded) problems.push(stranded);
   else problems.push(...(await violations(world)));
   const batch = template.steps.some((s) => s.type === "batchable");
+  const waits = template.steps.filter((s) => s.handler.callable.startsWith("tasker.")).length;
   const finalState = await taskState(world).catch(() => "unknown" as const);
-  return { seed, steps: template.steps.length, batch, finalState, faults, problems };
+  return { seed, steps: template.steps.length, batch, waits, finalState, faults, problems };
 }
