@@ -7,6 +7,7 @@ import { MAX_REQUEST_BYTES } from "../shared/limits";
 import { authenticate } from "./auth";
 import { bulkJobHandlers } from "./bulk-jobs";
 import { ApiError, errorBody, sendError } from "./errors";
+import { eventHandlers } from "./events";
 import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
@@ -40,6 +41,7 @@ registerRoutes(app, {
   ...bulkJobHandlers,
   ...webhookHandlers,
   ...scheduleHandlers,
+  ...eventHandlers,
 });
 
 /** Known paths answer other methods with 405 and an `Allow` header instead of a 404. */

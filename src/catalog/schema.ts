@@ -58,6 +58,30 @@ export const CATALOG_MIGRATIONS: readonly CatalogMigration[] = [
     ],
   },
   {
+    version: 2,
+    description: "the event index: steps waiting for an event, by event name and match key",
+    statements: [
+      // One row per waiting step, written by its task's object through its effects outbox.
+      `CREATE TABLE IF NOT EXISTS event_waits (
+        event_name TEXT NOT NULL,
+        match_fields TEXT NOT NULL,
+        match_key TEXT NOT NULL,
+        task_uuid TEXT NOT NULL,
+        step_uuid TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (event_name, match_fields, match_key, task_uuid, step_uuid)
+      ) WITHOUT ROWID`,
+      "CREATE INDEX IF NOT EXISTS event_waits_by_step ON event_waits (task_uuid, step_uuid)",
+      // The sets of match fields steps ever waited on per event name: a handful, never deleted.
+      `CREATE TABLE IF NOT EXISTS event_wait_shapes (
+        event_name TEXT NOT NULL,
+        match_fields TEXT NOT NULL,
+        PRIMARY KEY (event_name, match_fields)
+      ) WITHOUT ROWID`,
+    ],
+  },
+  {
     version: 4,
     description: "the schedule index, and the fingerprint of the last reconciliation of template-declared schedules",
     statements: [

@@ -1,4 +1,4 @@
-// createClient: a typed TaskerClient over the REST API (tasks and their list, steps, operator actions, templates, health).
+// createClient: a typed TaskerClient over the REST API (tasks and their list, steps, operator actions, events, templates, health).
 import { type ClientOptions, createTransport, type Query, seg } from "./http";
 import type {
   BulkDryRun,
@@ -6,10 +6,14 @@ import type {
   BulkJobRequest,
   BulkJobView,
   CompletionData,
+  EventReceipt,
+  EventRouting,
   HealthResponse,
+  RoutedEvent,
   StepAuditResponse,
   StepsResponse,
   StepView,
+  TaskEvent,
   TaskList,
   TaskListFilters,
   TaskRequest,
@@ -75,6 +79,10 @@ export interface TaskerClient {
   ): Promise<TemplateRegistration>;
   /** `POST /v1/templates/validate`: every problem with its key path, nothing stored. */
   validateTemplate(template: string | Record<string, unknown>): Promise<TemplateValidation>;
+  /** `POST /v1/tasks/{uuid}/events`: a step waiting for it takes it, or the task keeps it; a repeat is a `duplicate`. */
+  sendTaskEvent(taskUuid: string, event: TaskEvent): Promise<EventReceipt>;
+  /** `POST /v1/events`: the event goes to every task waiting for it (or of its `correlation_id`) that the caller may see. */
+  sendEvent(event: RoutedEvent): Promise<EventRouting>;
   health(): Promise<HealthResponse>;
   /** Polls `getTask` until the status is in `until` (default: terminal or blocked_by_failures), or throws `TaskerTimeoutError`. */
   waitForTask(taskUuid: string, options?: WaitOptions): Promise<TaskView>;
@@ -140,6 +148,8 @@ export function createClient(options: ClientOptions): TaskerClient {
       return { created: status === 201, template: body };
     },
     validateTemplate: (template) => http.request<TemplateValidation>("POST", "/v1/templates/validate", templateBody(template)),
+    sendTaskEvent: (uuid, event) => http.request<EventReceipt>("POST", `${task(uuid)}/events`, { body: event }),
+    sendEvent: (event) => http.request<EventRouting>("POST", "/v1/events", { body: event }),
     health: () => http.request<HealthResponse>("GET", "/health"),
     waitForTask: (uuid, waitOptions) => pollTask(client.getTask, uuid, waitOptions),
     bulkDryRun: (request) => http.request<BulkDryRun>("POST", "/v1/bulk-jobs", { body: { ...request, dry_run: true } }),

@@ -1,11 +1,20 @@
 // Request and response types of the client, inferred from the API's contract (type-only: no zod at run time).
 import type { z } from "zod";
-import type { BulkJobRequestSchema, StepActionSchema, TaskListQuerySchema, TaskRequestSchema } from "../contract/requests";
+import type {
+  BulkJobRequestSchema,
+  EventRequestSchema,
+  StepActionSchema,
+  TaskEventRequestSchema,
+  TaskListQuerySchema,
+  TaskRequestSchema,
+} from "../contract/requests";
 import type {
   BulkDryRunSchema,
   BulkJobListSchema,
   BulkJobViewSchema,
   ChildTaskLinkSchema,
+  EventReceiptSchema,
+  EventRoutingSchema,
   HealthSchema,
   PaginationSchema,
   StepAuditSchema,
@@ -104,3 +113,9 @@ export type BulkAction = BulkJobRequest["action"];
 export type BulkDryRun = z.output<typeof BulkDryRunSchema>;
 export type BulkJobView = z.output<typeof BulkJobViewSchema>;
 export type BulkJobList = z.output<typeof BulkJobListSchema>;
+/** `POST /v1/tasks/{uuid}/events`: an event's name, payload and (optional) id. */
+export type TaskEvent = z.input<typeof TaskEventRequestSchema>;
+/** `POST /v1/events`: the same, optionally routed by `correlation_id`. */
+export type RoutedEvent = z.input<typeof EventRequestSchema>;
+export type EventReceipt = z.output<typeof EventReceiptSchema>;
+export type EventRouting = z.output<typeof EventRoutingSchema>;

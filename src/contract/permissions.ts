@@ -14,6 +14,7 @@ export const PERMISSIONS = [
   "templates:validate",
   "schedules:read",
   "schedules:write",
+  "events:send",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

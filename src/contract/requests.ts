@@ -3,6 +3,7 @@ import { z } from "zod";
 import { TASK_STATES } from "../engine/states";
 import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
 import { NAME_PATTERN } from "../shared/names";
+import { EVENT_NAME_PATTERN } from "../shared/wait-config";
 import { MAX_WEBHOOKS_PER_REQUEST } from "../shared/webhooks";
 import { checkTimingChoice, SCHEDULE_LIMITS, scheduleTimingShape } from "../templates/schedule-spec";
 import { WebhookEndpointSchema } from "../templates/webhooks";
@@ -156,3 +157,27 @@ export const ScheduleListQuerySchema = z
     ...pageParameters({ perPage: DEFAULT_PAGE_SIZE, maxPerPage: MAX_PAGE_SIZE, noun: "schedules" }),
   })
   .strict();
+/** An event's name, as wait-for-event steps name it. */
+const eventName = z.string().regex(EVENT_NAME_PATTERN, "must be an event name: a letter, then letters, digits, _ . : -");
+
+/**
+ * `POST /v1/tasks/{task_uuid}/events`: an event for one task. `event_id` makes repeats harmless;
+ * left out, it is derived from the name and payload, so the same content sent twice counts once.
+ */
+export const TaskEventRequestSchema = z.strictObject({
+  name: eventName,
+  payload: z.unknown().default(null),
+  event_id: text(200).optional(),
+});
+
+/**
+ * `POST /v1/events`: an event for every task waiting for it: with `correlation_id`, the unfinished
+ * tasks of that correlation id (which keep it if no step waits yet); without, the tasks with a step
+ * waiting for this name whose match fields the payload meets.
+ */
+export const EventRequestSchema = z.strictObject({
+  name: eventName,
+  payload: z.unknown().default(null),
+  event_id: text(200).optional(),
+  correlation_id: text(MAX_NAME_LENGTH).optional(),
+});

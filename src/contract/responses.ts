@@ -88,6 +88,19 @@ export const StepErrorSchema = z
   .register(responseSchemas, { id: "StepError" });
 
 /** One workflow step of a task. */
+/** A sleeping step's wake-up, or the event a step waits for, its match and its timeout. */
+export const StepWaitSchema = z
+  .discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("sleep"), wakes_at: isoTime() }),
+    z.strictObject({
+      kind: z.literal("event"),
+      event: z.string(),
+      match: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+      timeout_at: isoTime().nullable(),
+    }),
+  ])
+  .register(responseSchemas, { id: "StepWait", description: "what a waiting step waits for" });
+
 export const StepViewSchema = z
   .strictObject({
     step_uuid: z.string(),
@@ -115,6 +128,8 @@ export const StepViewSchema = z
     inputs: z.unknown(),
     /** The child task a workflow step started (its latest attempt); null for other steps. */
     child_task_uuid: z.string().nullable(),
+    /** What a sleeping or event-waiting step waits for (when it wakes, which event until when); null otherwise. */
+    waiting: StepWaitSchema.nullable(),
   })
   .register(responseSchemas, { id: "StepView", description: "one workflow step" });
 
@@ -454,3 +469,25 @@ export const ScheduleTriggerSchema = z
 export const ScheduleDeletedSchema = z
   .strictObject({ schedule_id: z.string(), deleted: z.literal(true) })
   .register(responseSchemas, { id: "ScheduleDeleted", description: "the schedule is gone" });
+/** What became of an event at one task. */
+export const EventReceiptSchema = z
+  .strictObject({
+    task_uuid: z.string(),
+    event_id: z.string(),
+    /** `delivered`: a waiting step took it; `buffered`: kept for a step that will wait; `duplicate`: seen before, changed nothing. */
+    status: z.enum(["delivered", "buffered", "duplicate"]),
+    step_uuid: z.string().nullable(),
+    step_name: z.string().nullable(),
+  })
+  .register(responseSchemas, { id: "EventReceipt", description: "an event's fate at one task" });
+
+/** An event routed to the tasks waiting for it (only tasks the caller may see are ever named). */
+export const EventRoutingSchema = z
+  .strictObject({
+    event_id: z.string(),
+    name: z.string(),
+    receipts: z.array(EventReceiptSchema),
+    /** More tasks matched than one event is routed to (MAX_EVENT_TARGETS); send again to reach the rest. */
+    truncated: z.boolean(),
+  })
+  .register(responseSchemas, { id: "EventRouting", description: "an event routed to waiting tasks" });

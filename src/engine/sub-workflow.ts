@@ -1,16 +1,28 @@
 // Sub-workflows: a step that runs a whole task as its child — how it runs, its context and nesting rules.
-import { WORKFLOW_HANDLER } from "../shared/names";
+import { SLEEP_HANDLER, WAIT_FOR_EVENT_HANDLER, WORKFLOW_HANDLER } from "../shared/names";
 import { isRecord } from "../shared/values";
 import type { StepDefinition } from "../templates/types";
 
 /** Deepest nesting of child tasks: a task started by a task started by … this many levels below a root. */
 export const MAX_WORKFLOW_DEPTH = 5;
 
-/** How a step runs: through a handler Worker, as a child task, or not at all (a no-op placeholder). */
-export type RunsAs = "queue" | "child_task" | "inline_noop";
+/**
+ * How a step runs: through a handler Worker, as a child task, not at all (a no-op placeholder), or
+ * as a wait the object keeps itself (a sleep's timer, an event it waits for).
+ */
+export type RunsAs = "queue" | "child_task" | "inline_noop" | "sleep" | "event_wait";
 
 export function runsAsFor(definition: StepDefinition): RunsAs {
-  return definition.handler.callable === WORKFLOW_HANDLER ? "child_task" : "queue";
+  switch (definition.handler.callable) {
+    case WORKFLOW_HANDLER:
+      return "child_task";
+    case SLEEP_HANDLER:
+      return "sleep";
+    case WAIT_FOR_EVENT_HANDLER:
+      return "event_wait";
+    default:
+      return "queue";
+  }
 }
 
 function dig(value: unknown, path: readonly string[]): unknown {

@@ -1,6 +1,7 @@
 // The pure task engine: one task's steps in memory, every decision made here, changes reported out.
 
 import { DEFAULT_MAX_TASK_STEPS, MAX_NESTING_DEPTH, STEP_LIMIT_EXCEEDED } from "../shared/limits";
+import { type WaitConfig, waitConfigOf } from "../shared/wait-config";
 import type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "../templates/types";
 import { type BatchWorkerInputs, type Plan, type PlannedStep, planBatch, planDecision } from "./dynamic-steps";
 import { nestsDeeperThan } from "./nesting";
@@ -16,6 +17,7 @@ import {
   type StepEvent,
   type TaskEvent,
 } from "./transitions";
+import type { WaitPlan } from "./waits";
 
 /**
  * How long a dispatched message may wait for its claim before the object sends it again, when the
@@ -45,6 +47,29 @@ export interface EngineDeps {
   template?(): TaskTemplate;
   /** Most steps the task may ever hold; a decision or batch outcome that would cross it fails its step. Default DEFAULT_MAX_TASK_STEPS. */
   maxSteps?: number;
+  /**
+   * Resolves the wait of a sleep or wait-for-event step as it starts (its values are read from the
+   * task's context and the step's ancestors' results), with an event already received for it, if any.
+   */
+  waitStart?(step: StepRuntime): WaitStart;
+}
+
+/** A wait as its step starts, or why it cannot (the step then fails with `invalid_wait`). */
+export type WaitStart = { ok: true; plan: WaitPlan; buffered: ReceivedEvent | null } | { ok: false; message: string };
+
+/** An event delivered to a waiting step: its id (the duplicate guard), name, payload and who sent it. */
+export interface ReceivedEvent {
+  eventId: string;
+  name: string;
+  payload: unknown;
+  actor?: Actor | undefined;
+}
+
+/** A wait that began: the object records it (and indexes an event wait) in the same transaction. */
+export interface WaitStarted {
+  stepUuid: string;
+  dispatchId: string;
+  plan: WaitPlan;
 }
 
 export interface StepError {
@@ -83,10 +108,15 @@ export interface StepRuntime {
   remainingParents: number;
   dispatchId: string | null;
   nextRetryAt: number | null;
+  /** A sleep's or wait-for-event step's config (what its timeout does); absent for other steps. */
+  wait?: WaitConfig | null;
 }
 
-/** `eager_claim_timeout`: an eager dispatch nobody claimed, queued for the first time when it fires. */
-export type TimerKind = "retry" | "deadline" | "claim_timeout" | "eager_claim_timeout";
+/**
+ * `eager_claim_timeout`: an eager dispatch nobody claimed, queued for the first time when it fires.
+ * `sleep_wake`: a sleep step's wake-up. `event_timeout`: a wait-for-event step gives up waiting.
+ */
+export type TimerKind = "retry" | "deadline" | "claim_timeout" | "eager_claim_timeout" | "sleep_wake" | "event_timeout";
 
 export interface TimerSpec {
   kind: TimerKind;
@@ -163,6 +193,10 @@ export class Changes {
   readonly childCancels: ChildRun[] = [];
   /** Set when an action closed the whole task: its unsent messages and all its timers are void. */
   taskClosed = false;
+  /** Sleeps and event waits that began; a wait ends with any transition out of `in_progress`. */
+  readonly waitsStarted: WaitStarted[] = [];
+  /** Buffered events a starting wait took, by event id → the step that took it. */
+  readonly eventsConsumed = new Map<string, string>();
 }
 
 /** Why a claim, report, timer or action was not applied; the caller treats each as a no-op. */
@@ -192,6 +226,14 @@ export type TaskAction = { action_type: "give_up" | "resolve_manually"; performe
 function actionMetadata(action: { performed_by: string; reason: string; actor?: Actor }): Record<string, unknown> {
   const metadata: Record<string, unknown> = { performed_by: action.performed_by, reason: action.reason };
   if (action.actor) metadata.actor = { name: action.actor.name, via: action.actor.via };
+  return metadata;
+}
+
+/** The audit metadata of an event's arrival at its step. */
+function eventMetadata(event: ReceivedEvent, buffered: boolean): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { event: event.name, event_id: event.eventId };
+  if (buffered) metadata.buffered = true;
+  if (event.actor) metadata.actor = { name: event.actor.name, via: event.actor.via };
   return metadata;
 }
 
@@ -246,6 +288,11 @@ export class TaskRun {
   private changes = new Changes(0);
   /** Eager dispatches the current operation may still hand out (set by `report`, zero otherwise). */
   private eagerBudget = 0;
+  /**
+   * What starting waits left to do once the dispatch round is over (fail a wait that cannot start,
+   * hand a buffered event to its step): done then, so the task evaluates from `steps_in_process`.
+   */
+  private readonly afterDispatch: (() => void)[] = [];
 
   constructor(
     readonly taskUuid: string,
@@ -370,7 +417,37 @@ export class TaskRun {
             timer.kind === "eager_claim_timeout" ? firstClaimTimeoutMs(this.count("enqueued")) : CLAIM_RESEND_INTERVAL_MS;
           this.armTimer("claim_timeout", step, this.changes.at + wait);
         });
+      case "sleep_wake":
+        if (step.state !== "in_progress" || step.dispatchId !== timer.dispatchId) return { refused: "stale_dispatch" };
+        return this.operate(() => this.succeed(step, { woke_at: new Date(this.changes.at).toISOString() }, { woke: "timer" }));
+      case "event_timeout": {
+        if (step.state !== "in_progress" || step.dispatchId !== timer.dispatchId) return { refused: "stale_dispatch" };
+        const wait = step.wait?.kind === "wait_for_event" ? step.wait : null;
+        return this.operate(() => {
+          if (wait?.onTimeout === "complete") this.succeed(step, wait.timeoutResult, { timed_out: true });
+          else
+            this.fail(step, {
+              message: `no ${wait?.event ?? ""} event came before the step's timeout`,
+              error_code: "event_timeout",
+              retryable: false,
+            });
+        });
+      }
     }
+  }
+
+  /**
+   * An event for a step waiting for one: its payload becomes the step's result. An event for a step
+   * that no longer waits (it timed out, was woken by an operator, the task ended) changes nothing.
+   */
+  receiveEvent(stepUuid: string, dispatchId: string, event: ReceivedEvent): Changes | { refused: Refusal } {
+    const step = this.steps.get(stepUuid);
+    if (!step) return { refused: "unknown_step" };
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    if (step.runsAs !== "event_wait" || step.state !== "in_progress" || step.dispatchId !== dispatchId) {
+      return { refused: "stale_dispatch" };
+    }
+    return this.operate(() => this.succeed(step, event.payload, eventMetadata(event, false)));
   }
 
   /**
@@ -456,8 +533,8 @@ export class TaskRun {
     });
   }
 
-  private succeed(step: StepRuntime, result: unknown): void {
-    this.moveStep(step, "enqueue_for_orchestration", { attempt: step.attempts });
+  private succeed(step: StepRuntime, result: unknown, metadata: Record<string, unknown> = {}): void {
+    this.moveStep(step, "enqueue_for_orchestration", { attempt: step.attempts, ...metadata });
     if (step.type === "decision" || step.type === "batchable") {
       const plan = this.plan(step, result);
       if (!plan.ok) {
@@ -586,6 +663,7 @@ export class TaskRun {
         remainingParents: parents.filter((p) => !this.satisfies(p)).length,
         dispatchId: null,
         nextRetryAt: null,
+        wait: waitConfigOf(definition.handler),
       };
       for (const parent of parents) {
         parent.children.push(uuid);
@@ -654,6 +732,50 @@ export class TaskRun {
     if (event === "ready_steps_found") {
       this.dispatchReady();
       this.moveTask("steps_enqueued", {});
+      // Each may evaluate the task again (and so dispatch and queue more): drained one at a time.
+      for (let next = this.afterDispatch.shift(); next !== undefined; next = this.afterDispatch.shift()) next();
+    }
+  }
+
+  /**
+   * A sleep or wait-for-event step starts: no message, no handler. It moves to `in_progress` and
+   * stays there with its timer (a sleep's wake-up, an event wait's timeout) until it wakes, its
+   * event comes, it times out, or an operator completes it.
+   */
+  private startWait(step: StepRuntime): void {
+    const dispatchId = step.dispatchId ?? "";
+    step.attempts += 1;
+    this.moveStep(step, "enqueue", { dispatch_id: dispatchId, wait: step.runsAs === "sleep" ? "sleep" : "event" });
+    const start: WaitStart = this.deps.waitStart?.(step) ?? { ok: false, message: "this engine cannot resolve waits" };
+    if (!start.ok) {
+      this.moveStep(step, "start", { attempt: step.attempts });
+      this.afterDispatch.push(() => {
+        if (step.state !== "in_progress" || step.dispatchId !== dispatchId) return;
+        this.fail(step, { message: start.message, error_code: "invalid_wait", retryable: false });
+      });
+      return;
+    }
+    const { plan } = start;
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    this.moveStep(
+      step,
+      "start",
+      plan.kind === "sleep"
+        ? { attempt: step.attempts, sleeps_until: iso(plan.wakeAt) }
+        : { attempt: step.attempts, waits_for_event: plan.event, match: plan.match, timeout_at: iso(plan.timeoutAt) },
+    );
+    this.changes.waitsStarted.push({ stepUuid: step.uuid, dispatchId, plan });
+    const buffered = start.buffered;
+    // A wait that takes a kept event ends in this operation: it arms no timer (cleared timers are
+    // deleted before armed ones are written, so one armed and cleared here would outlive its wait).
+    if (plan.kind === "sleep") this.armTimer("sleep_wake", step, plan.wakeAt);
+    else if (plan.timeoutAt !== null && !buffered) this.armTimer("event_timeout", step, plan.timeoutAt);
+    if (buffered) {
+      this.changes.eventsConsumed.set(buffered.eventId, step.uuid);
+      this.afterDispatch.push(() => {
+        if (step.state !== "in_progress" || step.dispatchId !== dispatchId) return;
+        this.succeed(step, buffered.payload, eventMetadata(buffered, true));
+      });
     }
   }
 
@@ -683,6 +805,10 @@ export class TaskRun {
         this.moveStep(step, "enqueue", { dispatch_id: step.dispatchId, child_task: true });
         this.moveStep(step, "start", { dispatch_id: step.dispatchId, attempt: step.attempts });
         this.changes.childStarts.push({ stepUuid: uuid, dispatchId: step.dispatchId });
+        continue;
+      }
+      if (step.runsAs === "sleep" || step.runsAs === "event_wait") {
+        this.startWait(step);
         continue;
       }
       if (step.runsAs === "inline_noop") {
@@ -826,6 +952,7 @@ export class TaskRun {
       body();
     } finally {
       this.eagerBudget = 0;
+      this.afterDispatch.length = 0;
     }
     return this.changes;
   }

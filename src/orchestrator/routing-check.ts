@@ -2,7 +2,7 @@
 
 import { log } from "../log";
 import type { OrchestratorConfig } from "../orchestrator-config";
-import { WORKFLOW_HANDLER } from "../shared/names";
+import { ENGINE_CALLABLES } from "../shared/names";
 import { DEFAULT_QUEUE_BINDING, queueBindingName, resolveQueueBinding } from "../shared/queue-routing";
 
 export interface RoutingProblem {
@@ -36,7 +36,7 @@ export function routingProblems(env: object, config: OrchestratorConfig): Routin
     if (resolveQueueBinding(namespace, env, config.queues) !== DEFAULT_QUEUE_BINDING) continue;
     for (const step of template.steps) {
       const { callable } = step.handler;
-      if (callable === WORKFLOW_HANDLER || config.handlers.has(callable)) continue;
+      if (ENGINE_CALLABLES.includes(callable) || config.handlers.has(callable)) continue;
       problems.push({
         level: "warn",
         event: "orchestrator.handler.missing",

@@ -14,6 +14,7 @@ export type TaskObjectClient = Pick<
   | "cancel"
   | "applyStepAction"
   | "applyTaskAction"
+  | "sendEvent"
   | "getTask"
   | "listSteps"
   | "getStep"

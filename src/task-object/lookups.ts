@@ -4,6 +4,7 @@ import type { TaskRun } from "../engine/task-run";
 import type { ReadQueries } from "./read-queries";
 import { ok, type RpcResult, refused } from "./rpc-result";
 import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
+import type { WaitStore } from "./wait-store";
 
 export type StepPage = { total: number; steps: StepView[] };
 
@@ -16,22 +17,29 @@ export function taskViewOf(reads: ReadQueries, run: TaskRun | undefined): TaskVi
 }
 
 /** One page of the task's steps in creation order, with the total. */
-export function stepPage(reads: ReadQueries, taskUuid: string, offset: number, limit: number): StepPage {
+export function stepPage(reads: ReadQueries, waits: WaitStore, taskUuid: string, offset: number, limit: number): StepPage {
   const rows = reads.steps(offset, limit);
   const parents = reads.parentsOf(rows.map((row) => row.step_uuid));
+  const waiting = waits.viewsOf(rows.filter((row) => row.state === "in_progress").map((row) => row.step_uuid));
   return {
     total: reads.stepTotal(),
-    steps: rows.map((row) => stepView(taskUuid, row, parents.get(row.step_uuid) ?? [])),
+    steps: rows.map((row) => stepView(taskUuid, row, parents.get(row.step_uuid) ?? [], waiting.get(row.step_uuid) ?? null)),
   };
 }
 
 const stepNotFound = (stepUuid: string) => refused("step_not_found", `step ${stepUuid} not found`);
 
 /** One step, read on its own: the step and its parents, not the whole task. */
-export function stepLookup(reads: ReadQueries, taskUuid: string, stepUuid: string): RpcResult<StepView, "step_not_found"> {
+export function stepLookup(
+  reads: ReadQueries,
+  waits: WaitStore,
+  taskUuid: string,
+  stepUuid: string,
+): RpcResult<StepView, "step_not_found"> {
   const row = reads.step(stepUuid);
   if (!row) return stepNotFound(stepUuid);
-  return ok(stepView(taskUuid, row, reads.parentsOf([stepUuid]).get(stepUuid) ?? []));
+  const waiting = row.state === "in_progress" ? (waits.viewsOf([stepUuid]).get(stepUuid) ?? null) : null;
+  return ok(stepView(taskUuid, row, reads.parentsOf([stepUuid]).get(stepUuid) ?? [], waiting));
 }
 
 export function stepAudit(reads: ReadQueries, stepUuid: string): RpcResult<TransitionView[], "step_not_found"> {

@@ -121,6 +121,32 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    description: "sleeping and event-waiting steps, and the events the task received (buffer and duplicate guard)",
+    sql: `
+      CREATE TABLE waits (
+        step_uuid TEXT PRIMARY KEY,
+        dispatch_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event_name TEXT,
+        match TEXT,
+        wakes_at INTEGER,
+        started_at INTEGER NOT NULL
+      );
+      CREATE INDEX waits_by_event ON waits (event_name, started_at) WHERE event_name IS NOT NULL;
+      CREATE TABLE events (
+        event_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        sent_by TEXT,
+        received_at INTEGER NOT NULL,
+        consumed_by TEXT,
+        consumed_at INTEGER
+      );
+      CREATE INDEX events_buffered ON events (name, received_at) WHERE consumed_by IS NULL;
+    `,
+  },
+  {
     version: 7,
     description: "completion webhooks: the task's endpoints (secret names only), their deliveries and every attempt",
     sql: `

@@ -18,6 +18,9 @@ import { TaskStore } from "./store";
 import { changesIndexedStatus, TaskIndexWriter } from "./task-index-effect";
 import { logTransitions } from "./transition-log";
 import type { TaskView } from "./views";
+import { recordWaits } from "./wait-effects";
+import { waitStartOf } from "./wait-start";
+import { WaitStore } from "./wait-store";
 import { WebhookSender } from "./webhook-sender";
 import { WEBHOOK_TIMER, WebhookStore } from "./webhook-store";
 
@@ -28,6 +31,7 @@ const TIMERS_PER_ALARM = 500;
 export abstract class TaskObjectCore extends DurableObject<Env> {
   protected readonly store: TaskStore;
   protected readonly reads: ReadQueries;
+  protected readonly waits: WaitStore;
   private readonly outboxStore: OutboxStore;
   private readonly outbox: Outbox;
   protected run: TaskRun | undefined;
@@ -54,6 +58,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const sql = this.meter ? this.meter.wrap(ctx.storage.sql) : ctx.storage.sql;
     this.store = new TaskStore(sql);
     this.reads = new ReadQueries(sql);
+    this.waits = new WaitStore(sql);
     this.outboxStore = new OutboxStore(sql);
     this.outbox = new Outbox({
       env: () => this.env,
@@ -202,6 +207,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
         template ??= this.reads.template();
         return template;
       },
+      waitStart: (step) => waitStartOf(step, this.reads, this.waits, Date.now()),
     });
     trace?.lap("load_run");
     return this.run;
@@ -251,7 +257,10 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     ) {
       this.webhookSender.wake();
     }
-    const effects = effectsOf(run, changes, this.store, this.reads);
+    const effects = [
+      ...recordWaits(run, changes, this.waits, () => this.reads.task(), now),
+      ...effectsOf(run, changes, this.store, this.reads),
+    ];
     if (effects.length > 0) this.outboxStore.insertEffects(effects, now);
     if (effects.length > 0 || changes.dispatches.some((d) => !d.eager)) {
       this.outboxStore.ensureOutboxFlushTimer(now + OUTBOX_FLUSH_DELAY_MS);

@@ -1,4 +1,5 @@
 // The effects executor: after a commit, sends the outbox to the step queue and performs pending effects on other objects.
+import { indexEventWait, unindexEventWait } from "../catalog/event-waits";
 import type { StepMessage, StepOutcome } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
 import type { Changes, TaskRun } from "../engine/task-run";
@@ -71,6 +72,11 @@ export function effectsOf(run: TaskRun, changes: Changes, store: TaskStore, read
     }
   }
   return effects;
+}
+
+function requireDb(env: Env): D1Database {
+  if (!env.TASKER_DB) throw new Error("binding TASKER_DB is not configured");
+  return env.TASKER_DB;
 }
 
 export class Outbox {
@@ -184,6 +190,12 @@ export class Outbox {
       case "index_task":
         // Written by the TaskIndexWriter off the hot path; pendingEffects() never hands these out.
         return;
+      case "index_event_wait":
+        await indexEventWait(requireDb(env), effect.entry);
+        break;
+      case "unindex_event_wait":
+        await unindexEventWait(requireDb(env), effect.task_uuid, effect.step_uuid);
+        break;
       case "notify_parent":
         await taskObject(env, effect.parent_task_uuid).childFinished(
           effect.parent_step_uuid,

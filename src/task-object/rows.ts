@@ -1,4 +1,5 @@
 // The task object's SQL rows and the records it writes: what each table holds, as the code reads it.
+import type { EventWaitEntry } from "../catalog/event-waits";
 import type { NamespaceScope } from "../engine/namespace-scope";
 import type { StepState, TaskState } from "../engine/states";
 import type { WebhookEndpoint } from "../shared/webhooks";
@@ -99,7 +100,11 @@ export type Effect =
       results: Record<string, unknown>;
     }
   /** The task's row in the task index needs writing; `attempts` counts failed writes (task-index-effect.ts). */
-  | { kind: "index_task"; attempts: number };
+  | { kind: "index_task"; attempts: number }
+  /** A step began waiting for an event: its row in the event index (catalog/event-waits.ts). */
+  | { kind: "index_event_wait"; entry: EventWaitEntry }
+  /** A step stopped waiting: its row leaves the event index. */
+  | { kind: "unindex_event_wait"; task_uuid: string; step_uuid: string };
 
 export interface EffectRow {
   id: number;

@@ -3,6 +3,7 @@ import { type BatchWorkerInputs, initialStepNames } from "../engine/dynamic-step
 import { isTerminalTaskState, type TaskState } from "../engine/states";
 import { runsAsFor } from "../engine/sub-workflow";
 import type { Changes, Dispatch, StepRuntime, TimerSpec } from "../engine/task-run";
+import { waitConfigOf } from "../shared/wait-config";
 import type { StepDefinition } from "../templates/types";
 import type { NewTask, StepRow, TimerRow } from "./rows";
 import { deleteChunked, insertChunked } from "./sql-chunks";
@@ -105,6 +106,7 @@ export class TaskStore {
         remainingParents: row.remaining_parents,
         dispatchId: row.dispatch_id,
         nextRetryAt: row.next_retry_at,
+        wait: waitConfigOf(definition.handler),
       });
     }
     for (const edge of this.sql.exec<{ parent_uuid: string; child_uuid: string }>("SELECT parent_uuid, child_uuid FROM edges")) {

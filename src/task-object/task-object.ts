@@ -15,6 +15,7 @@ import { log } from "../log";
 import { configOf } from "../orchestrator-config";
 import { MAX_RESULT_BYTES } from "../shared/limits";
 import { resolveQueueBinding } from "../shared/queue-routing";
+import { EVENT_NAME_PATTERN } from "../shared/wait-config";
 import { type ChildTaskInput, childOutcome } from "./child-tasks";
 import { assembleClaim } from "./claims";
 import { inspect, type TaskInspection } from "./inspection";
@@ -32,6 +33,25 @@ export type { AwaitPoint } from "./outbox";
 export type NewTaskInput = ChildTaskInput;
 
 const IdSchema = z.string().min(1).max(100);
+
+/** An event as the API hands it to a task: its id (given by the sender or derived from its content), name, payload, sender. */
+const TaskEventInputSchema = z.object({
+  event_id: z.string().min(1).max(200),
+  name: z.string().regex(EVENT_NAME_PATTERN),
+  payload: z.unknown(),
+  actor: z.object({ name: z.string(), via: z.enum(["api_key", "jwt", "none"]) }).optional(),
+});
+export type TaskEventInput = z.input<typeof TaskEventInputSchema>;
+
+/** What became of an event at one task: taken by a waiting step, kept for one, or a duplicate of one seen before. */
+export interface EventReceipt {
+  task_uuid: string;
+  event_id: string;
+  status: "delivered" | "buffered" | "duplicate";
+  /** The step that took it (for a duplicate, the step that took the first copy, if one did). */
+  step_uuid: string | null;
+  step_name: string | null;
+}
 
 function byteLength(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value ?? null)).byteLength;
@@ -269,6 +289,54 @@ export class TaskObject extends TaskObjectCore {
     return { accepted: !("refused" in applied) };
   }
 
+  /**
+   * An event sent to this task: the step waiting for it (by name and match, longest waiting first)
+   * takes its payload as its result; with none waiting, the task keeps it for a step that will wait
+   * (wait-store.ts: how long, how many). An event id seen before is a duplicate and changes nothing.
+   */
+  async sendEvent(input: TaskEventInput): Promise<RpcResult<EventReceipt, "task_not_found" | "task_already_terminal">> {
+    const event = TaskEventInputSchema.parse(input);
+    if (!this.initialised()) return this.taskNotFound();
+    const run = this.loadRun();
+    const receipt = (status: EventReceipt["status"], stepUuid: string | null): EventReceipt => ({
+      task_uuid: run.taskUuid,
+      event_id: event.event_id,
+      status,
+      step_uuid: stepUuid,
+      step_name: stepUuid === null ? null : (run.steps.get(stepUuid)?.name ?? null),
+    });
+    const seen = this.waits.event(event.event_id);
+    if (seen) return ok(receipt("duplicate", seen.consumed_by));
+    if (isTerminalTaskState(run.state)) {
+      return refused("task_already_terminal", `task ${run.taskUuid} has finished; it takes no more events`, {
+        status: run.state,
+      });
+    }
+    const now = Date.now();
+    const stored = { eventId: event.event_id, name: event.name, payload: event.payload, sentBy: event.actor?.name ?? null };
+    const waiting = this.waits.waitingStepFor(event.name, event.payload);
+    if (!waiting) {
+      this.ctx.storage.transactionSync(() => this.waits.recordEvent(stored, null, now));
+      log("info", "event.buffered", { task_uuid: run.taskUuid, event: event.name, event_id: event.event_id });
+      return ok(receipt("buffered", null));
+    }
+    const received = { eventId: event.event_id, name: event.name, payload: event.payload, actor: event.actor };
+    const applied = this.mutate((r) => {
+      const outcome = r.receiveEvent(waiting.step_uuid, waiting.dispatch_id, received);
+      this.waits.recordEvent(stored, "refused" in outcome ? null : waiting.step_uuid, now);
+      return outcome;
+    });
+    await this.afterWrite();
+    const delivered = !("refused" in applied);
+    log("info", delivered ? "event.delivered" : "event.buffered", {
+      task_uuid: run.taskUuid,
+      event: event.name,
+      event_id: event.event_id,
+      ...(delivered ? { step_uuid: waiting.step_uuid } : {}),
+    });
+    return ok(delivered ? receipt("delivered", waiting.step_uuid) : receipt("buffered", null));
+  }
+
   getTask(): RpcResult<TaskView, "task_not_found"> {
     const trace = this.traceRpc("getTask");
     const view = this.taskViewOrNull();
@@ -280,13 +348,13 @@ export class TaskObject extends TaskObjectCore {
   /** One page of the task's steps in creation order, with the total. */
   listSteps(offset = 0, limit = 1_000): RpcResult<StepPage, "task_not_found"> {
     const task = this.taskRow();
-    return task ? ok(stepPage(this.reads, task.task_uuid, offset, limit)) : this.taskNotFound();
+    return task ? ok(stepPage(this.reads, this.waits, task.task_uuid, offset, limit)) : this.taskNotFound();
   }
 
   /** One step, read on its own: the step and its parents, not the whole task. */
   getStep(stepUuid: string): RpcResult<StepView, "task_not_found" | "step_not_found"> {
     const task = this.taskRow();
-    return task ? stepLookup(this.reads, task.task_uuid, stepUuid) : this.taskNotFound();
+    return task ? stepLookup(this.reads, this.waits, task.task_uuid, stepUuid) : this.taskNotFound();
   }
 
   stepAudit(stepUuid: string): RpcResult<TransitionView[], "task_not_found" | "step_not_found"> {

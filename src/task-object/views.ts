@@ -12,6 +12,7 @@ import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, ty
 import type { Actor } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
 import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./rows";
+import type { WaitView } from "./wait-store";
 
 /** The views as the API's contract describes them (src/contract/responses.ts). */
 export type TaskView = z.output<typeof TaskViewSchema>;
@@ -80,7 +81,7 @@ export function taskView(task: TaskRow, counts: Map<StepState, number>, childTas
   };
 }
 
-export function stepView(taskUuid: string, row: StepRow, parents: ParentRef[]): StepView {
+export function stepView(taskUuid: string, row: StepRow, parents: ParentRef[], waiting: WaitView | null = null): StepView {
   const definition = JSON.parse(row.definition) as StepDefinition;
   const completedParents = parents.filter((p) => DEPENDENCY_SATISFYING_STATES.has(p.state)).length;
   const lastError = row.last_error === null ? null : (JSON.parse(row.last_error) as Omit<StepError, "at"> & { at: number });
@@ -108,6 +109,7 @@ export function stepView(taskUuid: string, row: StepRow, parents: ParentRef[]): 
     completed_at: iso(row.completed_at),
     inputs: row.inputs === null ? null : JSON.parse(row.inputs),
     child_task_uuid: row.child_task_uuid,
+    waiting,
   };
 }
 

@@ -1,6 +1,7 @@
 // Rules that tie steps of special types together: batches and their workers, convergence, sub-workflows.
-import { WORKFLOW_HANDLER } from "../shared/names";
+import { SLEEP_HANDLER, WAIT_FOR_EVENT_HANDLER, WORKFLOW_HANDLER } from "../shared/names";
 import { childrenByName, descendantsOf } from "../shared/step-graph";
+import { parseEventWaitConfig, parseSleepConfig, stepsReadBy } from "../shared/wait-config";
 import { formatPath } from "./paths";
 import type { TaskTemplate, TemplateProblem } from "./types";
 import { parseWorkflowConfig } from "./workflow-config";
@@ -52,6 +53,9 @@ export function checkStepTypes(template: TaskTemplate): TemplateProblem[] {
         }
       }
     }
+    if (step.handler.callable === SLEEP_HANDLER || step.handler.callable === WAIT_FOR_EVENT_HANDLER) {
+      problems.push(...waitStepProblems(template, index));
+    }
   });
 
   template.steps.forEach((step, index) => {
@@ -81,4 +85,34 @@ function belowDecisionsOrWorkers(template: TaskTemplate): Set<string> {
       .filter((s) => s.type === "decision" || s.type === "batch_worker")
       .flatMap((s) => [...descendantsOf(s.name, children)]),
   );
+}
+
+/** A sleep or wait-for-event step: a standard step whose config parses and reads only its ancestors' results. */
+function waitStepProblems(template: TaskTemplate, index: number): TemplateProblem[] {
+  const step = template.steps[index];
+  if (!step) return [];
+  const problems: TemplateProblem[] = [];
+  const at = (...rest: (string | number)[]) => formatPath(["steps", index, ...rest]);
+  const callable = step.handler.callable;
+  if (step.type !== "standard")
+    problems.push({ path: at("type"), message: `a ${callable} step must be standard (it is ${step.type})` });
+  const parsed =
+    callable === SLEEP_HANDLER
+      ? parseSleepConfig(step.handler.initialization)
+      : parseEventWaitConfig(step.handler.initialization);
+  if (!parsed.ok) {
+    for (const problem of parsed.problems)
+      problems.push({ path: `${at("handler", "initialization")}.${problem.path}`, message: problem.message });
+    return problems;
+  }
+  const children = childrenByName(template.steps);
+  for (const name of stepsReadBy(parsed.config)) {
+    if (!descendantsOf(name, children).has(step.name)) {
+      problems.push({
+        path: at("handler", "initialization"),
+        message: `reads steps.${name}, which is not an ancestor of this step: only an ancestor's result is known when the wait starts`,
+      });
+    }
+  }
+  return problems;
 }

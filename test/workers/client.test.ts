@@ -2,7 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createClient, TaskerApiError, TaskerTimeoutError } from "../../src/client";
-import { demoTask, seedOrder } from "./helpers";
+import { createFromYaml, demoTask, seedOrder } from "./helpers";
 
 const client = createClient({
   baseUrl: "http://tasker.test",
@@ -175,5 +175,28 @@ steps:
 
   it("reports health", async () => {
     expect(await client.health()).toMatchObject({ status: "healthy" });
+  });
+
+  it("sends an event to one task and routes one to every waiting task", async () => {
+    const id = `C-${crypto.randomUUID().slice(0, 8)}`;
+    const task = await createFromYaml(
+      `
+name: client_wait
+namespace_name: manual
+version: 1.0.0
+steps:
+  - name: wait
+    handler: { callable: tasker.wait_for_event, initialization: { event: ping, match: { id: context.id } } }
+`,
+      { id },
+    );
+    const kept = await client.sendTaskEvent(task.task_uuid, { name: "ping", payload: { id: "other" } });
+    expect(kept).toMatchObject({ status: "buffered", step_uuid: null });
+    const routed = await client.sendEvent({ name: "ping", payload: { id }, event_id: `ping-${id}` });
+    expect(routed.receipts).toEqual([
+      expect.objectContaining({ task_uuid: task.task_uuid, status: "delivered", step_name: "wait" }),
+    ]);
+    expect((await client.sendTaskEvent(task.task_uuid, { name: "ping", event_id: `ping-${id}` })).status).toBe("duplicate");
+    expect((await client.getTask(task.task_uuid)).status).toBe("complete");
   });
 });

@@ -11,9 +11,11 @@ describe("fault injection", () => {
     const outcomes: Record<string, number> = {};
     const failures: string[] = [];
     let batches = 0;
+    let withWaits = 0;
     for (let i = 0; i < runs; i++) {
       const report = await runScenario(firstSeed + i);
       if (report.batch) batches += 1;
+      if (report.waits > 0) withWaits += 1;
       outcomes[report.finalState] = (outcomes[report.finalState] ?? 0) + 1;
       for (const [fault, n] of Object.entries(report.faults)) faults[fault as Fault] = (faults[fault as Fault] ?? 0) + n;
       if (report.problems.length > 0) {
@@ -27,6 +29,7 @@ describe("fault injection", () => {
         evt: "fault_lab.summary",
         runs,
         batch_scenarios: batches,
+        wait_scenarios: withWaits,
         first_seed: firstSeed,
         failing_seeds: failures.length,
         outcomes,

@@ -3,6 +3,7 @@
 import nightlySalesReport from "../templates/analytics/nightly_sales_report.yaml";
 import salesReport from "../templates/analytics/sales_report.yaml";
 import expenseApproval from "../templates/approvals/expense_approval.yaml";
+import expenseDecision from "../templates/approvals/expense_decision.yaml";
 import sumNumbers from "../templates/batches/sum_numbers.yaml";
 import invoiceRun from "../templates/billing/invoice_run.yaml";
 import articlePublishing from "../templates/content/article_publishing.yaml";
@@ -18,6 +19,7 @@ export const exampleTemplates = [
   { path: "templates/analytics/nightly_sales_report.yaml", source: nightlySalesReport },
   { path: "templates/analytics/sales_report.yaml", source: salesReport },
   { path: "templates/approvals/expense_approval.yaml", source: expenseApproval },
+  { path: "templates/approvals/expense_decision.yaml", source: expenseDecision },
   { path: "templates/batches/sum_numbers.yaml", source: sumNumbers },
   { path: "templates/billing/invoice_run.yaml", source: invoiceRun },
   { path: "templates/content/article_publishing.yaml", source: articlePublishing },

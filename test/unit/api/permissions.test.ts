@@ -42,9 +42,10 @@ describe("isGrantablePattern", () => {
 });
 
 describe("isPermission", () => {
-  it("knows the twelve permissions of the vocabulary", () => {
-    expect(PERMISSIONS).toHaveLength(12);
+  it("knows the thirteen permissions of the vocabulary", () => {
+    expect(PERMISSIONS).toHaveLength(13);
     expect(isPermission("schedules:write")).toBe(true);
+    expect(isPermission("events:send")).toBe(true);
     expect(isPermission("templates:validate")).toBe(true);
     expect(isPermission("templates:*")).toBe(false);
   });

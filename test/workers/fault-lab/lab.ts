@@ -31,6 +31,7 @@ export const FAULTS = [
   "crash_at_await",
   "operator_action",
   "cancel",
+  "send_event",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -46,6 +47,7 @@ const WEIGHTS: Record<Fault, number> = {
   crash_at_await: 10,
   operator_action: 5,
   cancel: 1,
+  send_event: 8,
 };
 
 export interface ScenarioReport {
@@ -53,6 +55,8 @@ export interface ScenarioReport {
   steps: number;
   /** Whether the scenario was a batch (plan → workers → convergence) rather than a random DAG. */
   batch: boolean;
+  /** Sleep and wait-for-event steps in its template. */
+  waits: number;
   finalState: TaskState | "unknown";
   faults: Partial<Record<Fault, number>>;
   /** Every broken invariant, with the round and fault it followed; empty when the seed passed. */
@@ -93,9 +97,36 @@ function scriptedStep(rand: () => number, name: string, dependencies: string[], 
   };
 }
 
-/** A random DAG of 1–9 steps, or (one scenario in three) a batch: plan → 0–6 workers → convergence. */
+/** The event the lab's wait-for-event steps wait for, matched on the task's seed. */
+const LAB_EVENT = "lab_event";
+
+/** A sleep or a wait for the lab's event, with a timeout (so a drain always ends it), seconds to two minutes long. */
+function waitStep(rand: () => number, name: string, dependencies: string[]) {
+  const seconds = 1 + Math.floor(rand() * 120);
+  const sleeps = rand() < 0.35;
+  const initialization = sleeps
+    ? { duration: `${seconds}s` }
+    : {
+        event: LAB_EVENT,
+        match: { seed: "context.seed" },
+        timeout: `${seconds}s`,
+        on_timeout: rand() < 0.5 ? "fail" : "complete",
+      };
+  return {
+    name,
+    handler: { callable: sleeps ? "tasker.sleep" : "tasker.wait_for_event", initialization },
+    dependencies,
+    retry: { max_attempts: 1 + Math.floor(rand() * 2), backoff: "exponential", backoff_base_ms: 100, max_backoff_ms: 1000 },
+    timeout_seconds: 1,
+  };
+}
+
+/**
+ * A random DAG of 1–9 steps (one in five a sleep or an event wait), or (one scenario in three) a
+ * batch: plan → 0–6 workers → convergence.
+ */
 function randomTemplate(rand: () => number, seed: number) {
-  let steps: ReturnType<typeof scriptedStep>[];
+  let steps: Record<string, unknown>[];
   if (rand() < 1 / 3) {
     const before = rand() < 0.5 ? [scriptedStep(rand, "prepare", [])] : [];
     steps = [
@@ -118,7 +149,7 @@ function randomTemplate(rand: () => number, seed: number) {
       const dependencies = Array.from({ length: i }, (_, j) => j)
         .filter(() => rand() < 0.35)
         .map((j) => `step_${j}`);
-      return scriptedStep(rand, `step_${i}`, dependencies);
+      return rand() < 0.2 ? waitStep(rand, `step_${i}`, dependencies) : scriptedStep(rand, `step_${i}`, dependencies);
     });
   }
   const parsed = validateTemplate({ name: `fault_scenario_${seed}`, namespace_name: "manual", version: "1.0.0", steps });
@@ -149,6 +180,9 @@ function batchOf(step: StepRowLite): { failure_strategy: string; parallelism: nu
  */
 interface World {
   taskUuid: string;
+  seed: number;
+  /** Every event sent to the task, for duplicates. */
+  events: LabEvent[];
   /** Messages the object sent and the lab has not delivered yet. */
   mailbox: StepMessage[];
   /** Every message ever sent, for replays. */
@@ -161,6 +195,31 @@ interface World {
 
 /** What the lab adds to the object instance it runs in: its world's queue and its death. */
 type LabInstance = TaskObject & { labWorld?: World; env: Record<string, unknown> };
+
+interface LabEvent {
+  event_id: string;
+  name: string;
+  payload: { seed: number; n: number };
+}
+
+/**
+ * Sends the task an event: a fresh one meant for it, one meant for another task (its match value is
+ * another seed), or a copy of one sent before (a duplicate delivery). Timeouts and sleeps racing
+ * the events come from the other faults; a late event is one sent after its step timed out.
+ */
+function sendEvent(world: World, rand: () => number): Promise<unknown> {
+  const roll = rand();
+  const previous = world.events[Math.floor(rand() * world.events.length)];
+  let event: LabEvent;
+  if (roll < 0.3 && previous) event = previous;
+  else {
+    const n = world.events.length;
+    const seed = roll < 0.5 ? world.seed + 1 : world.seed;
+    event = { event_id: `lab-${world.seed}-${n}`, name: LAB_EVENT, payload: { seed, n } };
+  }
+  world.events.push(event);
+  return stub(world.taskUuid).sendEvent(event);
+}
 
 function stub(taskUuid: string) {
   return env.TASKS.getByName(taskUuid);
@@ -394,13 +453,15 @@ async function inject(fault: Fault, world: World, rand: () => number, label: str
       world.crashAfter = 1 + Math.floor(rand() * 3);
       const roll = rand();
       const operation =
-        roll < 0.55
+        roll < 0.5
           ? () => deliver(world, takeMailbox(world))
-          : roll < 0.85
+          : roll < 0.75
             ? () => advance(world, 1_000 + Math.floor(rand() * 70_000))
-            : roll < 0.97
-              ? () => operatorAction(world, rand)
-              : () => stub(world.taskUuid).cancel("fault lab");
+            : roll < 0.85
+              ? () => sendEvent(world, rand)
+              : roll < 0.97
+                ? () => operatorAction(world, rand)
+                : () => stub(world.taskUuid).cancel("fault lab");
       await prepare(world);
       return survive(world, label, problems, operation);
     }
@@ -408,6 +469,9 @@ async function inject(fault: Fault, world: World, rand: () => number, label: str
       return operatorAction(world, rand);
     case "cancel":
       await stub(world.taskUuid).cancel("fault lab");
+      return;
+    case "send_event":
+      await sendEvent(world, rand);
       return;
   }
 }
@@ -480,6 +544,7 @@ async function violations(world: World): Promise<string[]> {
       row.to_state === "complete" || row.to_state === "resolved_manually" || (row.to_state === "error" && tolerated.has(uuid));
     if (satisfies && !satisfiedAt.has(uuid)) satisfiedAt.set(uuid, row.id);
   }
+  problems.push(...(await waitViolations(world, steps)));
   if (mostInFlight > parallelism) problems.push(`${mostInFlight} batch workers in flight at once, parallelism ${parallelism}`);
   for (const [uuid, n] of completions) if (n > 1) problems.push(`step ${uuid} recorded a result ${n} times`);
   for (const row of stepLog.filter((r) => r.event === "start")) {
@@ -493,6 +558,34 @@ async function violations(world: World): Promise<string[]> {
 }
 
 /**
+ * The waits' invariants once the task settled: no wait is left recorded, a step that took an event
+ * took one meant for this task, and no event was taken twice.
+ */
+async function waitViolations(world: World, steps: StepRowLite[]): Promise<string[]> {
+  const problems: string[] = [];
+  const { waits, consumers } = await runInDurableObject(stub(world.taskUuid), (_i, state) => ({
+    waits: state.storage.sql.exec("SELECT step_uuid FROM waits").toArray().length,
+    consumers: state.storage.sql
+      .exec<{ consumed_by: string; n: number }>(
+        "SELECT consumed_by, COUNT(*) AS n FROM events WHERE consumed_by IS NOT NULL GROUP BY consumed_by",
+      )
+      .toArray(),
+  }));
+  if (waits > 0) problems.push(`${waits} waits still recorded on a settled task`);
+  for (const step of steps) {
+    if ((JSON.parse(step.definition) as { handler: { callable: string } }).handler.callable !== "tasker.wait_for_event") continue;
+    const { results } = step as StepRowLite & { results: string | null };
+    const result = results === null ? null : (JSON.parse(results) as { seed?: unknown });
+    if (step.state === "complete" && result && "seed" in result && result.seed !== world.seed) {
+      problems.push(`${step.name} took an event meant for another task (seed ${String(result.seed)})`);
+    }
+    const taken = consumers.find((c) => c.consumed_by === step.step_uuid)?.n ?? 0;
+    if (taken > step.attempts) problems.push(`${step.name} took ${taken} events in ${step.attempts} attempts`);
+  }
+  return problems;
+}
+
+/**
  * Runs one seeded scenario: a random DAG, random faults with the alarm invariants checked after
  * every one, then a drain and the invariant checks on the object's records. Never throws for a
  * broken invariant: the report lists them, so a run can show every failing seed.
@@ -500,7 +593,7 @@ async function violations(world: World): Promise<string[]> {
 export async function runScenario(seed: number): Promise<ScenarioReport> {
   const rand = prng(seed);
   const template = randomTemplate(rand, seed);
-  const world: World = { taskUuid: uuidv7(), mailbox: [], sent: [], crashAfter: null, diedAt: null };
+  const world: World = { taskUuid: uuidv7(), seed, events: [], mailbox: [], sent: [], crashAfter: null, diedAt: null };
   const problems: string[] = [];
   const faults: Partial<Record<Fault, number>> = {};
   const input = {
@@ -543,6 +636,7 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
   if (stranded) problems.push(stranded);
   else problems.push(...(await violations(world)));
   const batch = template.steps.some((s) => s.type === "batchable");
+  const waits = template.steps.filter((s) => s.handler.callable.startsWith("tasker.")).length;
   const finalState = await taskState(world).catch(() => "unknown" as const);
-  return { seed, steps: template.steps.length, batch, finalState, faults, problems };
+  return { seed, steps: template.steps.length, batch, waits, finalState, faults, problems };
 }

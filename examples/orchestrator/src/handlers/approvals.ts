@@ -60,3 +60,41 @@ export class ExpenseFinalizeHandler extends StepHandler {
     return StepHandlerResult.success({ status: "approved", approvals });
   }
 }
+
+/** expense_decision's decision: the manager's wait timed out (its result says `escalated`), or the manager decided. */
+export class EscalationRoutingHandler extends StepHandler {
+  async call(context: StepContext): Promise<StepHandlerResult> {
+    const decision = context.getDependencyResult<{ escalated?: boolean }>("manager_decision") ?? {};
+    const route = decision.escalated === true ? ["director_decision"] : ["accept_manager_decision"];
+    return StepHandlerResult.success(DecisionOutcome.createSteps(route, { escalated: decision.escalated === true }));
+  }
+}
+
+/** Records a decision event's payload (`approved`, `comment`) with who made it. */
+export class RecordDecisionHandler extends StepHandler {
+  async call(context: StepContext): Promise<StepHandlerResult> {
+    const source = context.getConfig<string>("source") ?? "";
+    const event = context.getDependencyResult<{ approved?: unknown; comment?: unknown }>(source) ?? {};
+    if (typeof event.approved !== "boolean") {
+      throw new PermanentError(`the ${source} event's payload needs "approved": true or false`, {
+        errorCode: "invalid_decision",
+      });
+    }
+    return StepHandlerResult.success({
+      approved: event.approved,
+      comment: typeof event.comment === "string" ? event.comment : null,
+      decided_by: context.getConfig<string>("decided_by") ?? "unknown",
+    });
+  }
+}
+
+/** The convergence step of expense_decision: the decision that was recorded, the manager's or the director's. */
+export class ExpenseDecisionFinalizeHandler extends StepHandler {
+  async call(context: StepContext): Promise<StepHandlerResult> {
+    const recorded =
+      context.getDependencyResult<{ approved: boolean; decided_by: string }>("accept_manager_decision") ??
+      context.getDependencyResult<{ approved: boolean; decided_by: string }>("record_director_decision");
+    if (!recorded) throw new PermanentError("no decision was recorded", { errorCode: "no_decision" });
+    return StepHandlerResult.success({ status: recorded.approved ? "approved" : "rejected", decided_by: recorded.decided_by });
+  }
+}

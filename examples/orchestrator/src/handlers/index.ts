@@ -1,6 +1,14 @@
 // The example handlers of the demo orchestrator (examples/orchestrator/templates), one module per namespace.
 import { CustomerStatsHandler, OrderExtractHandler, ReportBuilderHandler, RevenueHandler } from "./analytics";
-import { ApprovalHandler, ApprovalRoutingHandler, ExpenseFinalizeHandler, ExpenseValidationHandler } from "./approvals";
+import {
+  ApprovalHandler,
+  ApprovalRoutingHandler,
+  EscalationRoutingHandler,
+  ExpenseDecisionFinalizeHandler,
+  ExpenseFinalizeHandler,
+  ExpenseValidationHandler,
+  RecordDecisionHandler,
+} from "./approvals";
 import { RangePlannerHandler, RangeSumHandler, SumCombinerHandler } from "./batches";
 import { DraftLintHandler, HtmlRenderHandler, PublishHandler } from "./content";
 import { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from "./demo";
@@ -8,7 +16,15 @@ import { InventoryHandler, OrderValidationHandler, PaymentHandler } from "./ecom
 import { CarrierBookingHandler, CarrierQuoteHandler, CustomerNoticeHandler, ReserveStockHandler } from "./fulfillment";
 
 export { CustomerStatsHandler, OrderExtractHandler, ReportBuilderHandler, RevenueHandler } from "./analytics";
-export { ApprovalHandler, ApprovalRoutingHandler, ExpenseFinalizeHandler, ExpenseValidationHandler } from "./approvals";
+export {
+  ApprovalHandler,
+  ApprovalRoutingHandler,
+  EscalationRoutingHandler,
+  ExpenseDecisionFinalizeHandler,
+  ExpenseFinalizeHandler,
+  ExpenseValidationHandler,
+  RecordDecisionHandler,
+} from "./approvals";
 export { RangePlannerHandler, RangeSumHandler, SumCombinerHandler } from "./batches";
 export { DraftLintHandler, HtmlRenderHandler, PublishHandler } from "./content";
 export { EchoHandler, FlakyServiceHandler, RejectingHandler, SleepHandler } from "./demo";
@@ -35,6 +51,9 @@ export const exampleHandlers = [
   ApprovalRoutingHandler,
   ApprovalHandler,
   ExpenseFinalizeHandler,
+  EscalationRoutingHandler,
+  RecordDecisionHandler,
+  ExpenseDecisionFinalizeHandler,
   RangePlannerHandler,
   RangeSumHandler,
   SumCombinerHandler,
