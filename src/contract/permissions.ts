@@ -12,5 +12,6 @@ export const PERMISSIONS = [
   "templates:read",
   "templates:write",
   "templates:validate",
+  "tasks:pause",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

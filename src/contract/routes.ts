@@ -7,6 +7,7 @@ import {
   StepActionSchema,
   StepListQuerySchema,
   TaskActionSchema,
+  TaskControlSchema,
   TaskListQuerySchema,
   TaskRequestSchema,
   TemplateListQuerySchema,
@@ -200,6 +201,24 @@ export const ROUTES = {
     body: { schema: TemplateSchema, required: true, media: "template" },
     responses: { 200: TemplateValidationSchema },
     errors: [400, 401, 403, 413, 415],
+  },
+  pauseTask: {
+    method: "POST",
+    path: `${TASK}/pause`,
+    summary: "Pause a task: nothing new is dispatched until it is resumed; steps in flight finish",
+    permission: "tasks:pause",
+    body: { schema: TaskControlSchema, required: true, media: "json" },
+    responses: { 200: TaskViewSchema },
+    errors: [400, 401, 403, 404, 409],
+  },
+  resumeTask: {
+    method: "POST",
+    path: `${TASK}/resume`,
+    summary: "Resume a paused task where it was",
+    permission: "tasks:pause",
+    body: { schema: TaskControlSchema, required: true, media: "json" },
+    responses: { 200: TaskViewSchema },
+    errors: [400, 401, 403, 404, 409],
   },
 } as const satisfies Record<string, RouteContract>;
 

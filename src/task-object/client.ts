@@ -20,6 +20,8 @@ export type TaskObjectClient = Pick<
   | "stepAudit"
   | "taskTransitions"
   | "inspect"
+  | "pause"
+  | "resume"
 >;
 
 export function taskObject(env: Env, taskUuid: string): TaskObjectClient {

@@ -120,6 +120,15 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE task ADD COLUMN namespace_scope TEXT;
     `,
   },
+  {
+    version: 6,
+    description: "the pause flag (who, when, why) and the purge marker of a task past its retention",
+    sql: `
+      ALTER TABLE task ADD COLUMN paused_at INTEGER;
+      ALTER TABLE task ADD COLUMN pause TEXT;
+      ALTER TABLE task ADD COLUMN purged_at INTEGER;
+    `,
+  },
 ];
 
 /** The table that records applied migrations (SQLite DOs reject `PRAGMA user_version`). */

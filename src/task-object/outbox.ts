@@ -17,7 +17,14 @@ export const OUTBOX_FLUSH_DELAY_MS = 5_000;
 const EFFECTS_PER_READ = 50;
 
 /** Where an operation awaits I/O after committing: the points a process may die at (see `faultHook`). */
-export type AwaitPoint = "after_commit" | "before_send" | "after_send" | "before_effect" | "before_index_write";
+export type AwaitPoint =
+  | "after_commit"
+  | "before_send"
+  | "after_send"
+  | "before_effect"
+  | "before_index_write"
+  /** The purge removed the task's index row and is about to delete the object's storage. */
+  | "before_purge";
 
 /** What the executor needs of the object that owns it. */
 export interface OutboxHost {

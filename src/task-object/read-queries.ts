@@ -14,7 +14,8 @@ export class ReadQueries {
         .exec<TaskRow & Record<string, SqlStorageValue>>(
           `SELECT task_uuid, namespace, name, version, state, context, initiator, source_system, reason, priority, tags,
              correlation_id, parent_correlation_id, queue_binding, created_at, updated_at, completed_at,
-             parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage, created_by, namespace_scope
+             parent_task_uuid, parent_step_uuid, parent_step_name, parent_dispatch_id, lineage, created_by, namespace_scope,
+             paused_at, pause, purged_at, (SELECT MIN(due_at) FROM timers WHERE kind = 'purge') AS purge_at
            FROM task LIMIT 1`,
         )
         .toArray()[0] ?? null

@@ -1,6 +1,12 @@
 // Zod schema of a raw task template (parsed YAML or JSON) and its normalisation into a TaskTemplate.
 import { z } from "zod";
-import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../shared/limits";
+import {
+  MAX_NAME_LENGTH,
+  MAX_NAMESPACE_LENGTH,
+  MAX_RETENTION_DAYS,
+  MAX_TEMPLATE_STEPS,
+  MAX_VERSION_LENGTH,
+} from "../shared/limits";
 import { IDENTITY_STRATEGIES, NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 import { describeValue } from "./messages";
 import type {
@@ -254,6 +260,8 @@ const templateShape = {
   identity_strategy: z.enum(IDENTITY_STRATEGIES).nullish(),
   /** Retry settings every step starts from; a step's own `retry` keys override them one by one. */
   default_retry: RetrySchema.nullish(),
+  /** Days a finished task is kept before its storage is purged, or `forever`. */
+  retention_days: z.union([intIn({ min: 0, max: MAX_RETENTION_DAYS }), z.literal("forever")]).nullish(),
   steps: z
     .array(StepSchema, {
       error: (issue) => (issue.input === undefined ? "is required: a template needs at least one step" : undefined),
@@ -303,6 +311,7 @@ export const TemplateSchema = z
       input_schema: template.input_schema ?? null,
       identity_strategy: template.identity_strategy ?? "strict",
       steps: template.steps.map((step) => ({ ...step, retry: normaliseRetry(mergeRetry(step.retry, template.default_retry)) })),
+      ...(template.retention_days == null ? {} : { retention_days: template.retention_days }),
     }),
   );
 

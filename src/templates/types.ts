@@ -66,6 +66,8 @@ export interface TaskTemplate {
   /** How duplicate submissions are recognised (default `strict`). */
   identity_strategy: IdentityStrategy;
   steps: StepDefinition[];
+  /** Days a finished task is kept before it is purged, or `forever`; absent: the namespace's or default setting. */
+  retention_days?: number | "forever";
 }
 
 /** One problem found in a template, with the path of the offending key (e.g. `steps[2].dependencies[0]`). */
