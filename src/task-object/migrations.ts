@@ -122,11 +122,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: "the pause flag (who, when, why) and the purge marker of a task past its retention",
+    description: "the pause flag (who, when, why), the retention a finished task's purge was armed with, and the purge marker",
     sql: `
       ALTER TABLE task ADD COLUMN paused_at INTEGER;
       ALTER TABLE task ADD COLUMN pause TEXT;
       ALTER TABLE task ADD COLUMN purged_at INTEGER;
+      ALTER TABLE task ADD COLUMN retention TEXT;
     `,
   },
 ];

@@ -103,10 +103,10 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const timers = this.store.dueTimers(now, TIMERS_PER_ALARM);
     trace?.lap("timers");
     let fired = 0;
-    let purgeDue = false;
+    let purgeDue: number | null = null;
     for (const timer of timers) {
       if (timer.kind === PURGE_TIMER) {
-        purgeDue = true;
+        purgeDue = timer.due_at;
         continue;
       }
       if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
@@ -138,7 +138,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     await this.afterWrite(trace);
     trace?.count("timers_fired", fired);
     this.endTrace(trace);
-    if (purgeDue) await this.purgeWhenDue();
+    if (purgeDue !== null) await this.purgeWhenDue(purgeDue);
   }
 
   /**
@@ -149,15 +149,16 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
    * as the safety net; (2) the index row is removed and the tombstone written in D1; (3) only then is
    * the object's storage deleted. A death before (3) leaves the mark and the timer, which finish it.
    */
-  private async purgeWhenDue(): Promise<void> {
+  private async purgeWhenDue(dueAt: number): Promise<void> {
     const now = Date.now();
     const task = this.reads.task();
     if (!task) return;
     if (task.purged_at === null) {
-      const verdict = purgeVerdict(task, this.purgeTimer.retention(task), this.outboxStore.hasPendingOutboxWork(), now);
+      const retention = { armed: this.purgeTimer.armedRetention(), now: this.purgeTimer.retention(task) };
+      const verdict = purgeVerdict(task, retention, dueAt, this.outboxStore.hasPendingOutboxWork(), now);
       this.ctx.storage.transactionSync(() => {
         if (verdict.kind === "keep") this.purgeTimer.clear();
-        else if (verdict.kind === "later") this.purgeTimer.postpone(verdict.at);
+        else if (verdict.kind === "later") this.purgeTimer.postpone(verdict.at, retention.now);
         else {
           this.store.markPurged(now);
           this.indexWriter.enqueue(now);

@@ -1,6 +1,14 @@
 // A finished task's retention inside its object: the purge timer armed when the task ends, and the check when it fires.
 
-import { purgeDueAt, type Retention, readRetentionConfig, retentionOf } from "../engine/retention";
+import {
+  DAY_MS,
+  KEEP_FOREVER,
+  parseRetention,
+  purgeDueAt,
+  type Retention,
+  readRetentionConfig,
+  retentionOf,
+} from "../engine/retention";
 import { isTerminalTaskState } from "../engine/states";
 import { log } from "../log";
 import type { TaskRow } from "./rows";
@@ -18,12 +26,23 @@ export type PurgeVerdict =
   | { kind: "later"; at: number }
   | { kind: "purge" };
 
-/** The decision, from the task as it is now and the retention as configured now. */
-export function purgeVerdict(task: TaskRow, retention: Retention, outboxBusy: boolean, now: number): PurgeVerdict {
+/**
+ * The decision when the purge timer fires, from the task as it is now and the retention as configured
+ * now. The timer's own time says the retention it was armed with (`armed`) has run out: a retention
+ * raised since then moves the purge by the difference, and `forever` keeps the task. A lowered one
+ * does not bring it forward.
+ */
+export function purgeVerdict(
+  task: TaskRow,
+  retention: { armed: Retention | null; now: Retention },
+  timerDueAt: number,
+  outboxBusy: boolean,
+  now: number,
+): PurgeVerdict {
   if (!isTerminalTaskState(task.state) || task.completed_at === null) return { kind: "keep" };
-  const due = purgeDueAt(task.completed_at, retention);
-  if (due === null) return { kind: "keep" };
-  if (due > now) return { kind: "later", at: due };
+  if (retention.now === KEEP_FOREVER) return { kind: "keep" };
+  const armedDays = typeof retention.armed === "number" ? retention.armed : 0;
+  if (retention.now > armedDays) return { kind: "later", at: timerDueAt + (retention.now - armedDays) * DAY_MS };
   // A finished task's last notices (to its parent, to its children) go out before it is forgotten.
   if (outboxBusy) return { kind: "later", at: now + PURGE_RETRY_MS };
   return { kind: "purge" };
@@ -51,26 +70,36 @@ export class PurgeTimer {
   /** The task just ended: its purge is due when its retention runs out (no timer when kept forever). */
   arm(task: TaskRow, endedAt: number): void {
     this.clear();
-    const due = purgeDueAt(endedAt, this.retention(task));
+    const retention = this.retention(task);
+    this.sql.exec("UPDATE task SET retention = ? WHERE 1", String(retention));
+    const due = purgeDueAt(endedAt, retention);
     if (due !== null) this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", due, PURGE_TIMER);
+  }
+
+  /** The retention the purge timer was armed with; null when none was recorded. */
+  armedRetention(): Retention | null {
+    const stored = this.sql.exec<{ retention: string | null }>("SELECT retention FROM task LIMIT 1").one().retention;
+    return stored === null ? null : (parseRetention(stored) ?? null);
+  }
+
+  /** The purge moves to `at`, under the retention in force now when given. */
+  postpone(at: number, retention?: Retention): void {
+    this.clear();
+    if (retention !== undefined) this.sql.exec("UPDATE task SET retention = ? WHERE 1", String(retention));
+    this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", at, PURGE_TIMER);
   }
 
   /** On wake-up: a finished task without a purge timer (it ended before retention existed) gets one. */
   reconcile(task: TaskRow): void {
-    if (!isTerminalTaskState(task.state) || task.completed_at === null || task.purged_at !== null || this.dueAt() !== null)
-      return;
-    const due = purgeDueAt(task.completed_at, this.retention(task));
-    if (due !== null) this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", due, PURGE_TIMER);
+    if (!isTerminalTaskState(task.state) || task.completed_at === null || task.purged_at !== null) return;
+    // Kept forever when it ended, or already armed: nothing to repair.
+    if (this.dueAt() !== null || this.armedRetention() === KEEP_FOREVER) return;
+    this.arm(task, task.completed_at);
   }
 
   /** When the purge is due; null when none is armed. */
   dueAt(): number | null {
     return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers WHERE kind = ?", PURGE_TIMER).one().due;
-  }
-
-  postpone(at: number): void {
-    this.clear();
-    this.sql.exec("INSERT INTO timers (due_at, kind) VALUES (?, ?)", at, PURGE_TIMER);
   }
 
   clear(): void {

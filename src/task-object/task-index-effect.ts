@@ -125,14 +125,18 @@ export class TaskIndexWriter {
       return this.flushing;
     }
     this.flushing = (async () => {
-      do {
-        this.again = false;
-        this.dirty = false;
-        await this.writeOnce();
-      } while (this.again);
-    })().finally(() => {
-      this.flushing = null;
-    });
+      // Cleared in the same turn as the last look at `again`: a `flush` arriving after that look
+      // starts a new round instead of joining one that has already ended.
+      try {
+        do {
+          this.again = false;
+          this.dirty = false;
+          await this.writeOnce();
+        } while (this.again);
+      } finally {
+        this.flushing = null;
+      }
+    })();
     return this.flushing;
   }
 
