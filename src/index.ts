@@ -4,7 +4,7 @@
 export type { StepViewSchema, TaskViewSchema, TransitionViewSchema } from "./contract/responses";
 export type { ReportOptions } from "./engine/protocol";
 export { createOrchestrator, type Orchestrator, type OrchestratorWorker } from "./orchestrator/create";
-export type { AuthOptions, LimitsOptions, OrchestratorOptions, TemplateInput } from "./orchestrator/options";
+export type { AuthOptions, LimitsOptions, OrchestratorOptions, RetentionOptions, TemplateInput } from "./orchestrator/options";
 export type { OrchestratorConfig } from "./orchestrator-config";
 export type { TemplateSource } from "./templates/sources";
 export type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "./templates/types";
