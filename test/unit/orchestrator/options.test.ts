@@ -85,7 +85,7 @@ describe("resolveOptions", () => {
 
   it("refuses an option it does not know, so a typo is not silently ignored", () => {
     expect(() => resolveOptions({ ...minimal, handler: [] } as unknown as typeof minimal)).toThrow(
-      "createOrchestrator: unknown option handler (options: templates, handlers, auth, queues, limits)",
+      "createOrchestrator: unknown option handler (options: templates, handlers, auth, queues, limits, retention)",
     );
   });
 
