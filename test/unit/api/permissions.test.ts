@@ -42,8 +42,9 @@ describe("isGrantablePattern", () => {
 });
 
 describe("isPermission", () => {
-  it("knows the ten permissions of the vocabulary", () => {
-    expect(PERMISSIONS).toHaveLength(10);
+  it("knows the eleven permissions of the vocabulary", () => {
+    expect(PERMISSIONS).toHaveLength(11);
+    expect(isPermission("tasks:pause")).toBe(true);
     expect(isPermission("templates:validate")).toBe(true);
     expect(isPermission("templates:*")).toBe(false);
   });
