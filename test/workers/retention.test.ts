@@ -73,6 +73,10 @@ describe("retention", () => {
     const listed = (await (await api("/v1/tasks?namespace=manual&per_page=100")).json()) as { tasks: { task_uuid: string }[] };
     expect(listed.tasks.map((t) => t.task_uuid)).not.toContain(finished.task_uuid);
 
+    // The alarm delivered again (at least once): the emptied object stays empty.
+    await runInDurableObject(env.TASKS.getByName(finished.task_uuid), (instance: TaskObject) => instance.alarm());
+    expect(await taskStub(finished.task_uuid).inspect()).toMatchObject({ task: null, timers: [], alarm: null });
+
     const other = await getTask(running.task_uuid);
     expect(other).toMatchObject({ status: "steps_in_process", in_progress_steps: 1, purge_at: null });
     expect((await taskStub(running.task_uuid).inspect()).timers).toEqual(runningTimers);
