@@ -10,7 +10,7 @@ export type {
 } from "./contract/responses";
 export type { ReportOptions } from "./engine/protocol";
 export { createOrchestrator, type Orchestrator, type OrchestratorWorker } from "./orchestrator/create";
-export type { AuthOptions, LimitsOptions, OrchestratorOptions, TemplateInput } from "./orchestrator/options";
+export type { AuthOptions, LimitsOptions, OrchestratorOptions, RetentionOptions, TemplateInput } from "./orchestrator/options";
 export type { OrchestratorConfig } from "./orchestrator-config";
 export type { WebhookEndpoint, WebhookEvent } from "./shared/webhooks";
 export type { TemplateSource } from "./templates/sources";

@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 
 export const TASK_OBJECT_ERROR_STATUS: Record<RpcErrorCode, ContentfulStatusCode> = {
   task_not_found: 404,
+  task_purged: 404,
   step_not_found: 404,
   task_already_terminal: 409,
   action_not_allowed: 409,

@@ -5,22 +5,22 @@ import type { StepActionRequest } from "../contract/requests";
 import { ROUTES } from "../contract/routes";
 import { isUuid } from "../engine/ids";
 import { MAX_EAGER_LIMIT } from "../engine/protocol";
-import type { Actor, StepAction } from "../engine/task-run";
+import type { Actor, StepAction, TaskControl } from "../engine/task-run";
 import { configOf } from "../orchestrator-config";
 import { MAX_CONTEXT_BYTES } from "../shared/limits";
 import { DEFAULT_QUEUE_BINDING, resolveQueueBinding } from "../shared/queue-routing";
 import { type TaskObjectClient, taskObject } from "../task-object/client";
 import { validateContext } from "../templates/input-schema";
-import { actorOf, canSeeNamespace, namespaceScope, principalOf, requireVisibleTask } from "./auth";
+import { actorOf, canSeeNamespace, namespaceScope, principalOf } from "./auth";
 import { readJson } from "./body";
 import { ApiError, fromCatalog, notFound } from "./errors";
 import { taskUuidFor } from "./identity";
+import { taskAnswer } from "./missing-task";
 import { refuseDeepNesting } from "./nesting";
 import { pageRequest, paginationInfo } from "./pagination";
 import { readQuery } from "./query-string";
 import type { RouteHandler, RouteHandlers } from "./routes";
 import { requireWithinStepCeiling } from "./step-ceiling";
-import { answerOf } from "./task-object-errors";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
 import { requireCallableWebhooks } from "./webhooks";
@@ -31,10 +31,15 @@ function taskStub(env: Env, taskUuid: string): TaskObjectClient {
   return taskObject(env, taskUuid);
 }
 
-/** A task's object, once the caller is known to be allowed to see the task (404 otherwise). */
-async function visibleTask(c: Context, taskUuid: string): Promise<TaskObjectClient> {
+/**
+ * A task's object, once the caller is known to be allowed to see the task (404 otherwise: the same
+ * answer as for a missing task). Unscoped callers skip the lookup.
+ */
+async function visibleTask(c: Context<{ Bindings: Env }>, taskUuid: string): Promise<TaskObjectClient> {
   const stub = taskStub(c.env, taskUuid);
-  await requireVisibleTask(c, stub, taskUuid);
+  if (namespaceScope(c) === null) return stub;
+  const task = await taskAnswer(c, taskUuid, await stub.getTask());
+  if (!canSeeNamespace(c, task.namespace)) throw notFound("task", taskUuid);
   return stub;
 }
 
@@ -120,7 +125,7 @@ const listTasks: RouteHandler<typeof ROUTES.listTasks> = async (c, answer) => {
 
 const getTask: RouteHandler<typeof ROUTES.getTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
-  const task = answerOf(await taskStub(c.env, uuid).getTask());
+  const task = await taskAnswer(c, uuid, await taskStub(c.env, uuid).getTask());
   if (!canSeeNamespace(c, task.namespace)) throw notFound("task", uuid);
   return answer(task);
 };
@@ -129,19 +134,19 @@ const cancelTask: RouteHandler<typeof ROUTES.cancelTask> = async (c, answer) => 
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const { reason } = await readJson(c, ROUTES.cancelTask.body.schema, { optional: true });
-  return answer(answerOf(await stub.cancel(reason ?? "cancelled through the API", actorOf(c))));
+  return answer(await taskAnswer(c, uuid, await stub.cancel(reason ?? "cancelled through the API", actorOf(c))));
 };
 
 const taskTransitions: RouteHandler<typeof ROUTES.taskTransitions> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
-  const transitions = answerOf(await (await visibleTask(c, uuid)).taskTransitions());
+  const transitions = await taskAnswer(c, uuid, await (await visibleTask(c, uuid)).taskTransitions());
   return answer({ task_uuid: uuid, transitions });
 };
 
 const listSteps: RouteHandler<typeof ROUTES.listSteps> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const page = pageRequest(readQuery(c, ROUTES.listSteps.query));
-  const listed = answerOf(await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page));
+  const listed = await taskAnswer(c, uuid, await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page));
   return answer({
     task_uuid: uuid,
     total_count: listed.total,
@@ -154,14 +159,14 @@ const getStep: RouteHandler<typeof ROUTES.getStep> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  return answer(answerOf(await stub.getStep(step_uuid)));
+  return answer(await taskAnswer(c, task_uuid, await stub.getStep(step_uuid)));
 };
 
 const stepAudit: RouteHandler<typeof ROUTES.stepAudit> = async (c, answer) => {
   const { task_uuid, step_uuid } = c.req.param();
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
-  const transitions = answerOf(await stub.stepAudit(step_uuid));
+  const transitions = await taskAnswer(c, task_uuid, await stub.stepAudit(step_uuid));
   return answer({ task_uuid, step_uuid, transitions });
 };
 
@@ -190,14 +195,33 @@ const actOnStep: RouteHandler<typeof ROUTES.actOnStep> = async (c, answer) => {
   const stub = await visibleTask(c, task_uuid);
   requireStepUuid(step_uuid);
   const action = toStepAction(await readJson(c, ROUTES.actOnStep.body.schema), actorOf(c));
-  return answer(answerOf(await stub.applyStepAction(step_uuid, action)));
+  return answer(await taskAnswer(c, task_uuid, await stub.applyStepAction(step_uuid, action)));
 };
 
 const actOnTask: RouteHandler<typeof ROUTES.actOnTask> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const stub = await visibleTask(c, uuid);
   const action = await readJson(c, ROUTES.actOnTask.body.schema);
-  return answer(answerOf(await stub.applyTaskAction({ ...action, actor: actorOf(c) })));
+  return answer(await taskAnswer(c, uuid, await stub.applyTaskAction({ ...action, actor: actorOf(c) })));
+};
+
+/** The pause or resume of the route's task: the caller's free-text name as `performed_by` (its own name when left out). */
+async function controlOf(c: Context<{ Bindings: Env }>, schema: typeof ROUTES.pauseTask.body.schema): Promise<TaskControl> {
+  const { reason, performed_by } = await readJson(c, schema);
+  const actor = actorOf(c);
+  return { performed_by: performed_by ?? actor.name, reason, actor };
+}
+
+const pauseTask: RouteHandler<typeof ROUTES.pauseTask> = async (c, answer) => {
+  const uuid = c.req.param("task_uuid");
+  const stub = await visibleTask(c, uuid);
+  return answer(await taskAnswer(c, uuid, await stub.pause(await controlOf(c, ROUTES.pauseTask.body.schema))));
+};
+
+const resumeTask: RouteHandler<typeof ROUTES.resumeTask> = async (c, answer) => {
+  const uuid = c.req.param("task_uuid");
+  const stub = await visibleTask(c, uuid);
+  return answer(await taskAnswer(c, uuid, await stub.resume(await controlOf(c, ROUTES.resumeTask.body.schema))));
 };
 
 /** The task and step operations of the routes table. */
@@ -212,4 +236,6 @@ export const taskHandlers = {
   stepAudit,
   actOnStep,
   actOnTask,
+  pauseTask,
+  resumeTask,
 } satisfies RouteHandlers;

@@ -82,6 +82,22 @@ export const CATALOG_MIGRATIONS: readonly CatalogMigration[] = [
     ],
   },
   {
+    // Version 2 is left to other work; versions only need to increase.
+    version: 3,
+    description: "tombstones of tasks purged after their retention, so reading one answers task_purged",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS task_tombstones (
+        task_uuid TEXT PRIMARY KEY,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        status TEXT NOT NULL,
+        completed_at INTEGER,
+        purged_at INTEGER NOT NULL
+      )`,
+    ],
+  },
+  {
     version: 4,
     description: "the schedule index, and the fingerprint of the last reconciliation of template-declared schedules",
     statements: [

@@ -62,7 +62,9 @@ const COLUMNS = [
   "revision",
 ] as const;
 
-const UPSERT = `INSERT INTO task_index (${COLUMNS.join(", ")}) VALUES (${COLUMNS.map(() => "?").join(", ")})
+// A write for a task created before a purge of the same uuid is late: the purge removed its row for good.
+const UPSERT = `INSERT INTO task_index (${COLUMNS.join(", ")}) SELECT ${COLUMNS.map(() => "?").join(", ")}
+  WHERE NOT EXISTS (SELECT 1 FROM task_tombstones WHERE task_uuid = ? AND purged_at >= ?)
   ON CONFLICT (task_uuid) DO UPDATE SET
     ${COLUMNS.filter((c) => c !== "task_uuid")
       .map((c) => `${c} = excluded.${c}`)
@@ -75,8 +77,54 @@ export async function writeTaskIndex(db: D1Database, entry: TaskIndexEntry): Pro
   const values = COLUMNS.map((column) => (column === "tags" ? JSON.stringify(entry.tags) : entry[column]));
   await db
     .prepare(UPSERT)
-    .bind(...values)
+    .bind(...values, entry.task_uuid, entry.created_at)
     .run();
+}
+
+/** What is kept of a purged task: enough to answer `task_purged` to a caller allowed to see it. */
+export interface TaskTombstone {
+  task_uuid: string;
+  namespace: string;
+  name: string;
+  version: string;
+  status: TaskState;
+  completed_at: number | null;
+  purged_at: number;
+}
+
+/** Removes a purged task's index row and records its tombstone, together (one D1 transaction). Repeats are harmless. */
+export async function purgeTaskIndex(db: D1Database, tombstone: TaskTombstone): Promise<void> {
+  await ensureCatalog(db);
+  await db.batch([
+    db.prepare("DELETE FROM task_index WHERE task_uuid = ?").bind(tombstone.task_uuid),
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO task_tombstones (task_uuid, namespace, name, version, status, completed_at, purged_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .bind(
+        tombstone.task_uuid,
+        tombstone.namespace,
+        tombstone.name,
+        tombstone.version,
+        tombstone.status,
+        tombstone.completed_at,
+        tombstone.purged_at,
+      ),
+  ]);
+}
+
+/** The tombstone of a purged task, or null. */
+export async function findTombstone(db: D1Database, taskUuid: string): Promise<TaskTombstone | null> {
+  await ensureCatalog(db);
+  return (
+    (await db
+      .prepare(
+        "SELECT task_uuid, namespace, name, version, status, completed_at, purged_at FROM task_tombstones WHERE task_uuid = ?",
+      )
+      .bind(taskUuid)
+      .first<TaskTombstone>()) ?? null
+  );
 }
 
 type Row = Omit<TaskIndexEntry, "tags"> & { tags: string };

@@ -15,6 +15,7 @@ export const PERMISSIONS = [
   "schedules:read",
   "schedules:write",
   "events:send",
+  "tasks:pause",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 

@@ -67,6 +67,12 @@ export const TaskActionSchema = z.strictObject({
   performed_by: text(MAX_NAME_LENGTH),
 });
 
+/** Pauses or resumes a task: why, and who (free text, recorded next to the authenticated caller). */
+export const TaskControlSchema = z.strictObject({
+  reason: text(1_000),
+  performed_by: text(MAX_NAME_LENGTH).optional(),
+});
+
 /** Steps per page of `GET …/workflow_steps` unless `per_page` says otherwise, and the most it may ask for. */
 export const STEPS_PER_PAGE = 500;
 export const MAX_STEPS_PER_PAGE = 1_000;

@@ -36,6 +36,16 @@ export const ChildTaskLinkSchema = z
   .strictObject({ step_uuid: z.string(), step_name: z.string(), child_task_uuid: z.string() })
   .register(responseSchemas, { id: "ChildTaskLink" });
 
+/** Who paused a task, when and why: set while the task is paused. */
+export const TaskPauseSchema = z
+  .strictObject({
+    paused_at: isoTime(),
+    performed_by: z.string(),
+    reason: z.string(),
+    actor: ActorSchema.nullable(),
+  })
+  .register(responseSchemas, { id: "TaskPause" });
+
 /** A task with its step counts (`GET /v1/tasks/{task_uuid}` and every task-changing route). */
 export const TaskViewSchema = z
   .strictObject({
@@ -72,6 +82,10 @@ export const TaskViewSchema = z
     child_tasks: z.array(ChildTaskLinkSchema),
     /** The principal (API key name or JWT `sub`) whose request created this task or, for a child, its root; null on tasks older than the record. */
     created_by: z.string().nullable(),
+    /** Set while the task is paused: nothing new is dispatched until it is resumed. */
+    paused: TaskPauseSchema.nullable(),
+    /** When a finished task's storage is purged (its retention runs out); null while it runs, or when kept forever. */
+    purge_at: isoTime().nullable(),
   })
   .register(responseSchemas, { id: "TaskView", description: "a task with its step counts" });
 

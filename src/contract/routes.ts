@@ -12,6 +12,7 @@ import {
   StepActionSchema,
   StepListQuerySchema,
   TaskActionSchema,
+  TaskControlSchema,
   TaskEventRequestSchema,
   TaskListQuerySchema,
   TaskRequestSchema,
@@ -336,6 +337,24 @@ export const ROUTES = {
     body: { schema: EventRequestSchema, required: true, media: "json" },
     responses: { 200: EventRoutingSchema },
     errors: [400, 401, 403, 413],
+  },
+  pauseTask: {
+    method: "POST",
+    path: `${TASK}/pause`,
+    summary: "Pause a task: nothing new is dispatched until it is resumed; steps in flight finish",
+    permission: "tasks:pause",
+    body: { schema: TaskControlSchema, required: true, media: "json" },
+    responses: { 200: TaskViewSchema },
+    errors: [400, 401, 403, 404, 409],
+  },
+  resumeTask: {
+    method: "POST",
+    path: `${TASK}/resume`,
+    summary: "Resume a paused task where it was",
+    permission: "tasks:pause",
+    body: { schema: TaskControlSchema, required: true, media: "json" },
+    responses: { 200: TaskViewSchema },
+    errors: [400, 401, 403, 404, 409],
   },
 } as const satisfies Record<string, RouteContract>;
 

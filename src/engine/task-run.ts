@@ -118,6 +118,13 @@ export interface StepRuntime {
  */
 export type TimerKind = "retry" | "deadline" | "claim_timeout" | "eager_claim_timeout" | "sleep_wake" | "event_timeout";
 
+/**
+ * Timer kinds that still fire while the task is paused: they watch a step already in flight, so its
+ * outcome is recorded. Every other step timer (retries, claim re-sends, and any kind added later:
+ * wake-ups, timeouts) is held in the timers table and fires once the task resumes.
+ */
+export const TIMERS_FIRING_WHILE_PAUSED: ReadonlySet<string> = new Set<TimerKind>(["deadline"]);
+
 export interface TimerSpec {
   kind: TimerKind;
   stepUuid: string;
@@ -197,10 +204,20 @@ export class Changes {
   readonly waitsStarted: WaitStarted[] = [];
   /** Buffered events a starting wait took, by event id → the step that took it. */
   readonly eventsConsumed = new Map<string, string>();
+  /** Set by a pause (the record to keep) or a resume (null): the task's pause flag changed. */
+  pause: PauseRecord | null | undefined = undefined;
+}
+
+/** Who paused a task, when and why: the flag the task carries until it is resumed or ends. */
+export interface PauseRecord {
+  at: number;
+  performed_by: string;
+  reason: string;
+  actor?: Actor;
 }
 
 /** Why a claim, report, timer or action was not applied; the caller treats each as a no-op. */
-export type Refusal = "unknown_step" | "stale_dispatch" | "task_finished" | "action_not_allowed";
+export type Refusal = "unknown_step" | "stale_dispatch" | "task_finished" | "action_not_allowed" | "task_paused";
 
 /**
  * Who asked for an action, as the API authenticated them: an API key's name or a token's `sub`
@@ -218,6 +235,9 @@ export type StepAction = (
   | { action_type: "resolve_manually"; performed_by: string; reason: string }
   | { action_type: "complete_manually"; performed_by: string; reason: string; result: unknown }
 ) & { actor?: Actor };
+
+/** An operator's pause or resume of a whole task. */
+export type TaskControl = { performed_by: string; reason: string; actor?: Actor };
 
 /** An operator's decision about a blocked task as a whole. */
 export type TaskAction = { action_type: "give_up" | "resolve_manually"; performed_by: string; reason: string; actor?: Actor };
@@ -293,6 +313,11 @@ export class TaskRun {
    * hand a buffered event to its step): done then, so the task evaluates from `steps_in_process`.
    */
   private readonly afterDispatch: (() => void)[] = [];
+  /**
+   * A paused task dispatches nothing: ready steps wait, claims are refused, step timers other than
+   * TIMERS_FIRING_WHILE_PAUSED are held. Steps in flight still report. Loaded from the task row.
+   */
+  paused = false;
 
   constructor(
     readonly taskUuid: string,
@@ -339,6 +364,9 @@ export class TaskRun {
     if (!step) return { refused: "unknown_step" };
     if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
     if (step.state !== "enqueued" || step.dispatchId !== dispatchId) return { refused: "stale_dispatch" };
+    // An enqueued step not yet claimed when the pause landed stays enqueued: its message is dropped,
+    // and its held claim timeout sends the same dispatch again once the task resumes.
+    if (this.paused) return { refused: "task_paused" };
     const changes = this.operate(() => {
       step.attempts += 1;
       this.moveStep(step, "start", { dispatch_id: dispatchId, attempt: step.attempts });
@@ -383,6 +411,7 @@ export class TaskRun {
     const step = this.steps.get(timer.stepUuid);
     if (!step) return { refused: "unknown_step" };
     if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    if (this.holdsTimer(timer.kind)) return { refused: "task_paused" };
     switch (timer.kind) {
       case "retry":
         if (step.state !== "waiting_for_retry") return { refused: "stale_dispatch" };
@@ -472,6 +501,39 @@ export class TaskRun {
       this.moveStep(step, "fail", { error_code: "dead_lettered", dispatch_id: dispatchId });
       this.afterPermanentFailure(step);
       this.evaluate("step_failed");
+    });
+  }
+
+  /** Whether a due timer of this kind must wait (stay in the timers table) until the task resumes. */
+  holdsTimer(kind: string): boolean {
+    return this.paused && !TIMERS_FIRING_WHILE_PAUSED.has(kind);
+  }
+
+  /** Pauses the task: nothing new is dispatched until `resume`. Refused on a finished or already paused task. */
+  pause(control: TaskControl): Changes | { refused: Refusal } {
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    if (this.paused) return { refused: "task_paused" };
+    return this.operate(() => {
+      this.paused = true;
+      const record: PauseRecord = { at: this.changes.at, performed_by: control.performed_by, reason: control.reason };
+      if (control.actor) record.actor = { name: control.actor.name, via: control.actor.via };
+      this.changes.pause = record;
+      this.moveTask("pause", actionMetadata(control));
+    });
+  }
+
+  /**
+   * Resumes a paused task where it was: the steps that became ready while it was paused are
+   * dispatched now; held timers fire as the alarm reaches them (at once when overdue).
+   */
+  resume(control: TaskControl): Changes | { refused: Refusal } {
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    if (!this.paused) return { refused: "action_not_allowed" };
+    return this.operate(() => {
+      this.paused = false;
+      this.changes.pause = null;
+      this.moveTask("unpause", actionMetadata(control));
+      if (this.ready.size > 0) this.evaluate("operator_action");
     });
   }
 
@@ -785,10 +847,12 @@ export class TaskRun {
     if (from === "initializing" && total === 0) return "no_steps_found";
     const { tolerate, isolate } = this.softErrors;
     if (this.count("error") - tolerate - isolate > 0) return "permanent_failure";
-    if (this.ready.size > 0) return "ready_steps_found";
+    if (this.ready.size > 0 && !this.paused) return "ready_steps_found";
     if (this.count("complete") + this.count("resolved_manually") + tolerate === total) return "all_steps_successful";
     if (from === "evaluating_results" && this.inFlight() > 0) return "steps_in_flight";
     if (from === "evaluating_results" && this.count("waiting_for_retry") > 0) return "retry_backoff_started";
+    // Ready steps held by a pause can still make progress once resumed: the task waits, not blocks.
+    if (this.ready.size > 0) return "no_dependencies_ready";
     // Isolated failures block the task only once nothing else can make progress.
     if (isolate > 0) return "permanent_failure";
     return "no_dependencies_ready";
@@ -796,6 +860,7 @@ export class TaskRun {
 
   /** Dispatches every ready step; steps completed inline may make more ready, which this same pass picks up. */
   private dispatchReady(): void {
+    if (this.paused) throw new Error(`task ${this.taskUuid} is paused: nothing may be dispatched`);
     const now = this.changes.at;
     for (const uuid of this.ready) {
       const step = this.mustGet(uuid);
@@ -908,6 +973,7 @@ export class TaskRun {
   private moveTask(event: TaskEvent, metadata: Record<string, unknown>): void {
     const from = this.state;
     this.state = nextTaskState(from, event);
+    if (isTerminalTaskState(this.state)) this.paused = false;
     this.changes.taskTransitions.push({ from, to: this.state, event, at: this.changes.at, metadata });
   }
 

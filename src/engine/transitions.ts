@@ -20,7 +20,9 @@ export type TaskEvent =
   | "resume"
   | "give_up"
   | "manual_resolution"
-  | "cancel";
+  | "cancel"
+  | "pause"
+  | "unpause";
 
 export type StepEvent =
   | "enqueue"
@@ -83,6 +85,12 @@ export const TASK_TRANSITIONS: readonly Row<TaskState, TaskEvent>[] = [
   { from: ["blocked_by_failures"], event: "give_up", to: "error" },
   { from: ["blocked_by_failures"], event: "manual_resolution", to: "resolved_manually" },
   { from: TASK_NON_TERMINAL, event: "cancel", to: "cancelled" },
+  // Pausing and resuming (`unpause`: `resume` already names a blocked task continuing after repair)
+  // leave the state as it is: a pause is a flag on the task, recorded in its log with who and why.
+  ...TASK_NON_TERMINAL.flatMap((state) => [
+    { from: [state], event: "pause" as const, to: state },
+    { from: [state], event: "unpause" as const, to: state },
+  ]),
 ];
 
 const STEP_UNFINISHED: readonly StepState[] = [

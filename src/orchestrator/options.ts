@@ -1,6 +1,7 @@
 // The options of createOrchestrator, checked and resolved at start-up: a bad option throws there, naming itself.
 
 import { AuthConfigError, parseAuthConfig } from "../api/auth-config";
+import { RETENTION_ENV_VARS, readRetentionConfig } from "../engine/retention";
 import { readLimits } from "../limits-config";
 import { isRecord } from "../shared/values";
 import type { TemplateRegistry } from "../templates/registry";
@@ -39,6 +40,17 @@ export interface LimitsOptions {
   writesPerMinute?: number | "off";
 }
 
+/**
+ * How long finished tasks are kept before their storage is purged; each Worker variable named below
+ * wins when set. A template's `retention_days` wins over both.
+ */
+export interface RetentionOptions {
+  /** `TASKER_RETENTION_DAYS`: days every namespace keeps its finished tasks (default 30), or `"forever"`. */
+  days?: number | "forever";
+  /** `TASKER_RETENTION_NAMESPACES`: namespace → days or `"forever"`, ahead of `days`. */
+  namespaces?: Readonly<Record<string, number | "forever">>;
+}
+
 export interface OrchestratorOptions {
   /** The templates this orchestrator ships; more can be registered at run time (`PUT /v1/templates/...`, kept in D1). */
   templates: readonly TemplateInput[];
@@ -48,6 +60,7 @@ export interface OrchestratorOptions {
   /** Namespace → queue producer binding; a namespace not listed uses STEPS_<NAMESPACE> when bound, else STEPS_DEFAULT. */
   queues?: Readonly<Record<string, string>>;
   limits?: LimitsOptions;
+  retention?: RetentionOptions;
 }
 
 export interface ResolvedOptions {
@@ -58,7 +71,7 @@ export interface ResolvedOptions {
   variableDefaults: Readonly<Record<string, string>>;
 }
 
-const OPTION_NAMES = new Set(["templates", "handlers", "auth", "queues", "limits"]);
+const OPTION_NAMES = new Set(["templates", "handlers", "auth", "queues", "limits", "retention"]);
 const BINDING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** An Error whose message says which factory and option failed; every start-up problem is one. */
@@ -128,6 +141,23 @@ function limitVariables(limits: unknown): Record<string, string> {
   return variables;
 }
 
+function retentionVariables(retention: unknown): Record<string, string> {
+  if (retention === undefined) return {};
+  if (!isRecord(retention)) throw invalid("options.retention must be an object");
+  const { days, namespaces, ...rest } = retention;
+  if (Object.keys(rest).length > 0)
+    throw invalid(`options.retention.${Object.keys(rest)[0]} is not an option (days, namespaces)`);
+  const variables: Record<string, string> = {};
+  if (days !== undefined) variables[RETENTION_ENV_VARS.default] = String(days);
+  if (namespaces !== undefined) {
+    if (!isRecord(namespaces)) throw invalid('options.retention.namespaces must map namespaces to days or "forever"');
+    variables[RETENTION_ENV_VARS.namespaces] = JSON.stringify(namespaces);
+  }
+  const { problems } = readRetentionConfig(variables);
+  if (problems.length > 0) throw invalid(`options.retention: ${problems.join("; ")}`);
+  return variables;
+}
+
 function authVariables(auth: unknown): Record<string, string> {
   if (auth === undefined) return {};
   if (!isRecord(auth)) throw invalid("options.auth must be an object");
@@ -178,6 +208,10 @@ export function resolveOptions(options: OrchestratorOptions): ResolvedOptions {
     templates: resolveTemplates(options.templates),
     handlers: resolveHandlers(options.handlers),
     queues: resolveQueues(options.queues),
-    variableDefaults: { ...authVariables(options.auth), ...limitVariables(options.limits) },
+    variableDefaults: {
+      ...authVariables(options.auth),
+      ...limitVariables(options.limits),
+      ...retentionVariables(options.retention),
+    },
   };
 }

@@ -42,3 +42,6 @@ export const MAX_PAGE_SIZE = 100;
 
 /** Most eager dispatches one report may ask for: larger fan-outs go through the queue. */
 export const MAX_EAGER_LIMIT = 16;
+
+/** The longest retention a template or setting may name, in days (100 years); `forever` is the way past it. */
+export const MAX_RETENTION_DAYS = 36_500;

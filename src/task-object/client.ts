@@ -22,6 +22,8 @@ export type TaskObjectClient = Pick<
   | "taskTransitions"
   | "inspect"
   | "listDeliveries"
+  | "pause"
+  | "resume"
 >;
 
 export function taskObject(env: Env, taskUuid: string): TaskObjectClient {

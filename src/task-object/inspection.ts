@@ -13,7 +13,7 @@ export interface InspectedTransition {
 
 export interface TaskInspection {
   /** Null when the object never received a task. */
-  task: { task_uuid: string; state: TaskState; queue_binding: string } | null;
+  task: { task_uuid: string; state: TaskState; queue_binding: string; paused_at: number | null } | null;
   steps: StepRow[];
   edges: { parent_uuid: string; child_uuid: string }[];
   taskTransitions: InspectedTransition[];
@@ -36,7 +36,7 @@ export async function inspect(storage: DurableObjectStorage, initialised: boolea
     return { task: null, ...empty, alarm, databaseBytes: sql.databaseSize };
   }
   return {
-    task: rows<TaskInspection["task"]>(sql, "SELECT task_uuid, state, queue_binding FROM task LIMIT 1")[0] ?? null,
+    task: rows<TaskInspection["task"]>(sql, "SELECT task_uuid, state, queue_binding, paused_at FROM task LIMIT 1")[0] ?? null,
     steps: rows(sql, "SELECT * FROM steps ORDER BY position"),
     edges: rows(sql, "SELECT parent_uuid, child_uuid FROM edges"),
     taskTransitions: rows(sql, "SELECT id, NULL AS step_uuid, from_state, to_state, event FROM task_transitions ORDER BY id"),

@@ -147,6 +147,16 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    description: "the pause flag (who, when, why), the retention a finished task's purge was armed with, and the purge marker",
+    sql: `
+      ALTER TABLE task ADD COLUMN paused_at INTEGER;
+      ALTER TABLE task ADD COLUMN pause TEXT;
+      ALTER TABLE task ADD COLUMN purged_at INTEGER;
+      ALTER TABLE task ADD COLUMN retention TEXT;
+    `,
+  },
+  {
     version: 7,
     description: "completion webhooks: the task's endpoints (secret names only), their deliveries and every attempt",
     sql: `

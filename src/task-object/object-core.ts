@@ -1,6 +1,7 @@
 // The task object's machinery: its storage parts, the one-transaction write path, the alarm and the after-commit I/O.
 import { DurableObject } from "cloudflare:workers";
 import type { StepMessage } from "../engine/protocol";
+import { isTerminalTaskState } from "../engine/states";
 import { type Changes, TaskRun, type TimerKind } from "../engine/task-run";
 import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
@@ -11,6 +12,7 @@ import { isInitialised, migrate } from "./migrations";
 import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
 import { OUTBOX_FLUSH_TIMER, OutboxStore } from "./outbox-store";
 import { ReadQueries } from "./read-queries";
+import { PURGE_RETRY_MS, PURGE_TIMER, PurgeTimer, purgeVerdict } from "./retention";
 import type { TaskRow } from "./rows";
 import { refused } from "./rpc-result";
 import { SqlMeter } from "./sql-meter";
@@ -44,6 +46,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
    * method: tests await `webhookSender.settled()` inside the object (runInDurableObject).
    */
   readonly webhookSender: WebhookSender;
+  private readonly purgeTimer: PurgeTimer;
   /**
    * Fault-injection seam, null outside tests: the fault lab sets it to make the object die (throw,
    * then be evicted) at a point between a commit and the I/O that follows. Not an RPC method.
@@ -89,6 +92,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       () => this.armAlarm(),
       () => this.faultHook?.("before_index_write"),
     );
+    this.purgeTimer = new PurgeTimer(sql, () => this.env);
     ctx.blockConcurrencyWhile(async () => {
       // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
       if (!isInitialised(ctx.storage.sql)) return;
@@ -110,6 +114,8 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       if (this.outboxStore.hasPendingOutboxWork()) this.outboxStore.ensureOutboxFlushTimer(now);
       this.indexWriter.reconcile(now);
       this.webhookStore.reconcile();
+      const task = this.reads.task();
+      if (task) this.purgeTimer.reconcile(task);
     });
     this.armAlarm();
   }
@@ -122,7 +128,12 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const timers = this.store.dueTimers(now, TIMERS_PER_ALARM);
     trace?.lap("timers");
     let fired = 0;
+    let purgeDue: number | null = null;
     for (const timer of timers) {
+      if (timer.kind === PURGE_TIMER) {
+        purgeDue = timer.due_at;
+        continue;
+      }
       if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
         // The object's own safety nets (outbox, index) stay armed until their work succeeds and
         // clears them: a death during this flush must still find them.
@@ -131,6 +142,8 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
         if (timer.kind === WEBHOOK_TIMER) this.webhookSender.wake();
         continue;
       }
+      // A paused task's held timers stay in the table (dueTimers already leaves them out).
+      if (this.loadRun().holdsTimer(timer.kind)) continue;
       const spec = {
         kind: timer.kind as TimerKind,
         stepUuid: timer.step_uuid,
@@ -151,6 +164,54 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     await this.afterWrite(trace);
     trace?.count("timers_fired", fired);
     this.endTrace(trace);
+    if (purgeDue !== null) await this.purgeWhenDue(purgeDue);
+  }
+
+  /**
+   * The purge timer fired. It checks again (the task may have been reopened, or its retention grown,
+   * or its last effects may still be pending), then purges in an order a death at any await survives:
+   * (1) one transaction marks the task purged (it answers `task_purged` from then on) and queues the
+   * index removal as the task's pending index write, with its retry timer, and keeps the purge timer
+   * as the safety net; (2) the index row is removed and the tombstone written in D1; (3) only then is
+   * the object's storage deleted. A death before (3) leaves the mark and the timer, which finish it.
+   */
+  private async purgeWhenDue(dueAt: number): Promise<void> {
+    const now = Date.now();
+    const task = this.reads.task();
+    if (!task) return;
+    if (task.purged_at === null) {
+      const retention = { armed: this.purgeTimer.armedRetention(), now: this.purgeTimer.retention(task) };
+      const verdict = purgeVerdict(
+        task,
+        retention,
+        dueAt,
+        this.outboxStore.hasPendingOutboxWork() || this.webhookStore.hasPending(),
+        now,
+      );
+      this.ctx.storage.transactionSync(() => {
+        if (verdict.kind === "keep") this.purgeTimer.clear();
+        else if (verdict.kind === "later") this.purgeTimer.postpone(verdict.at, retention.now);
+        else {
+          this.store.markPurged(now);
+          this.indexWriter.enqueue(now);
+          this.purgeTimer.postpone(now + PURGE_RETRY_MS);
+        }
+      });
+      this.armAlarm();
+      if (verdict.kind !== "purge") return;
+      log("info", "task.purging", { task_uuid: task.task_uuid, namespace: task.namespace, completed_at: task.completed_at });
+    }
+    await this.indexWriter.flush();
+    // The removal failed: its retry timer tries again, and the purge timer comes back after it.
+    if (this.indexWriter.hasPending()) return;
+    this.faultHook?.("before_purge");
+    await this.ctx.storage.deleteAll();
+    // deleteAll takes the alarm with it from compatibility date 2026-02-24; before that date it does not.
+    await this.ctx.storage.deleteAlarm();
+    this.run = undefined;
+    this.hasSchema = false;
+    this.alarmAt = null;
+    log("info", "task.purged", { task_uuid: task.task_uuid, namespace: task.namespace });
   }
 
   /**
@@ -178,13 +239,31 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       .map((d) => ({ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId }));
   }
 
+  /** The task, unless there is none or it is being purged. */
   protected taskRow(): TaskRow | null {
-    return this.initialised() ? this.reads.task() : null;
+    const task = this.initialised() ? this.reads.task() : null;
+    return task && task.purged_at === null ? task : null;
   }
 
-  /** The object's name is its task's uuid, whether or not a task was ever created in it. */
+  /**
+   * The object's name is its task's uuid, whether or not a task was ever created in it. A task being
+   * purged answers `task_purged`, with its namespace so the API can keep it from callers outside it.
+   */
   protected taskNotFound() {
-    return refused("task_not_found", `task ${this.ctx.id.name ?? this.ctx.id.toString()} not found`);
+    const uuid = this.ctx.id.name ?? this.ctx.id.toString();
+    const task = this.initialised() ? this.reads.task() : null;
+    if (task?.purged_at != null) {
+      return refused("task_purged", `task ${uuid} was purged after its retention period`, {
+        namespace: task.namespace,
+        purged_at: new Date(task.purged_at).toISOString(),
+      });
+    }
+    return refused("task_not_found", `task ${uuid} not found`);
+  }
+
+  /** Whether the object holds a task that is not being purged: the one every RPC but `inspect` works on. */
+  protected liveTask(): boolean {
+    return this.taskRow() !== null;
   }
 
   protected initialised(): boolean {
@@ -198,7 +277,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const task = this.reads.task();
     if (!task) throw new Error("task object has no task");
     let template: TaskTemplate | undefined;
-    this.run = new TaskRun(task.task_uuid, task.state, this.store.loadRuntime(), {
+    const run = new TaskRun(task.task_uuid, task.state, this.store.loadRuntime(), {
       now: () => Date.now(),
       newId: () => crypto.randomUUID(),
       random: Math.random,
@@ -209,8 +288,10 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       },
       waitStart: (step) => waitStartOf(step, this.reads, this.waits, Date.now()),
     });
+    run.paused = task.paused_at !== null;
+    this.run = run;
     trace?.lap("load_run");
-    return this.run;
+    return run;
   }
 
   /**
@@ -250,6 +331,10 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     trace?.lap("store");
     trace?.count("transition_rows", changes.stepTransitions.length + changes.taskTransitions.length);
     if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
+    if (changes.taskTransitions.length > 0 && isTerminalTaskState(run.state)) {
+      const task = this.reads.task();
+      if (task) this.purgeTimer.arm(task, now);
+    }
     trace?.lap("index_effect");
     if (
       changes.taskTransitions.length > 0 &&
@@ -310,12 +395,18 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }
 
+  /** The task's view; null when there is no task or it is being purged. */
   protected taskViewOrNull(): TaskView | null {
-    return this.initialised() ? taskViewOf(this.reads, this.run) : null;
+    return this.taskRow() ? taskViewOf(this.reads, this.run) : null;
+  }
+
+  /** The view of whatever task the object holds, even one being purged: what a repeated create answers. */
+  protected heldTaskView(): TaskView | null {
+    return this.initialised() && this.reads.task() ? taskViewOf(this.reads, this.run) : null;
   }
 
   protected taskViewOrThrow(): TaskView {
-    const view = this.taskViewOrNull();
+    const view = this.heldTaskView();
     if (!view) throw new Error("task object has no task");
     return view;
   }

@@ -25,7 +25,9 @@ export type AwaitPoint =
   | "before_effect"
   | "before_index_write"
   | "before_webhook_send"
-  | "after_webhook_send";
+  | "after_webhook_send"
+  /** The purge removed the task's index row and is about to delete the object's storage. */
+  | "before_purge";
 
 /** What the executor needs of the object that owns it. */
 export interface OutboxHost {

@@ -63,6 +63,13 @@ export interface TaskRow {
   created_by: string | null;
   /** JSON array of namespaces, or null: every one. */
   namespace_scope: string | null;
+  /** Set while the task is paused, with `pause` (JSON PauseRecord) saying who paused it and why. */
+  paused_at: number | null;
+  pause: string | null;
+  /** Set when the retention purge began: the task answers as purged from then on. */
+  purged_at: number | null;
+  /** When the purge timer is due (read from the timers table); null while the task runs or when kept forever. */
+  purge_at: number | null;
 }
 
 export interface StepRow {

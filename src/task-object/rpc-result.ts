@@ -3,6 +3,7 @@
 /** Every reason the object refuses an API call; src/api/task-object-errors.ts gives each its HTTP status. */
 export type RpcErrorCode =
   | "task_not_found"
+  | "task_purged"
   | "step_not_found"
   | "task_already_terminal"
   | "result_too_large"

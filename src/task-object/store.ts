@@ -2,11 +2,19 @@
 import { type BatchWorkerInputs, initialStepNames } from "../engine/dynamic-steps";
 import { isTerminalTaskState, type TaskState } from "../engine/states";
 import { runsAsFor } from "../engine/sub-workflow";
-import type { Changes, Dispatch, StepRuntime, TimerSpec } from "../engine/task-run";
+import { type Changes, type Dispatch, type StepRuntime, TIMERS_FIRING_WHILE_PAUSED, type TimerSpec } from "../engine/task-run";
 import { waitConfigOf } from "../shared/wait-config";
 import type { StepDefinition } from "../templates/types";
 import type { NewTask, StepRow, TimerRow } from "./rows";
 import { deleteChunked, insertChunked } from "./sql-chunks";
+
+const FIRING_WHILE_PAUSED = [...TIMERS_FIRING_WHILE_PAUSED];
+/**
+ * The timers that may fire: the object's own (no step), the kinds that watch a step in flight, and
+ * every timer of a task that is not paused. Any other step timer of a paused task is held.
+ */
+const FIRABLE = `step_uuid IS NULL OR kind IN (${FIRING_WHILE_PAUSED.map(() => "?").join(", ")})
+  OR NOT EXISTS (SELECT 1 FROM task WHERE paused_at IS NOT NULL)`;
 
 export class TaskStore {
   constructor(private readonly sql: SqlStorage) {}
@@ -126,6 +134,15 @@ export class TaskStore {
         now,
         isTerminalTaskState(taskState) ? now : null,
       );
+      // A pause ends with the task: a finished task has nothing left to hold back.
+      if (changes.pause !== undefined || isTerminalTaskState(taskState)) {
+        const pause = isTerminalTaskState(taskState) ? null : (changes.pause ?? null);
+        this.sql.exec(
+          "UPDATE task SET paused_at = ?, pause = ? WHERE 1",
+          pause?.at ?? null,
+          pause ? JSON.stringify(pause) : null,
+        );
+      }
       insertChunked(
         this.sql,
         "task_transitions",
@@ -215,6 +232,11 @@ export class TaskStore {
     insertChunked(this.sql, "edges", ["parent_uuid", "child_uuid"], changes.createdEdges);
   }
 
+  /** The first step of a purge: from here on the task answers as purged. */
+  markPurged(now: number): void {
+    this.sql.exec("UPDATE task SET purged_at = ? WHERE 1", now);
+  }
+
   setChildTask(stepUuid: string, childTaskUuid: string): void {
     this.sql.exec("UPDATE steps SET child_task_uuid = ? WHERE step_uuid = ?", childTaskUuid, stepUuid);
   }
@@ -242,11 +264,13 @@ export class TaskStore {
     }
   }
 
+  /** Timers due by `now` that may fire: while the task is paused its held step timers stay where they are. */
   dueTimers(now: number, limit: number): TimerRow[] {
     return this.sql
       .exec<TimerRow & Record<string, SqlStorageValue>>(
-        "SELECT id, due_at, kind, step_uuid, dispatch_id FROM timers WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+        `SELECT id, due_at, kind, step_uuid, dispatch_id FROM timers WHERE due_at <= ? AND (${FIRABLE}) ORDER BY due_at, id LIMIT ?`,
         now,
+        ...FIRING_WHILE_PAUSED,
         limit,
       )
       .toArray();
@@ -260,8 +284,11 @@ export class TaskStore {
     this.sql.exec("DELETE FROM timers WHERE id = ?", id);
   }
 
+  /** When the alarm must next run: the earliest timer that may fire now (a paused task's held ones wait). */
   nextTimerDue(): number | null {
-    return this.sql.exec<{ due: number | null }>("SELECT MIN(due_at) AS due FROM timers").one().due;
+    return this.sql
+      .exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM timers WHERE ${FIRABLE}`, ...FIRING_WHILE_PAUSED)
+      .one().due;
   }
 }
 

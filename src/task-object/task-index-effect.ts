@@ -1,5 +1,5 @@
 // The task's row in the task index (D1): an effect written with each status change, sent off the hot path.
-import { type TaskIndexEntry, writeTaskIndex } from "../catalog/task-index";
+import { purgeTaskIndex, type TaskIndexEntry, type TaskTombstone, writeTaskIndex } from "../catalog/task-index";
 import type { TaskTransitionRecord } from "../engine/task-run";
 import { log } from "../log";
 import type { TaskRow } from "./rows";
@@ -43,6 +43,19 @@ export function indexEntryOf(task: TaskRow, totalSteps: number, revision: number
     updated_at: task.updated_at,
     completed_at: task.completed_at,
     revision,
+  };
+}
+
+/** What the catalog keeps of a purged task. */
+export function tombstoneOf(task: TaskRow, purgedAt: number): TaskTombstone {
+  return {
+    task_uuid: task.task_uuid,
+    namespace: task.namespace,
+    name: task.name,
+    version: task.version,
+    status: task.state,
+    completed_at: task.completed_at,
+    purged_at: purgedAt,
   };
 }
 
@@ -94,6 +107,11 @@ export class TaskIndexWriter {
     this.dirty = true;
   }
 
+  /** Whether an index write (or a purge's removal) still waits to be sent. */
+  hasPending(): boolean {
+    return this.pending() !== null;
+  }
+
   /** Marks a write as possibly pending (the alarm fired), so the next flush looks. */
   wake(): void {
     this.dirty = true;
@@ -107,14 +125,18 @@ export class TaskIndexWriter {
       return this.flushing;
     }
     this.flushing = (async () => {
-      do {
-        this.again = false;
-        this.dirty = false;
-        await this.writeOnce();
-      } while (this.again);
-    })().finally(() => {
-      this.flushing = null;
-    });
+      // Cleared in the same turn as the last look at `again`: a `flush` arriving after that look
+      // starts a new round instead of joining one that has already ended.
+      try {
+        do {
+          this.again = false;
+          this.dirty = false;
+          await this.writeOnce();
+        } while (this.again);
+      } finally {
+        this.flushing = null;
+      }
+    })();
     return this.flushing;
   }
 
@@ -146,7 +168,9 @@ export class TaskIndexWriter {
     try {
       const db = this.db();
       if (!db) throw new Error("binding TASKER_DB is not configured");
-      await writeTaskIndex(db, entry);
+      // A task being purged leaves the index, and its tombstone takes its place, in one D1 transaction.
+      if (task.purged_at !== null) await purgeTaskIndex(db, tombstoneOf(task, task.purged_at));
+      else await writeTaskIndex(db, entry);
     } catch (error) {
       const attempts = pending.attempts + 1;
       const delay = Math.min(INDEX_RETRY_MAX_MS, INDEX_RETRY_BASE_MS * 2 ** (attempts - 1));

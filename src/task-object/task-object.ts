@@ -10,7 +10,7 @@ import {
   StepOutcomeSchema,
 } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
-import type { Actor, Changes, StepAction, TaskAction } from "../engine/task-run";
+import type { Actor, Changes, StepAction, TaskAction, TaskControl } from "../engine/task-run";
 import { log } from "../log";
 import { configOf } from "../orchestrator-config";
 import { MAX_RESULT_BYTES } from "../shared/limits";
@@ -68,7 +68,7 @@ export class TaskObject extends TaskObjectCore {
     options: ReportOptions = {},
   ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
     const trace = this.traceRpc("create");
-    const existing = this.taskViewOrNull();
+    const existing = this.heldTaskView();
     trace?.lap("lookup");
     if (existing) {
       // A repeated create (a client's retry, a parent starting its child again) may follow a crash:
@@ -126,7 +126,7 @@ export class TaskObject extends TaskObjectCore {
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
     trace?.lap("args");
-    if (!this.initialised()) {
+    if (!this.liveTask()) {
       this.endTrace(trace);
       return null;
     }
@@ -171,7 +171,7 @@ export class TaskObject extends TaskObjectCore {
       };
     }
     trace?.lap("args");
-    if (!this.initialised()) {
+    if (!this.liveTask()) {
       this.endTrace(trace);
       return { accepted: false, step_state: "unknown" };
     }
@@ -198,7 +198,7 @@ export class TaskObject extends TaskObjectCore {
   async deadLetter(stepUuid: string, dispatchId: string): Promise<{ accepted: boolean }> {
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
-    if (!this.initialised()) return { accepted: false };
+    if (!this.liveTask()) return { accepted: false };
     const result = this.mutate((run) => run.deadLetter(stepUuid, dispatchId));
     await this.afterWrite();
     return { accepted: !("refused" in result) };
@@ -208,8 +208,11 @@ export class TaskObject extends TaskObjectCore {
    * Cancels the task and its unfinished steps together; a running handler's late report is ignored.
    * `actor` is the API's caller (none when a parent task's end cancels its child).
    */
-  async cancel(reason: string, actor?: Actor): Promise<RpcResult<TaskView, "task_not_found" | "task_already_terminal">> {
-    if (!this.initialised()) return this.taskNotFound();
+  async cancel(
+    reason: string,
+    actor?: Actor,
+  ): Promise<RpcResult<TaskView, "task_not_found" | "task_purged" | "task_already_terminal">> {
+    if (!this.liveTask()) return this.taskNotFound();
     const run = this.loadRun();
     if (isTerminalTaskState(run.state)) {
       return refused("task_already_terminal", `task ${run.taskUuid} is already ${run.state}`, { status: run.state });
@@ -224,9 +227,12 @@ export class TaskObject extends TaskObjectCore {
     stepUuid: string,
     action: StepAction,
   ): Promise<
-    RpcResult<StepView, "task_not_found" | "step_not_found" | "task_already_terminal" | "result_too_large" | "action_not_allowed">
+    RpcResult<
+      StepView,
+      "task_not_found" | "task_purged" | "step_not_found" | "task_already_terminal" | "result_too_large" | "action_not_allowed"
+    >
   > {
-    if (!this.initialised()) return this.taskNotFound();
+    if (!this.liveTask()) return this.taskNotFound();
     if (action.action_type === "complete_manually" && byteLength(action.result) > MAX_RESULT_BYTES) {
       return refused("result_too_large", `completion_data.result exceeds ${MAX_RESULT_BYTES} bytes, the result size limit`);
     }
@@ -246,8 +252,10 @@ export class TaskObject extends TaskObjectCore {
   }
 
   /** Ends a blocked task as `error` (give up) or `resolved_manually`. */
-  async applyTaskAction(action: TaskAction): Promise<RpcResult<TaskView, "task_not_found" | "action_not_allowed">> {
-    if (!this.initialised()) return this.taskNotFound();
+  async applyTaskAction(
+    action: TaskAction,
+  ): Promise<RpcResult<TaskView, "task_not_found" | "task_purged" | "action_not_allowed">> {
+    if (!this.liveTask()) return this.taskNotFound();
     const applied = this.mutate((run) => run.applyTaskAction(action));
     if ("refused" in applied) {
       const status = this.loadRun().state;
@@ -272,7 +280,7 @@ export class TaskObject extends TaskObjectCore {
   ): Promise<{ accepted: boolean }> {
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
-    if (!this.initialised()) return { accepted: false };
+    if (!this.liveTask()) return { accepted: false };
     let outcome: StepOutcome = childOutcome(status, results, childTaskUuid);
     if (outcome.success && byteLength(outcome.result) > MAX_RESULT_BYTES) {
       outcome = {
@@ -294,9 +302,11 @@ export class TaskObject extends TaskObjectCore {
    * takes its payload as its result; with none waiting, the task keeps it for a step that will wait
    * (wait-store.ts: how long, how many). An event id seen before is a duplicate and changes nothing.
    */
-  async sendEvent(input: TaskEventInput): Promise<RpcResult<EventReceipt, "task_not_found" | "task_already_terminal">> {
+  async sendEvent(
+    input: TaskEventInput,
+  ): Promise<RpcResult<EventReceipt, "task_not_found" | "task_purged" | "task_already_terminal">> {
     const event = TaskEventInputSchema.parse(input);
-    if (!this.initialised()) return this.taskNotFound();
+    if (!this.liveTask()) return this.taskNotFound();
     const run = this.loadRun();
     const receipt = (status: EventReceipt["status"], stepUuid: string | null): EventReceipt => ({
       task_uuid: run.taskUuid,
@@ -337,7 +347,43 @@ export class TaskObject extends TaskObjectCore {
     return ok(delivered ? receipt("delivered", waiting.step_uuid) : receipt("buffered", null));
   }
 
-  getTask(): RpcResult<TaskView, "task_not_found"> {
+  /**
+   * Pauses the task: nothing new is dispatched (ready steps wait, claims are refused, step timers are
+   * held) until `resume`; steps in flight finish and are recorded. Pausing a paused task changes nothing.
+   */
+  async pause(control: TaskControl): Promise<RpcResult<TaskView, "task_not_found" | "task_purged" | "task_already_terminal">> {
+    return this.control("pause", control);
+  }
+
+  /** Resumes a paused task where it was; resuming a task that is not paused changes nothing. */
+  async resume(control: TaskControl): Promise<RpcResult<TaskView, "task_not_found" | "task_purged" | "task_already_terminal">> {
+    return this.control("resume", control);
+  }
+
+  private async control(
+    action: "pause" | "resume",
+    control: TaskControl,
+  ): Promise<RpcResult<TaskView, "task_not_found" | "task_purged" | "task_already_terminal">> {
+    if (!this.liveTask()) return this.taskNotFound();
+    const applied = this.mutate((run) => (action === "pause" ? run.pause(control) : run.resume(control)));
+    if ("refused" in applied) {
+      if (applied.refused === "task_finished") {
+        const run = this.loadRun();
+        return refused("task_already_terminal", `task ${run.taskUuid} is already ${run.state}`, { status: run.state });
+      }
+      // Already paused (or not paused, for a resume): the request is satisfied as it stands.
+      return ok(this.taskViewOrThrow());
+    }
+    log("info", action === "pause" ? "task.paused" : "task.resumed", {
+      task_uuid: this.loadRun().taskUuid,
+      performed_by: control.performed_by,
+      actor: control.actor?.name,
+    });
+    await this.afterWrite();
+    return ok(this.taskViewOrThrow());
+  }
+
+  getTask(): RpcResult<TaskView, "task_not_found" | "task_purged"> {
     const trace = this.traceRpc("getTask");
     const view = this.taskViewOrNull();
     trace?.lap("view");
@@ -346,27 +392,27 @@ export class TaskObject extends TaskObjectCore {
   }
 
   /** One page of the task's steps in creation order, with the total. */
-  listSteps(offset = 0, limit = 1_000): RpcResult<StepPage, "task_not_found"> {
+  listSteps(offset = 0, limit = 1_000): RpcResult<StepPage, "task_not_found" | "task_purged"> {
     const task = this.taskRow();
     return task ? ok(stepPage(this.reads, this.waits, task.task_uuid, offset, limit)) : this.taskNotFound();
   }
 
   /** One step, read on its own: the step and its parents, not the whole task. */
-  getStep(stepUuid: string): RpcResult<StepView, "task_not_found" | "step_not_found"> {
+  getStep(stepUuid: string): RpcResult<StepView, "task_not_found" | "task_purged" | "step_not_found"> {
     const task = this.taskRow();
     return task ? stepLookup(this.reads, this.waits, task.task_uuid, stepUuid) : this.taskNotFound();
   }
 
-  stepAudit(stepUuid: string): RpcResult<TransitionView[], "task_not_found" | "step_not_found"> {
+  stepAudit(stepUuid: string): RpcResult<TransitionView[], "task_not_found" | "task_purged" | "step_not_found"> {
     return this.taskRow() ? stepAudit(this.reads, stepUuid) : this.taskNotFound();
   }
 
-  taskTransitions(): RpcResult<TransitionView[], "task_not_found"> {
+  taskTransitions(): RpcResult<TransitionView[], "task_not_found" | "task_purged"> {
     return this.taskRow() ? ok(taskTransitionsOf(this.reads)) : this.taskNotFound();
   }
 
   /** The task's webhook deliveries, newest first, each with its attempts. */
-  listDeliveries(): RpcResult<WebhookDeliveryView[], "task_not_found"> {
+  listDeliveries(): RpcResult<WebhookDeliveryView[], "task_not_found" | "task_purged"> {
     if (!this.taskRow()) return this.taskNotFound();
     return ok(
       this.webhookStore.deliveries(MAX_LISTED_DELIVERIES).map(({ delivery, attempts }) => deliveryView(delivery, attempts)),

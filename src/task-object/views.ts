@@ -9,7 +9,7 @@ import type {
   TransitionViewSchema,
 } from "../contract/responses";
 import { DEPENDENCY_SATISFYING_STATES, IN_FLIGHT_STEP_STATES, type StepState, type TaskState } from "../engine/states";
-import type { Actor } from "../engine/task-run";
+import type { Actor, PauseRecord } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
 import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./rows";
 import type { WaitView } from "./wait-store";
@@ -78,6 +78,19 @@ export function taskView(task: TaskRow, counts: Map<StepState, number>, childTas
     parent_step_name: task.parent_step_name,
     child_tasks: childTasks,
     created_by: task.created_by,
+    paused: pauseView(task.pause),
+    purge_at: iso(task.purge_at),
+  };
+}
+
+function pauseView(stored: string | null): TaskView["paused"] {
+  if (stored === null) return null;
+  const pause = JSON.parse(stored) as PauseRecord;
+  return {
+    paused_at: iso(pause.at),
+    performed_by: pause.performed_by,
+    reason: pause.reason,
+    actor: isActor(pause.actor) ? { name: pause.actor.name, via: pause.actor.via } : null,
   };
 }
 

@@ -1,6 +1,12 @@
 // Zod schema of a raw task template (parsed YAML or JSON) and its normalisation into a TaskTemplate.
 import { z } from "zod";
-import { MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_TEMPLATE_STEPS, MAX_VERSION_LENGTH } from "../shared/limits";
+import {
+  MAX_NAME_LENGTH,
+  MAX_NAMESPACE_LENGTH,
+  MAX_RETENTION_DAYS,
+  MAX_TEMPLATE_STEPS,
+  MAX_VERSION_LENGTH,
+} from "../shared/limits";
 import { IDENTITY_STRATEGIES, NAME_PATTERN, VERSION_PATTERN } from "../shared/names";
 import { MAX_WEBHOOKS_PER_TEMPLATE } from "../shared/webhooks";
 import { describeValue } from "./messages";
@@ -257,6 +263,8 @@ const templateShape = {
   identity_strategy: z.enum(IDENTITY_STRATEGIES).nullish(),
   /** Retry settings every step starts from; a step's own `retry` keys override them one by one. */
   default_retry: RetrySchema.nullish(),
+  /** Days a finished task is kept before its storage is purged, or `forever`. */
+  retention_days: z.union([intIn({ min: 0, max: MAX_RETENTION_DAYS }), z.literal("forever")]).nullish(),
   steps: z
     .array(StepSchema, {
       error: (issue) => (issue.input === undefined ? "is required: a template needs at least one step" : undefined),
@@ -325,6 +333,7 @@ export const TemplateSchema = z
       ...(template.webhooks && template.webhooks.length > 0 ? { webhooks: template.webhooks } : {}),
       // Only when declared, so a template without schedules keeps its content hash.
       ...(template.schedules && template.schedules.length > 0 ? { schedules: template.schedules } : {}),
+      ...(template.retention_days == null ? {} : { retention_days: template.retention_days }),
     }),
   );
 

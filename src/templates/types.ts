@@ -72,6 +72,8 @@ export interface TaskTemplate {
   webhooks?: WebhookEndpoint[];
   /** Schedules that start tasks of this template; absent when it declares none. */
   schedules?: TemplateSchedule[];
+  /** Days a finished task is kept before it is purged, or `forever`; absent: the namespace's or default setting. */
+  retention_days?: number | "forever";
 }
 
 /** One problem found in a template, with the path of the offending key (e.g. `steps[2].dependencies[0]`). */

@@ -9,6 +9,7 @@ import {
   HELD_TEMPLATE,
   hasStatus,
   heldMessage,
+  purgeDue,
   scheduledAlarm,
   seedOrder,
   stepAudit,
@@ -29,7 +30,8 @@ describe("cancellation", () => {
     expect(await response.json()).toMatchObject({ status: "cancelled", cancelled_steps: 2 });
     for (const step of await getSteps(task_uuid)) expect(step.current_state).toBe("cancelled");
     expect(await timerCount(task_uuid)).toBe(0);
-    expect(await scheduledAlarm(task_uuid)).toBeNull();
+    // What stays armed is the retention's purge, 30 days after the cancellation.
+    expect(await scheduledAlarm(task_uuid)).toBe(await purgeDue(task_uuid));
   });
 
   it("refuses to cancel a task that already finished", async () => {

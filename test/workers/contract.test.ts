@@ -156,8 +156,14 @@ describe("the API contract", () => {
     );
     expect(giveUp.status).toBe(409);
     expect((await call(doc, "cancelTask", { task_uuid })).status).toBe(409); // already complete: task_already_terminal
+    expect((await call(doc, "pauseTask", { task_uuid }, { body: { reason: "probe" } })).status).toBe(409);
+    expect((await call(doc, "resumeTask", { task_uuid }, { body: { reason: "probe" } })).status).toBe(409);
 
     const other = await call(doc, "createTask", {}, { body: seedOrder() });
+    const otherUuid = (other.body as { task_uuid: string }).task_uuid;
+    // Pausing a task that already finished answers 409; either answer is one the contract declares.
+    expect([200, 409]).toContain((await call(doc, "pauseTask", { task_uuid: otherUuid }, { body: { reason: "probe" } })).status);
+    expect([200, 409]).toContain((await call(doc, "resumeTask", { task_uuid: otherUuid }, { body: { reason: "probe" } })).status);
     const cancelled = await call(
       doc,
       "cancelTask",

@@ -5,6 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import { expect, vi } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
 import { type TaskObjectClient, taskObject } from "../../src/task-object/client";
+import { PURGE_TIMER } from "../../src/task-object/retention";
 import type { ParentLink } from "../../src/task-object/rows";
 import type { NewTaskInput } from "../../src/task-object/task-object";
 import type { StepView, TaskView, TransitionView } from "../../src/task-object/views";
@@ -138,8 +139,14 @@ export async function scheduledAlarm(uuid: string): Promise<number | null> {
   return (await taskStub(uuid).inspect()).alarm;
 }
 
+/** The task's pending timers, its retention's purge timer (armed once it ends) aside. */
 export async function timerCount(uuid: string): Promise<number> {
-  return (await taskStub(uuid).inspect()).timers.length;
+  return (await taskStub(uuid).inspect()).timers.filter((t) => t.kind !== PURGE_TIMER).length;
+}
+
+/** When the finished task's purge is due; null when none is armed. */
+export async function purgeDue(uuid: string): Promise<number | null> {
+  return (await taskStub(uuid).inspect()).timers.find((t) => t.kind === PURGE_TIMER)?.due_at ?? null;
 }
 
 /**

@@ -113,6 +113,26 @@ async function webhookTimers(taskUuid: string): Promise<number> {
 }
 
 describe("webhook deliveries", () => {
+  it("holds a retention purge while a delivery is pending, and purges once it is delivered", async () => {
+    answers = [500, 200];
+    const template = heldTemplate(`  - { url: "${HOOK_URL}", secret: WEBHOOK_SECRET_TEST }`).replace(
+      "version: 1.0.0\n",
+      "version: 1.0.0\nretention_days: 0\n",
+    );
+    const task = await createFromYaml(template);
+    await finishStep(task.task_uuid, true);
+    expect((await deliveriesOf(task.task_uuid)).deliveries[0]).toMatchObject({ status: "pending", attempts: 1 });
+
+    // The purge is due at once (retention 0), but the delivery is still pending: the task stays.
+    await runDurableObjectAlarm(env.TASKS.getByName(task.task_uuid));
+    expect((await api(`/v1/tasks/${task.task_uuid}`)).status).toBe(200);
+
+    await travel(task.task_uuid, 30_000);
+    expect((await deliveriesOf(task.task_uuid)).deliveries[0]).toMatchObject({ status: "delivered", attempts: 2 });
+    await travel(task.task_uuid, 60_000);
+    await errorOf(await api(`/v1/tasks/${task.task_uuid}`), 404, "task_purged");
+  });
+
   it("retries an endpoint that fails twice, then records it delivered, every attempt visible", async () => {
     answers = [500, new Error("connection reset"), 200];
     const task = await createFromYaml(heldTemplate(`  - { url: "${HOOK_URL}", secret: WEBHOOK_SECRET_TEST }`));

@@ -42,10 +42,11 @@ describe("isGrantablePattern", () => {
 });
 
 describe("isPermission", () => {
-  it("knows the thirteen permissions of the vocabulary", () => {
-    expect(PERMISSIONS).toHaveLength(13);
+  it("knows the fourteen permissions of the vocabulary", () => {
+    expect(PERMISSIONS).toHaveLength(14);
     expect(isPermission("schedules:write")).toBe(true);
     expect(isPermission("events:send")).toBe(true);
+    expect(isPermission("tasks:pause")).toBe(true);
     expect(isPermission("templates:validate")).toBe(true);
     expect(isPermission("templates:*")).toBe(false);
   });

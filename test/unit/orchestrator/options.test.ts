@@ -39,6 +39,18 @@ describe("resolveOptions", () => {
     expect(resolved.variableDefaults).toEqual({});
   });
 
+  it("takes retention as the defaults of its Worker variables, and refuses a malformed one", () => {
+    const resolved = resolveOptions({ ...minimal, retention: { days: 90, namespaces: { scratch: 1, audit: "forever" } } });
+    expect(resolved.variableDefaults).toEqual({
+      TASKER_RETENTION_DAYS: "90",
+      TASKER_RETENTION_NAMESPACES: '{"scratch":1,"audit":"forever"}',
+    });
+    expect(() => resolveOptions({ ...minimal, retention: { days: "30d" as never } })).toThrow(
+      /^createOrchestrator: options.retention: TASKER_RETENTION_DAYS must be a whole number of days/,
+    );
+    expect(() => resolveOptions({ ...minimal, retention: { weeks: 2 } as never })).toThrow(/retention.weeks is not an option/);
+  });
+
   it("takes a HandlerRegistry as it is", () => {
     const registry = new HandlerRegistry().register("greeter", GreetingHandler);
     expect(resolveOptions({ templates: [], handlers: registry }).handlers).toBe(registry);
@@ -73,7 +85,7 @@ describe("resolveOptions", () => {
 
   it("refuses an option it does not know, so a typo is not silently ignored", () => {
     expect(() => resolveOptions({ ...minimal, handler: [] } as unknown as typeof minimal)).toThrow(
-      "createOrchestrator: unknown option handler (options: templates, handlers, auth, queues, limits)",
+      "createOrchestrator: unknown option handler (options: templates, handlers, auth, queues, limits, retention)",
     );
   });
 

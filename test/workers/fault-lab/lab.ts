@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { uuidv7 } from "../../../src/engine/ids";
 import type { StepMessage } from "../../../src/engine/protocol";
 import { IN_FLIGHT_STEP_STATES, type StepState, type TaskState, TERMINAL_TASK_STATES } from "../../../src/engine/states";
-import type { StepAction } from "../../../src/engine/task-run";
+import { type StepAction, TIMERS_FIRING_WHILE_PAUSED } from "../../../src/engine/task-run";
 import { nextStepState, nextTaskState, type StepEvent, type TaskEvent } from "../../../src/engine/transitions";
 import { taskObject } from "../../../src/task-object/client";
 import type { AwaitPoint, TaskObject } from "../../../src/task-object/task-object";
@@ -32,6 +32,8 @@ export const FAULTS = [
   "operator_action",
   "cancel",
   "send_event",
+  "pause",
+  "resume",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -48,6 +50,8 @@ const WEIGHTS: Record<Fault, number> = {
   operator_action: 5,
   cancel: 1,
   send_event: 8,
+  pause: 4,
+  resume: 4,
 };
 
 export interface ScenarioReport {
@@ -324,7 +328,9 @@ async function alarmProblemsNow(world: World): Promise<{ problems: string[]; ala
   const { task, timers, outbox, effects, alarm } = await inspect(world);
   if (task === null) return { problems: [], alarmInDelivery: false };
   const problems: string[] = [];
-  const earliest = timers.length === 0 ? null : Math.min(...timers.map((t) => t.due_at));
+  // A paused task's step timers are held: the alarm need not point at them (TIMERS_FIRING_WHILE_PAUSED aside).
+  const firable = timers.filter((t) => task.paused_at === null || t.step_uuid === null || TIMERS_FIRING_WHILE_PAUSED.has(t.kind));
+  const earliest = firable.length === 0 ? null : Math.min(...firable.map((t) => t.due_at));
   const timersOf = (kind: string) => timers.filter((t) => t.kind === kind).length;
   // An alarm set for an overdue timer may read back as the moment it was set: both fire at once.
   if (earliest !== null && (alarm === null || (alarm > earliest && alarm > Date.now()))) {
@@ -473,7 +479,24 @@ async function inject(fault: Fault, world: World, rand: () => number, label: str
     case "send_event":
       await sendEvent(world, rand);
       return;
+    case "pause":
+      await stub(world.taskUuid).pause(LAB_CONTROL);
+      return;
+    case "resume":
+      await stub(world.taskUuid).resume(LAB_CONTROL);
+      return;
   }
+}
+
+const LAB_CONTROL = { performed_by: "lab", reason: "fault lab" };
+
+/** Dispatches and claims so far: while the task is paused neither may grow. */
+async function dispatchesAndClaims(world: World): Promise<{ paused: boolean; moves: number }> {
+  const { task, stepTransitions } = await inspect(world);
+  return {
+    paused: task?.paused_at != null,
+    moves: stepTransitions.filter((t) => t.event === "enqueue" || t.event === "start").length,
+  };
 }
 
 /** Lets the world behave until nothing moves: deliver every message sent, then let the armed alarm fire. */
@@ -486,6 +509,10 @@ async function drain(world: World): Promise<string | null> {
     const steps = await readSteps(world);
     const inFlight = steps.some((s) => IN_FLIGHT_STEP_STATES.has(s.state));
     const state = await taskState(world);
+    if ((await inspect(world)).task?.paused_at != null) {
+      await stub(world.taskUuid).resume(LAB_CONTROL);
+      continue;
+    }
     if (!inFlight && (TERMINAL_TASK_STATES.has(state) || state === "blocked_by_failures")) return null;
     const fired = await advance(world, 200_000);
     if (!fired && world.mailbox.length === 0) {
@@ -628,7 +655,13 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
     const fault = pickFault(rand);
     faults[fault] = (faults[fault] ?? 0) + 1;
     const label = `round ${round} (${fault})`;
+    await prepare(world);
+    const before = await dispatchesAndClaims(world);
     await inject(fault, world, rand, label, problems);
+    if (before.paused && fault !== "resume") {
+      const after = await dispatchesAndClaims(world);
+      if (after.moves > before.moves) problems.push(`after ${label}: a step was dispatched or claimed while the task was paused`);
+    }
     for (const problem of await alarmProblems(world)) problems.push(`after ${label}: ${problem}`);
     if (TERMINAL_TASK_STATES.has(await taskState(world))) break;
   }
