@@ -59,6 +59,8 @@ export const LAYERS: Record<string, Layer> = {
       "orchestrator-config",
     ],
   },
+  // The operator console's Worker side: serves the pages built from console/ (a module of strings). No platform, no engine.
+  console: { imports: [] },
   // createOrchestrator: builds the Worker and the object classes from the user's options; wires everything together.
   orchestrator: {
     imports: [
@@ -74,6 +76,7 @@ export const LAYERS: Record<string, Layer> = {
       "rate-limit",
       "task-object",
       "api",
+      "console",
     ],
     platform: true,
   },
