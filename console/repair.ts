@@ -14,11 +14,19 @@ interface Action {
   body: (reason: string, operator: string) => unknown;
 }
 
-/** Reason and operator fields, the action buttons, and where the outcome is shown. */
-function actionPanel(heading: string, actions: Action[], extra: HTMLElement | null, onDone: () => void): HTMLElement {
+/**
+ * Reason and operator fields and the action buttons; the outcome goes to `outcome`, which the page keeps
+ * outside the panel so that it survives the panel being rebuilt for the new state.
+ */
+function actionPanel(
+  heading: string,
+  actions: Action[],
+  extra: HTMLElement | null,
+  onDone: () => void,
+  outcome: HTMLElement,
+): HTMLElement {
   const reason = h("input", { name: "reason", placeholder: "why (recorded in the audit)", required: true });
   const operator = h("input", { name: "operator", value: operatorName.get() });
-  const outcome = h("div", { class: "outcome", "data-testid": "action-outcome" });
   const buttons = actions.map((action) =>
     h(
       "button",
@@ -61,11 +69,10 @@ function actionPanel(heading: string, actions: Action[], extra: HTMLElement | nu
     ),
     extra,
     h("div", { class: "actions" }, ...buttons),
-    outcome,
   );
 }
 
-export function taskRepairPanel(task: TaskView, onDone: () => void): HTMLElement {
+export function taskRepairPanel(task: TaskView, onDone: () => void, outcome: HTMLElement): HTMLElement {
   const path = `/v1/tasks/${task.task_uuid}`;
   const label = `${task.namespace}/${task.name}`;
   return actionPanel(
@@ -103,10 +110,11 @@ export function taskRepairPanel(task: TaskView, onDone: () => void): HTMLElement
     ],
     null,
     onDone,
+    outcome,
   );
 }
 
-export function stepRepairPanel(step: StepView, onDone: () => void): HTMLElement {
+export function stepRepairPanel(step: StepView, onDone: () => void, outcome: HTMLElement): HTMLElement {
   const path = `/v1/tasks/${step.task_uuid}/workflow_steps/${step.step_uuid}`;
   const result = h("textarea", { name: "result", rows: 6, class: "mono", spellcheck: false, "data-testid": "completion-result" });
   result.value = JSON.stringify(step.results ?? {}, null, 2);
@@ -155,5 +163,6 @@ export function stepRepairPanel(step: StepView, onDone: () => void): HTMLElement
     ],
     resultField,
     onDone,
+    outcome,
   );
 }

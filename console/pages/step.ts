@@ -46,8 +46,9 @@ function details(step: StepView): HTMLElement {
 export function renderStep(root: HTMLElement, taskUuid: string, stepUuid: string): () => void {
   const body = h("div", {});
   const repairHost = h("div", {});
+  const outcome = h("div", { class: "outcome", "data-testid": "action-outcome" });
   const auditHost = h("div", {});
-  replaceChildren(root, body, repairHost, h("h2", {}, "Audit"), auditHost);
+  replaceChildren(root, body, repairHost, outcome, h("h2", {}, "Audit"), auditHost);
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let repairFor = "";
@@ -95,7 +96,7 @@ export function renderStep(root: HTMLElement, taskUuid: string, stepUuid: string
         repairFor = view.current_state;
         replaceChildren(
           repairHost,
-          stepRepairPanel(view, () => void refreshNow()),
+          stepRepairPanel(view, () => void refreshNow(), outcome),
         );
       }
       replaceChildren(auditHost, timeline(audit.transitions));

@@ -150,18 +150,30 @@ describe("buildGraph", () => {
   it("keeps its shape key while only states change, and changes it when a step appears", () => {
     const before = buildGraph(batchTemplate, [step("plan", "batchable", [], "in_progress")]);
     const recoloured = buildGraph(batchTemplate, [step("plan", "batchable", [], "complete")]);
-    const withWorkers = buildGraph(batchTemplate, [step("plan", "batchable", [], "complete"), step("work_1", "batch_worker", ["plan"])]);
+    const withWorkers = buildGraph(batchTemplate, [
+      step("plan", "batchable", [], "complete"),
+      step("work_1", "batch_worker", ["plan"]),
+    ]);
     expect(shapeKey(recoloured)).toBe(shapeKey(before));
-    expect(countByState(withWorkers.nodes.flatMap((node) => (node.kind === "batch" ? node.workers : [])))).toEqual({ pending: 1 });
+    expect(countByState(withWorkers.nodes.flatMap((node) => (node.kind === "batch" ? node.workers : [])))).toEqual({
+      pending: 1,
+    });
     expect(shapeKey(withWorkers)).toBe(shapeKey(before));
   });
 });
 
 describe("the task filter", () => {
   it("sends only the fields set, and reads back what it wrote", () => {
-    const filter = { ...EMPTY_FILTER, namespace: "demo", status: "blocked_by_failures" as const, created_after: "2026-01-01T00:00:00Z" };
+    const filter = {
+      ...EMPTY_FILTER,
+      namespace: "demo",
+      status: "blocked_by_failures" as const,
+      created_after: "2026-01-01T00:00:00Z",
+    };
     const query = filterQuery(filter, { page: 2, perPage: 25 });
-    expect(query.toString()).toBe("namespace=demo&status=blocked_by_failures&created_after=2026-01-01T00%3A00%3A00Z&page=2&per_page=25");
+    expect(query.toString()).toBe(
+      "namespace=demo&status=blocked_by_failures&created_after=2026-01-01T00%3A00%3A00Z&page=2&per_page=25",
+    );
     expect(filterFromQuery(query)).toEqual(filter);
   });
 
