@@ -49,11 +49,20 @@ function renderKey(root: HTMLElement): () => void {
   return () => {};
 }
 
+/** A path segment as written; a malformed escape is kept as typed rather than breaking the router. */
+function decodePart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
 function route(): void {
   leave();
   delete document.body.dataset.graphReady;
   const [path = "", query = ""] = location.hash.replace(/^#/, "").split("?");
-  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = path.split("/").filter(Boolean).map(decodePart);
   const params = new URLSearchParams(query);
   for (const link of document.querySelectorAll("nav a"))
     link.classList.toggle("on", path.startsWith(link.getAttribute("href")?.slice(1) ?? "-"));

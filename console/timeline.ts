@@ -2,8 +2,25 @@
 import type { TransitionView } from "../src/client/types";
 import { badge, h, time } from "./dom";
 
+/** Transitions drawn before "show all": a task of thousands of steps records thousands of transitions. */
+export const TIMELINE_SHOWN = 100;
+
+/** The timeline, its latest `TIMELINE_SHOWN` entries first drawn and the rest one click away. */
 export function timeline(transitions: readonly TransitionView[]): HTMLElement {
   if (transitions.length === 0) return h("p", { class: "muted" }, "No transition yet.");
+  if (transitions.length <= TIMELINE_SHOWN) return entries(transitions);
+  const hidden = transitions.length - TIMELINE_SHOWN;
+  const host = h("div", {});
+  const more = h(
+    "button",
+    { type: "button", onclick: () => host.replaceChildren(entries(transitions)) },
+    `Show the ${hidden} earlier transitions`,
+  );
+  host.append(more, entries(transitions.slice(hidden)));
+  return host;
+}
+
+function entries(transitions: readonly TransitionView[]): HTMLElement {
   return h(
     "ol",
     { class: "timeline", "data-testid": "timeline" },
