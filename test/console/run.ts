@@ -252,7 +252,11 @@ async function largeBatch(page: Page, baseUrl: string): Promise<void> {
   await page.click('[data-testid=batch-panel] .pager button:has-text("Previous")');
   await page.waitForFunction(() => document.querySelector("[data-testid=batch-page]")?.textContent?.startsWith("Page 1 of"));
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: join(images, "console-batch.png"), fullPage: true, clip: { x: 0, y: 0, width: 1360, height: 1100 } });
+  await page.screenshot({
+    path: join(images, "console-batch.png"),
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1360, height: 1100 },
+  });
   const finished = await openBatchPage(page, baseUrl, uuid);
   const pollFinished = await page.textContent("[data-testid=poll-status]");
   say(
