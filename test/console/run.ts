@@ -330,3 +330,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// wrangler dev's output pipes keep the event loop alive: end here, which kills its process group (cleanUp).
+process.exit(0);
