@@ -75,6 +75,8 @@ export const LAYERS: Record<string, Layer> = {
       "schedules",
     ],
   },
+  // The operator console's Worker side: serves the pages built from console/ (a module of strings). No platform, no engine.
+  console: { imports: [] },
   // createOrchestrator: builds the Worker and the object classes from the user's options; wires everything together.
   orchestrator: {
     imports: [
@@ -92,6 +94,7 @@ export const LAYERS: Record<string, Layer> = {
       "api",
       "bulk-jobs",
       "schedules",
+      "console",
     ],
     platform: true,
   },

@@ -1,6 +1,7 @@
 // createOrchestrator: a user's templates, handlers and options in, the orchestrator's Worker and Durable Object classes out.
 import { app } from "../api/app";
 import { BulkJobObject } from "../bulk-jobs/bulk-job-object";
+import { isConsolePath, serveConsole } from "../console/serve";
 import { createEnvBinder, type OrchestratorConfig } from "../orchestrator-config";
 import { RateLimiter } from "../rate-limit/rate-limiter";
 import { ensureTemplateSchedules } from "../schedules/reconcile";
@@ -11,7 +12,7 @@ import { createStepConsumer } from "../worker/consumer";
 import { type OrchestratorOptions, resolveOptions } from "./options";
 import { createRoutingCheck } from "./routing-check";
 
-/** The orchestrator Worker's handlers: the HTTP API, and the consumer of STEPS_DEFAULT and of the dead-letter queues. */
+/** The orchestrator Worker's handlers: the HTTP API and the operator console (/console), and the consumer of STEPS_DEFAULT and of the dead-letter queues. */
 export interface OrchestratorWorker {
   fetch(request: Request, env: object, ctx: ExecutionContext): Promise<Response>;
   queue(batch: MessageBatch<unknown>, env: object, ctx: ExecutionContext): Promise<void>;
@@ -46,6 +47,8 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
 
   const worker: OrchestratorWorker = {
     async fetch(request, env, ctx) {
+      // The operator console: static pages that call the API below like any other client.
+      if (isConsolePath(new URL(request.url).pathname)) return serveConsole(request);
       const bound = engineEnv(env);
       checkRouting(bound);
       // The schedules the bundled templates declare exist once any request has reached the Worker.

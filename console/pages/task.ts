@@ -1,0 +1,304 @@
+// One task: its graph drawn live while it runs, a batch's workers paged, parent and child links, its repairs and its timeline.
+import type { StepView, TaskView, TemplateDetail, TransitionsResponse } from "../../src/client/types";
+import { isTerminalTaskState } from "../../src/engine/states";
+import { allPages, api } from "../api";
+import { badge, h, refusalBox, replaceChildren, time } from "../dom";
+import { createGraphView } from "../graph-view";
+import { countByState, pageOf, type StepState } from "../model/batch-group";
+import { type BatchNode, buildGraph, type GraphNode } from "../model/graph-model";
+import { taskRepairPanel } from "../repair";
+import { timeline } from "../timeline";
+
+/**
+ * While the task is not finished, it is read again this long after the previous read ended, or as
+ * long as that read took when it was slower (a task of thousands of steps, or an object busy with
+ * them), so the console never keeps the object reading more than half the time.
+ */
+export const POLL_MS = 1_000;
+const STEPS_PER_REQUEST = 1_000;
+
+export async function loadSteps(taskUuid: string): Promise<StepView[]> {
+  const { items } = await allPages<{ steps: StepView[]; pagination: { total_pages: number } }, StepView>(
+    (page) => `/v1/tasks/${taskUuid}/workflow_steps?per_page=${STEPS_PER_REQUEST}&page=${page}`,
+    (answer) => answer.steps,
+  );
+  return items;
+}
+
+function summary(task: TaskView): HTMLElement {
+  const counts: [string, number][] = [
+    ["total", task.total_steps],
+    ["pending", task.pending_steps],
+    ["in progress", task.in_progress_steps],
+    ["complete", task.completed_steps],
+    ["failed", task.failed_steps],
+    ["waiting for retry", task.waiting_for_retry_steps],
+    ["cancelled", task.cancelled_steps],
+  ];
+  return h(
+    "div",
+    { class: "summary" },
+    h(
+      "dl",
+      {},
+      h("dt", {}, "Status"),
+      h("dd", { "data-testid": "task-status" }, badge(task.status), " ", h("span", { class: "muted" }, task.execution_status)),
+      h("dt", {}, "Template"),
+      h(
+        "dd",
+        {},
+        h(
+          "a",
+          { href: `#/templates/${task.namespace}/${task.name}/${task.version}` },
+          `${task.namespace}/${task.name} ${task.version}`,
+        ),
+      ),
+      h("dt", {}, "Steps"),
+      h("dd", {}, counts.map(([label, count]) => `${count} ${label}`).join(" · "), ` (${task.completion_percentage}% done)`),
+      h("dt", {}, "Initiator"),
+      h("dd", {}, `${task.initiator} via ${task.source_system}`, task.created_by ? `, created by ${task.created_by}` : null),
+      h("dt", {}, "Reason"),
+      h("dd", {}, task.reason),
+      h("dt", {}, "Correlation id"),
+      h("dd", { class: "mono" }, task.correlation_id),
+      h("dt", {}, "Created"),
+      h("dd", {}, time(task.created_at), task.completed_at ? h("span", {}, " · finished ", time(task.completed_at)) : null),
+      task.parent_task_uuid ? h("dt", {}, "Parent") : null,
+      task.parent_task_uuid
+        ? h(
+            "dd",
+            {},
+            h(
+              "a",
+              { href: `#/tasks/${task.parent_task_uuid}`, "data-testid": "parent-link" },
+              `parent task (step ${task.parent_step_name ?? "?"})`,
+            ),
+          )
+        : null,
+      task.child_tasks.length > 0 ? h("dt", {}, "Child tasks") : null,
+      task.child_tasks.length > 0
+        ? h(
+            "dd",
+            {},
+            ...task.child_tasks.map((child) =>
+              h(
+                "div",
+                {},
+                h(
+                  "a",
+                  { href: `#/tasks/${child.child_task_uuid}`, "data-testid": "child-link", "data-step": child.step_name },
+                  `${child.step_name} → child task ${child.child_task_uuid}`,
+                ),
+              ),
+            ),
+          )
+        : null,
+    ),
+  );
+}
+
+/** The expanded batch: its counts per state (each a filter) and one page of its workers. */
+function batchPanel(
+  node: BatchNode,
+  taskUuid: string,
+  view: { state: StepState | null; page: number },
+  rerender: () => void,
+): HTMLElement {
+  const workers = view.state === null ? node.workers : node.workers.filter((worker) => worker.current_state === view.state);
+  const page = pageOf(workers, view.page);
+  const counts = countByState(node.workers);
+  const show = (state: StepState | null, pageNumber: number) => {
+    view.state = state;
+    view.page = pageNumber;
+    rerender();
+  };
+  return h(
+    "section",
+    { class: "batch", "data-testid": "batch-panel" },
+    h("h2", {}, `Batch ${node.name}: ${node.workers.length} workers`),
+    h(
+      "div",
+      { class: "counts" },
+      h("button", { type: "button", class: `chip${view.state === null ? " on" : ""}`, onclick: () => show(null, 1) }, "all"),
+      ...Object.entries(counts).map(([state, count]) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: `chip state-${state}${view.state === state ? " on" : ""}`,
+            onclick: () => show(state as StepState, 1),
+          },
+          `${state} `,
+          h("strong", {}, count),
+        ),
+      ),
+    ),
+    h(
+      "table",
+      { class: "list" },
+      h("thead", {}, h("tr", {}, ...["Worker", "State", "Attempts", "Cursor"].map((label) => h("th", {}, label)))),
+      h(
+        "tbody",
+        {},
+        ...page.items.map((worker) => {
+          const cursor = (worker.inputs as { cursor?: { start_cursor?: unknown; end_cursor?: unknown } } | null)?.cursor;
+          return h(
+            "tr",
+            {},
+            h("td", {}, h("a", { href: `#/tasks/${taskUuid}/steps/${worker.step_uuid}` }, worker.name)),
+            h("td", {}, badge(worker.current_state)),
+            h("td", { class: "num" }, `${worker.attempts}/${worker.max_attempts}`),
+            h(
+              "td",
+              { class: "mono" },
+              cursor ? `${JSON.stringify(cursor.start_cursor)} → ${JSON.stringify(cursor.end_cursor)}` : "—",
+            ),
+          );
+        }),
+      ),
+    ),
+    h(
+      "div",
+      { class: "pager" },
+      h("button", { type: "button", disabled: page.page <= 1, onclick: () => show(view.state, page.page - 1) }, "← Previous"),
+      h("span", { "data-testid": "batch-page" }, `Page ${page.page} of ${page.totalPages} · ${page.total} worker(s)`),
+      h(
+        "button",
+        { type: "button", disabled: page.page >= page.totalPages, onclick: () => show(view.state, page.page + 1) },
+        "Next →",
+      ),
+    ),
+  );
+}
+
+function stepTable(nodes: GraphNode[], taskUuid: string): HTMLElement {
+  const rows = nodes.flatMap((node) => {
+    if (node.kind === "batch") return [];
+    const step = node.step;
+    return [
+      h(
+        "tr",
+        { "data-step": node.name },
+        h("td", {}, step ? h("a", { href: `#/tasks/${taskUuid}/steps/${step.step_uuid}` }, node.name) : node.name),
+        h("td", {}, node.type),
+        h("td", {}, badge(node.state)),
+        h("td", { class: "num" }, step ? `${step.attempts}/${step.max_attempts}` : "—"),
+        h("td", {}, step?.last_error ? `${step.last_error.error_code}: ${step.last_error.message}` : ""),
+        h("td", {}, step?.child_task_uuid ? h("a", { href: `#/tasks/${step.child_task_uuid}` }, "child task") : ""),
+      ),
+    ];
+  });
+  return h(
+    "table",
+    { class: "list" },
+    h("thead", {}, h("tr", {}, ...["Step", "Type", "State", "Attempts", "Last error", ""].map((label) => h("th", {}, label)))),
+    h("tbody", {}, ...rows),
+  );
+}
+
+export function renderTask(root: HTMLElement, taskUuid: string): () => void {
+  const header = h("div", {});
+  const graphHost = h("div", { class: "graph-host", "data-testid": "graph" });
+  const batchHost = h("div", {});
+  const stepsHost = h("div", {});
+  const repairHost = h("div", {});
+  const outcome = h("div", { class: "outcome", "data-testid": "action-outcome" });
+  const timelineHost = h("div", {});
+  const status = h("div", { class: "status-line", "data-testid": "poll-status" });
+  replaceChildren(
+    root,
+    header,
+    status,
+    h("h2", {}, "Graph"),
+    h("p", { class: "muted" }, "Left to right in dependency order. Click a step for its details, a batch for its workers."),
+    graphHost,
+    batchHost,
+    h("h2", {}, "Steps"),
+    stepsHost,
+    repairHost,
+    outcome,
+    h("h2", {}, "Timeline"),
+    timelineHost,
+  );
+
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let template: TemplateDetail | null | undefined;
+  let openBatch: { name: string; state: StepState | null; page: number } | null = null;
+  let latestBatch: BatchNode | null = null;
+  let renderedRepairFor = "";
+  let readMs = 0;
+
+  const renderBatch = () => {
+    if (openBatch === null || latestBatch === null) return replaceChildren(batchHost);
+    replaceChildren(batchHost, batchPanel(latestBatch, taskUuid, openBatch, renderBatch));
+  };
+  const graph = createGraphView(graphHost, (node) => {
+    if (node.kind === "batch") {
+      openBatch = openBatch?.name === node.name ? null : { name: node.name, state: null, page: 1 };
+      latestBatch = node;
+      renderBatch();
+    } else if (node.step) {
+      location.hash = `#/tasks/${taskUuid}/steps/${node.step.step_uuid}`;
+    }
+  });
+
+  async function refresh(): Promise<void> {
+    let task: TaskView | null = null;
+    try {
+      const started = performance.now();
+      task = await api<TaskView>("GET", `/v1/tasks/${taskUuid}`);
+      if (template === undefined) {
+        template = await api<TemplateDetail>("GET", `/v1/templates/${task.namespace}/${task.name}/${task.version}`).catch(
+          () => null,
+        );
+      }
+      const [steps, transitions] = await Promise.all([
+        loadSteps(taskUuid),
+        api<TransitionsResponse>("GET", `/v1/tasks/${taskUuid}/transitions`),
+      ]);
+      if (stopped) return;
+      readMs = performance.now() - started;
+      const model = buildGraph(template?.steps ?? [], steps);
+      replaceChildren(
+        header,
+        h("h1", {}, `${task.namespace}/${task.name} `, h("span", { class: "mono muted" }, task.task_uuid)),
+        summary(task),
+      );
+      graph.update(model);
+      // For the browser test's time to first render (performance.getEntriesByName).
+      if (performance.getEntriesByName("tasker:first-graph").length === 0) performance.mark("tasker:first-graph");
+      if (openBatch !== null) {
+        latestBatch =
+          model.nodes.find((node): node is BatchNode => node.kind === "batch" && node.name === openBatch?.name) ?? null;
+        renderBatch();
+      }
+      replaceChildren(stepsHost, stepTable(model.nodes, taskUuid));
+      // The repair panel keeps what the operator typed: rebuilt only when the task's state changes.
+      if (renderedRepairFor !== task.status) {
+        renderedRepairFor = task.status;
+        replaceChildren(
+          repairHost,
+          taskRepairPanel(task, () => void refreshNow(), outcome),
+        );
+      }
+      replaceChildren(timelineHost, timeline(transitions.transitions));
+      const live = !isTerminalTaskState(task.status);
+      const every = Math.max(POLL_MS, readMs) / 1000;
+      status.textContent = `${steps.length} step(s) read in ${Math.round(readMs)} ms, drawn in ${Math.round(performance.now() - started - readMs)} ms · ${live ? `live: read again every ${every.toFixed(1)} s` : "finished: no longer polled"}`;
+      document.body.dataset.graphReady = task.task_uuid;
+    } catch (error) {
+      if (!stopped) replaceChildren(status, refusalBox(error));
+    }
+    if (!stopped && (task === null || !isTerminalTaskState(task.status))) timer = setTimeout(refresh, Math.max(POLL_MS, readMs));
+  }
+  async function refreshNow(): Promise<void> {
+    clearTimeout(timer);
+    await refresh();
+  }
+  void refresh();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
