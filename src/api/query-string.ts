@@ -22,7 +22,8 @@ export function parseQuery<S extends z.ZodObject>(
       if (!problems.some((p) => p.path === key)) problems.push({ path: key, message: "may be given only once" });
     } else raw[key] = value;
   }
-  const parsed = schema.safeParse(raw);
+  // Strict whatever the route's schema says: a parameter the route does not take is never ignored.
+  const parsed = schema.strict().safeParse(raw);
   if (!parsed.success) {
     const known = Object.keys(schema.shape);
     const takes = known.length === 0 ? "this route takes no query parameters" : `this route takes ${known.join(", ")}`;
@@ -33,7 +34,7 @@ export function parseQuery<S extends z.ZodObject>(
     }
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  return { ok: true, query: parsed.data };
+  return { ok: true, query: parsed.data as z.output<S> };
 }
 
 /** The request's query parsed with `schema`, or a 400 `invalid_query` listing every problem. */

@@ -131,9 +131,9 @@ export const BulkJobRequestSchema = z.strictObject({
 export type BulkJobRequest = z.infer<typeof BulkJobRequestSchema>;
 
 /** `GET /v1/bulk-jobs`: the most recent jobs first. */
-export const BulkJobListQuerySchema = z.object({
-  limit: wholeNumber(100).default(20).describe("jobs to list, 20 by default, at most 100"),
-});
+export const BulkJobListQuerySchema = z
+  .object({ limit: wholeNumber(100).default(20).describe("jobs to list, 20 by default, at most 100") })
+  .strict();
 /** `POST /v1/schedules`: a schedule of a template's tasks, in the template's namespace. */
 export const ScheduleRequestSchema = z
   .strictObject({
