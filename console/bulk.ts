@@ -66,8 +66,11 @@ function progress(job: BulkJobView): HTMLElement {
   );
 }
 
-/** The panel; `currentFilter` is read at each dry run and run, so the action always acts on what the list shows. */
-export function bulkPanel(currentFilter: () => TaskFilter): { element: HTMLElement; stop: () => void } {
+/**
+ * The panel; `currentFilter` is read at each dry run and run, so the action always acts on what the list shows;
+ * `onFinished` is called once a started job has ended, for the list to show its effect.
+ */
+export function bulkPanel(currentFilter: () => TaskFilter, onFinished: () => void): { element: HTMLElement; stop: () => void } {
   const action = h(
     "select",
     { name: "bulk-action", "data-testid": "bulk-action" },
@@ -94,6 +97,7 @@ export function bulkPanel(currentFilter: () => TaskFilter): { element: HTMLEleme
       replaceChildren(jobHost, progress(job));
       cancel.disabled = job.status !== "running";
       if (job.status === "running") timer = setTimeout(() => void follow(jobId, cancel), POLL_MS);
+      else onFinished();
     } catch (error) {
       if (!stopped) replaceChildren(jobHost, refusalBox(error));
     }
@@ -113,6 +117,7 @@ export function bulkPanel(currentFilter: () => TaskFilter): { element: HTMLEleme
     if (!confirmed) return;
     try {
       const job = await api<BulkJobView>("POST", "/v1/bulk-jobs", { json: body });
+      dryRun = null;
       const cancel = h(
         "button",
         {
@@ -213,7 +218,12 @@ export function bulkPanel(currentFilter: () => TaskFilter): { element: HTMLEleme
     ),
     outcome,
   );
-  action.addEventListener("change", () => replaceChildren(outcome));
+  // A dry run counted for another action no longer applies; a started job's progress stays.
+  action.addEventListener("change", () => {
+    if (dryRun === null) return;
+    dryRun = null;
+    replaceChildren(outcome);
+  });
   return {
     element,
     stop: () => {

@@ -111,7 +111,10 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
   const counts = h("div", { class: "counts", "data-testid": "status-counts" });
   const inbox = h("section", { class: "inbox", "data-testid": "inbox" });
   const results = h("section", { "data-testid": "task-list" });
-  const bulk = bulkPanel(currentTaskFilter);
+  const bulk = bulkPanel(currentTaskFilter, () => {
+    clearTimeout(timer);
+    void refresh();
+  });
   replaceChildren(
     root,
     h("h1", {}, "Tasks"),

@@ -369,6 +369,12 @@ async function pauseAndBulkCancel(page: Page, baseUrl: string): Promise<void> {
   const succeeded = await page.textContent('[data-testid=bulk-job] [data-count="succeeded"] strong');
   assert(Number(succeeded) === matched, `the job cancelled every matched task (succeeded ${succeeded} of ${matched})`);
   await waitForStatus(baseUrl, blocked, "cancelled", 10_000);
+  // The list reads again once the job ends: under the blocked filter it now shows none of them.
+  await page.waitForFunction(
+    (uuids) => uuids.every((uuid) => !document.querySelector(`[data-testid=task-list] tr[data-task="${uuid}"]`)),
+    blocked,
+    { timeout: 10_000 },
+  );
   await page.screenshot({ path: join(images, "console-bulk-done.png"), fullPage: true });
   say(`bulk cancel from the task list: dry run ${matched}, job completed, the tasks are cancelled`);
 }
