@@ -1,6 +1,7 @@
 // The operator console's entry: the hash router, the navigation and the key page.
 import { credential } from "./api";
 import { h, replaceChildren } from "./dom";
+import { renderSchedules } from "./pages/schedules";
 import { renderStep } from "./pages/step";
 import { renderTask } from "./pages/task";
 import { renderTasks } from "./pages/tasks";
@@ -72,6 +73,7 @@ function route(): void {
   else if (parts[0] === "templates" && parts.length === 4)
     leave = renderTemplate(main, parts[1] ?? "", parts[2] ?? "", parts[3] ?? "");
   else if (parts[0] === "templates") leave = renderTemplateList(main);
+  else if (parts[0] === "schedules") leave = renderSchedules(main);
   else if (parts[0] === "key") leave = renderKey(main);
   else leave = renderTasks(main, params);
 }

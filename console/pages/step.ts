@@ -8,6 +8,19 @@ import { timeline } from "../timeline";
 
 const POLL_MS = 1_500;
 
+/** A sleep's wake time, or the event awaited, the fields it must match and its timeout. */
+function waitingText(waiting: NonNullable<StepView["waiting"]>): (HTMLElement | string)[] {
+  if (waiting.kind === "sleep") return ["sleeps: wakes at ", time(waiting.wakes_at)];
+  const match = Object.entries(waiting.match);
+  return [
+    "waits for event ",
+    h("code", {}, waiting.event),
+    match.length === 0 ? "" : ` matching ${match.map(([key, value]) => `${key} = ${JSON.stringify(value)}`).join(", ")}`,
+    waiting.timeout_at ? " until " : " with no timeout",
+    waiting.timeout_at ? time(waiting.timeout_at) : "",
+  ];
+}
+
 function details(step: StepView): HTMLElement {
   return h(
     "dl",
@@ -36,6 +49,8 @@ function details(step: StepView): HTMLElement {
         ? "—"
         : `${step.dependencies.join(", ")} (${step.completed_parents}/${step.total_parents} done)`,
     ),
+    step.waiting ? h("dt", {}, "Waiting") : null,
+    step.waiting ? h("dd", { "data-testid": "step-waiting" }, ...waitingText(step.waiting)) : null,
     step.child_task_uuid ? h("dt", {}, "Child task") : null,
     step.child_task_uuid
       ? h("dd", {}, h("a", { href: `#/tasks/${step.child_task_uuid}`, "data-testid": "step-child-link" }, step.child_task_uuid))

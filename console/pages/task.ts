@@ -6,6 +6,7 @@ import { badge, h, refusalBox, replaceChildren, time } from "../dom";
 import { createGraphView } from "../graph-view";
 import { countByState, pageOf, type StepState } from "../model/batch-group";
 import { type BatchNode, buildGraph, type GraphNode } from "../model/graph-model";
+import { pauseBanner, pausePanel } from "../pause";
 import { taskRepairPanel } from "../repair";
 import { timeline } from "../timeline";
 
@@ -263,6 +264,7 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
       replaceChildren(
         header,
         h("h1", {}, `${task.namespace}/${task.name} `, h("span", { class: "mono muted" }, task.task_uuid)),
+        pauseBanner(task),
         summary(task),
       );
       graph.update(model);
@@ -275,10 +277,11 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
       }
       replaceChildren(stepsHost, stepTable(model.nodes, taskUuid));
       // The repair panel keeps what the operator typed: rebuilt only when the task's state changes.
-      if (renderedRepairFor !== task.status) {
-        renderedRepairFor = task.status;
+      if (renderedRepairFor !== `${task.status}:${task.paused !== null}`) {
+        renderedRepairFor = `${task.status}:${task.paused !== null}`;
         replaceChildren(
           repairHost,
+          pausePanel(task, () => void refreshNow(), outcome),
           taskRepairPanel(task, () => void refreshNow(), outcome),
         );
       }

@@ -2,6 +2,7 @@
 import type { TaskList, TaskSummary } from "../../src/client/types";
 import { TASK_STATES } from "../../src/engine/states";
 import { api } from "../api";
+import { bulkPanel } from "../bulk";
 import { badge, h, refusalBox, replaceChildren, time } from "../dom";
 import { EMPTY_FILTER, FILTER_FIELDS, filterFromQuery, filterQuery, type TaskFilter } from "../model/task-filter";
 
@@ -110,10 +111,15 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
   const counts = h("div", { class: "counts", "data-testid": "status-counts" });
   const inbox = h("section", { class: "inbox", "data-testid": "inbox" });
   const results = h("section", { "data-testid": "task-list" });
+  const bulk = bulkPanel(currentTaskFilter, () => {
+    clearTimeout(timer);
+    void refresh();
+  });
   replaceChildren(
     root,
     h("h1", {}, "Tasks"),
     form,
+    h("details", { class: "bulk" }, h("summary", { "data-testid": "bulk-open" }, "Act on every listed task…"), bulk.element),
     h("h2", {}, "By status"),
     counts,
     h("h2", {}, "Inbox: blocked by failures"),
@@ -193,5 +199,6 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
   return () => {
     stopped = true;
     clearTimeout(timer);
+    bulk.stop();
   };
 }

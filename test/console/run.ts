@@ -1,6 +1,7 @@
 // The console in a real browser: Chromium (from the OS) driven by playwright-core against the orchestrator under wrangler dev.
-// Runs the seed order, repairs a blocked task, follows a sub-workflow both ways and opens a 2,000-worker batch; saves the
-// screenshots docs/console.md shows (docs/images/) and prints the batch page's time to first render.
+// Runs the seed order, repairs a blocked task, follows a sub-workflow both ways, pauses a task, cancels blocked tasks in
+// bulk, triggers a schedule and opens a 2,000-worker batch; saves the screenshots docs/console.md shows (docs/images/)
+// and prints the batch page's time to first render.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -301,6 +302,105 @@ async function templateEditor(page: Page, baseUrl: string): Promise<void> {
   say("template editor: a problem shown at its key path, then the fixed template registered and drawn");
 }
 
+/** Answers once every task has the status, read through the API. */
+async function waitForStatus(baseUrl: string, uuids: string[], status: string, timeout = 90_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const states = await Promise.all(
+      uuids.map(async (uuid) => ((await (await fetch(`${baseUrl}/v1/tasks/${uuid}`)).json()) as { status: string }).status),
+    );
+    if (states.every((state) => state === status)) return;
+    assert(Date.now() < deadline, `every task reaches ${status} (they are ${states.join(", ")})`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Clicks an action button, checks its confirmation says `expected`, and confirms. */
+async function confirmed(page: Page, selector: string, expected: string): Promise<void> {
+  await page.click(selector);
+  await page.waitForSelector("[data-testid=confirm-dialog]");
+  const text = (await page.textContent("[data-testid=confirm-dialog]")) ?? "";
+  assert(text.includes(expected), `the confirmation says what it will do (${expected}): ${text}`);
+  await page.click("[data-testid=confirm]");
+}
+
+async function pauseAndBulkCancel(page: Page, baseUrl: string): Promise<void> {
+  const blocked = await Promise.all(
+    [1, 2, 3].map(() =>
+      submit(baseUrl, { namespace: "demo", name: "permanent_failure", context: {}, initiator: "console-bulk" }),
+    ),
+  );
+  await waitForStatus(baseUrl, blocked, "blocked_by_failures");
+  say(`three demo/permanent_failure tasks blocked: ${blocked.join(", ")}`);
+
+  // Pause then resume one of them from its page, each behind a confirmation with a reason.
+  const [first] = blocked;
+  await page.goto(`${baseUrl}/console/#/tasks/${first}`);
+  await page.waitForSelector('button[data-action="pause"]');
+  await page.fill("[data-testid=pause-reason]", "holding it while the gateway is checked");
+  await confirmed(page, 'button[data-action="pause"]', "nothing new is dispatched");
+  const banner = (await (await page.waitForSelector("[data-testid=paused-banner]")).textContent()) ?? "";
+  assert(banner.includes("holding it while the gateway is checked"), `the paused banner says why: ${banner}`);
+  const paused = (await (await fetch(`${baseUrl}/v1/tasks/${first}`)).json()) as { paused: { reason: string } | null };
+  assert(paused.paused?.reason === "holding it while the gateway is checked", "the API shows the task paused");
+  await page.fill("[data-testid=pause-reason]", "gateway checked");
+  await confirmed(page, 'button[data-action="resume"]', "Resumes the task");
+  await page.waitForSelector("[data-testid=paused-banner]", { state: "detached" });
+  const resumed = (await (await fetch(`${baseUrl}/v1/tasks/${first}`)).json()) as { paused: unknown; status: string };
+  assert(resumed.paused === null && resumed.status === "blocked_by_failures", "the API shows the task resumed, still blocked");
+  say("a task paused and resumed from its page");
+
+  // The bulk panel acts on what the list's filter shows: these three blocked tasks.
+  await page.goto(`${baseUrl}/console/#/tasks?namespace=demo&name=permanent_failure&status=blocked_by_failures`);
+  await page.waitForFunction(
+    (uuids) => uuids.every((uuid) => document.querySelector(`[data-testid=task-list] tr[data-task="${uuid}"]`)),
+    blocked,
+  );
+  const listed = await page.$$eval("[data-testid=task-list] tbody tr", (rows) => rows.length);
+  await page.click("[data-testid=bulk-open]");
+  await page.selectOption("[data-testid=bulk-action]", "cancel");
+  await page.fill("[data-testid=bulk-reason]", "the demo failures are not worth retrying");
+  await page.click("[data-testid=bulk-dry-run]");
+  const matched = Number(await (await page.waitForSelector("[data-testid=bulk-matched]")).getAttribute("data-matched"));
+  assert(matched === listed && matched >= 3, `the dry run matches the ${listed} listed tasks (matched ${matched})`);
+  await page.screenshot({ path: join(images, "console-bulk.png"), fullPage: true });
+  await confirmed(page, "[data-testid=bulk-run]", `${matched} task(s)`);
+  await page.waitForSelector('[data-testid=bulk-job][data-status="completed"]', { timeout: 90_000 });
+  const succeeded = await page.textContent('[data-testid=bulk-job] [data-count="succeeded"] strong');
+  assert(Number(succeeded) === matched, `the job cancelled every matched task (succeeded ${succeeded} of ${matched})`);
+  await waitForStatus(baseUrl, blocked, "cancelled", 10_000);
+  // The list reads again once the job ends: under the blocked filter it now shows none of them.
+  await page.waitForFunction(
+    (uuids) => uuids.every((uuid) => !document.querySelector(`[data-testid=task-list] tr[data-task="${uuid}"]`)),
+    blocked,
+    { timeout: 10_000 },
+  );
+  await page.screenshot({ path: join(images, "console-bulk-done.png"), fullPage: true });
+  say(`bulk cancel from the task list: dry run ${matched}, job completed, the tasks are cancelled`);
+}
+
+async function schedules(page: Page, baseUrl: string): Promise<void> {
+  const id = "analytics.nightly_sales_report.nightly";
+  await page.goto(`${baseUrl}/console/#/schedules`);
+  const row = `[data-testid=schedule-list] tr[data-schedule="${id}"]`;
+  await page.waitForSelector(row, { timeout: 60_000 });
+  // A template's schedule cannot be deleted: the API's 409 is shown as it is worded.
+  await confirmed(page, `${row} button[data-action="delete"]`, "Only a schedule made through the API");
+  const refusal = (await (await page.waitForSelector("[data-testid=refusal]")).textContent()) ?? "";
+  assert(refusal.startsWith("409 "), `the delete's refusal is shown with its status and code: ${refusal}`);
+  await confirmed(page, `${row} button[data-action="trigger"]`, "Fires the schedule at once");
+  const outcome = await page.waitForSelector('[data-testid=trigger-outcome][data-outcome="started"]');
+  await page.waitForSelector(`${row} [data-testid=last-task]`);
+  await page.screenshot({ path: join(images, "console-schedules.png"), fullPage: true });
+  assert((await outcome.textContent())?.includes("started"), "the trigger's outcome is shown");
+  await page.click("[data-testid=triggered-task]");
+  await page.waitForURL(/#\/tasks\/[0-9a-f-]{36}$/);
+  await waitForCompleteGraph(page);
+  const initiator = await page.textContent(".summary");
+  assert(initiator?.includes(`schedule:${id}`), `the started task records its schedule: ${initiator}`);
+  say(`schedule ${id} triggered from the console; its task ${taskUuidOf(page)} completed`);
+}
+
 async function main(): Promise<void> {
   const worker = await startWorker();
   say(`wrangler dev on ${worker.baseUrl}`);
@@ -316,9 +416,11 @@ async function main(): Promise<void> {
     await repairBlockedTask(page, worker.baseUrl);
     await subWorkflow(page, worker.baseUrl);
     await templateEditor(page, worker.baseUrl);
+    await pauseAndBulkCancel(page, worker.baseUrl);
+    await schedules(page, worker.baseUrl);
     await largeBatch(page, worker.baseUrl);
-    // The refusals the repair case provoked are logged by the browser as failed requests; nothing else may be.
-    const unexpected = pageErrors.filter((text) => !text.includes("status of 400"));
+    // The refusals the repair and schedule cases provoked are logged by the browser as failed requests; nothing else may be.
+    const unexpected = pageErrors.filter((text) => !text.includes("status of 400") && !text.includes("status of 409"));
     assert(unexpected.length === 0, `no script error or CSP violation in the page: ${unexpected.join("\n")}`);
   } catch (error) {
     console.error(`wrangler dev output:\n${worker.output().slice(-6000)}`);
@@ -326,7 +428,9 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
   }
-  say("the console works in Chromium: seed order, repair, sub-workflow, template editor, large batch");
+  say(
+    "the console works in Chromium: seed order, repair, sub-workflow, template editor, pause, bulk cancel, schedules, large batch",
+  );
 }
 
 await main();
