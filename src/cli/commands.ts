@@ -3,6 +3,10 @@ import type {
   BulkAction,
   BulkJobRequest,
   BulkJobView,
+  ScheduleListFilters,
+  ScheduleRequest,
+  ScheduleSummary,
+  ScheduleTrigger,
   StepView,
   TaskerClient,
   TaskListFilters,
@@ -16,7 +20,10 @@ import { renderStepTree, renderTask } from "./tree";
 export const EXIT = {
   /** Done; a watched task or bulk job ended well. */
   ok: 0,
-  /** The task ended badly (error, cancelled, blocked by failures), a template is invalid, or a bulk job failed on some task. */
+  /**
+   * The task ended badly (error, cancelled, blocked by failures), a template is invalid, a bulk job failed on
+   * some task, or a schedule's trigger failed to start its task.
+   */
   failed: 1,
   /** The command was called wrongly. */
   usage: 2,
@@ -364,6 +371,200 @@ const pushTemplate: Run = async (ctx, { args }) => {
   return EXIT.ok;
 };
 
+/** A JSON option's value, parsed; `undefined` when it is not given. */
+export function jsonOption(options: Record<string, string | true>, key: string, command: string): unknown {
+  const text = stringOption(options, key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${command}: --${key} is not valid JSON`);
+  }
+}
+
+const taskControl =
+  (action: "pause" | "resume"): Run =>
+  async (ctx, { args, options }) => {
+    const uuid = args.task_uuid as string;
+    const control = {
+      reason: stringOption(options, "reason") ?? `${action}d with the tasker CLI`,
+      performed_by: whoAmI(ctx, options),
+    };
+    const task = action === "pause" ? await ctx.client.pauseTask(uuid, control) : await ctx.client.resumeTask(uuid, control);
+    if (ctx.json) printJson(ctx, task);
+    else ctx.out(`${task.task_uuid}  ${taskStatus(ctx, task)}  ${task.paused ? ctx.style.paint("yellow", "paused") : "running"}`);
+    return EXIT.ok;
+  };
+
+/** `schedules list`'s filters, as the API names them. */
+export function scheduleFilters(options: Record<string, string | true>): ScheduleListFilters {
+  const filters: ScheduleListFilters = {};
+  const namespace = stringOption(options, "namespace");
+  const template = stringOption(options, "template");
+  const source = stringOption(options, "source");
+  const paused = stringOption(options, "paused");
+  if (namespace !== undefined) filters.namespace = namespace;
+  if (template !== undefined) filters.template_name = template;
+  if (source !== undefined) {
+    if (source !== "template" && source !== "api") throw new UsageError("schedules list: --source is template or api");
+    filters.source = source;
+  }
+  if (paused !== undefined) {
+    if (paused !== "true" && paused !== "false") throw new UsageError("schedules list: --paused is true or false");
+    filters.paused = paused;
+  }
+  const page = numberOption(options, "page", 1, 1_000_000);
+  const perPage = numberOption(options, "per-page", 1, 100);
+  if (page !== undefined) filters.page = page;
+  if (perPage !== undefined) filters.per_page = perPage;
+  return filters;
+}
+
+const OVERLAP_POLICIES = ["skip", "allow", "buffer_one"];
+
+/** `schedules create`'s request from its flags: exactly one of --cron and --interval, --timezone only with --cron. */
+export function scheduleRequest(options: Record<string, string | true>): ScheduleRequest {
+  const need = (key: string) => {
+    const value = stringOption(options, key);
+    if (value === undefined) throw new UsageError(`schedules create: --${key} is required`);
+    return value;
+  };
+  const cron = stringOption(options, "cron");
+  const interval = stringOption(options, "interval");
+  const timezone = stringOption(options, "timezone");
+  if ((cron === undefined) === (interval === undefined))
+    throw new UsageError("schedules create: give --cron or --interval, not both");
+  if (timezone !== undefined && cron === undefined) throw new UsageError("schedules create: --timezone goes with --cron");
+  const request: ScheduleRequest = { namespace: need("namespace"), template_name: need("template"), name: need("name") };
+  const version = stringOption(options, "version");
+  if (version !== undefined) request.template_version = version;
+  if (cron !== undefined) request.cron = cron;
+  if (interval !== undefined) request.interval = interval;
+  if (timezone !== undefined) request.timezone = timezone;
+  const context = jsonOption(options, "context", "schedules create");
+  if (context !== undefined) {
+    if (typeof context !== "object" || context === null || Array.isArray(context)) {
+      throw new UsageError("schedules create: --context must be a JSON object");
+    }
+    request.context = context as Record<string, unknown>;
+  }
+  const overlap = stringOption(options, "overlap");
+  if (overlap !== undefined) {
+    if (!OVERLAP_POLICIES.includes(overlap))
+      throw new UsageError(`schedules create: --overlap is ${OVERLAP_POLICIES.join(", ")}`);
+    request.overlap = overlap as ScheduleRequest["overlap"];
+  }
+  const catchUp = numberOption(options, "catch-up", 0, 1_000);
+  if (catchUp !== undefined) request.catch_up = catchUp;
+  return request;
+}
+
+const every = (schedule: Pick<ScheduleSummary, "cron" | "interval_seconds" | "timezone">) =>
+  schedule.cron === null ? `every ${schedule.interval_seconds}s` : `${schedule.cron} (${schedule.timezone})`;
+
+function scheduleLine(ctx: CommandContext, schedule: ScheduleSummary): string {
+  const state = schedule.paused ? ctx.style.paint("yellow", "paused".padEnd(6)) : ctx.style.paint("green", "active");
+  const template = `${schedule.namespace}/${schedule.template_name}${schedule.template_version ? `@${schedule.template_version}` : ""}`;
+  return `${schedule.schedule_id}  ${state}  ${every(schedule)}  next ${schedule.next_fire_at ?? "-"}  ${template}`;
+}
+
+const listSchedules: Run = async (ctx, { options }) => {
+  const list = await ctx.client.listSchedules(scheduleFilters(options));
+  if (ctx.json) {
+    printJson(ctx, list);
+    return EXIT.ok;
+  }
+  for (const schedule of list.schedules) ctx.out(scheduleLine(ctx, schedule));
+  const { page, total_pages, total_count } = list.pagination;
+  ctx.out(ctx.style.paint("gray", `page ${page} of ${total_pages} · ${total_count} schedule${total_count === 1 ? "" : "s"}`));
+  return EXIT.ok;
+};
+
+const showSchedule: Run = async (ctx, { args }) => {
+  const schedule = await ctx.client.getSchedule(args.schedule_id as string);
+  if (ctx.json) {
+    printJson(ctx, schedule);
+    return EXIT.ok;
+  }
+  ctx.out(scheduleLine(ctx, schedule));
+  ctx.out(
+    `  source ${schedule.source} · overlap ${schedule.overlap} · catch-up ${schedule.catch_up} · created by ${schedule.created_by}`,
+  );
+  if (schedule.paused_by) ctx.out(`  paused by ${schedule.paused_by}`);
+  if (Object.keys(schedule.context).length > 0) ctx.out(`  context ${JSON.stringify(schedule.context)}`);
+  for (const fire of schedule.recent_fires) {
+    const outcome = ctx.style.paint(
+      fire.outcome === "started" ? "green" : fire.outcome === "failed" ? "red" : "yellow",
+      fire.outcome,
+    );
+    ctx.out(`  ${fire.fire_at}  ${outcome}${fire.manual ? " (trigger)" : ""}  ${fire.task_uuid ?? fire.detail ?? ""}`.trimEnd());
+  }
+  return EXIT.ok;
+};
+
+const createSchedule: Run = async (ctx, { options }) => {
+  const schedule = await ctx.client.createSchedule(scheduleRequest(options));
+  if (ctx.json) printJson(ctx, schedule);
+  else ctx.out(`created ${scheduleLine(ctx, schedule)}`);
+  return EXIT.ok;
+};
+
+const scheduleAction =
+  (action: "pause" | "resume"): Run =>
+  async (ctx, { args }) => {
+    const id = args.schedule_id as string;
+    const schedule = action === "pause" ? await ctx.client.pauseSchedule(id) : await ctx.client.resumeSchedule(id);
+    if (ctx.json) printJson(ctx, schedule);
+    else ctx.out(scheduleLine(ctx, schedule));
+    return EXIT.ok;
+  };
+
+function triggerLine(ctx: CommandContext, fired: ScheduleTrigger): string {
+  const color = fired.outcome === "started" ? "green" : fired.outcome === "failed" ? "red" : "yellow";
+  return `${fired.schedule.schedule_id}  ${ctx.style.paint(color, fired.outcome)}  ${fired.task_uuid ?? fired.detail ?? ""}`.trimEnd();
+}
+
+const triggerSchedule: Run = async (ctx, { args }) => {
+  const fired = await ctx.client.triggerSchedule(args.schedule_id as string);
+  if (ctx.json) printJson(ctx, fired);
+  else ctx.out(triggerLine(ctx, fired));
+  return fired.outcome === "failed" ? EXIT.failed : EXIT.ok;
+};
+
+const deleteSchedule: Run = async (ctx, { args }) => {
+  const deleted = await ctx.client.deleteSchedule(args.schedule_id as string);
+  if (ctx.json) printJson(ctx, deleted);
+  else ctx.out(`${deleted.schedule_id}  deleted`);
+  return EXIT.ok;
+};
+
+const sendEvent: Run = async (ctx, { args, options }) => {
+  const name = args.name as string;
+  const payload = jsonOption(options, "payload", "events send") ?? null;
+  const eventId = stringOption(options, "event-id");
+  const taskUuid = stringOption(options, "task");
+  const correlationId = stringOption(options, "correlation-id");
+  if (taskUuid !== undefined && correlationId !== undefined) {
+    throw new UsageError("events send: --task and --correlation-id name the tasks two ways; give one");
+  }
+  const event = { name, payload, ...(eventId === undefined ? {} : { event_id: eventId }) };
+  const receipts =
+    taskUuid === undefined
+      ? (await ctx.client.sendEvent({ ...event, ...(correlationId === undefined ? {} : { correlation_id: correlationId }) }))
+          .receipts
+      : [await ctx.client.sendTaskEvent(taskUuid, event)];
+  if (ctx.json) {
+    printJson(ctx, { receipts });
+    return EXIT.ok;
+  }
+  if (receipts.length === 0) ctx.out(`${name}: no task waits for it`);
+  for (const receipt of receipts) {
+    const color = receipt.status === "delivered" ? "green" : receipt.status === "buffered" ? "cyan" : "gray";
+    ctx.out(`${receipt.task_uuid}  ${ctx.style.paint(color, receipt.status)}  ${receipt.step_name ?? ""}`.trimEnd());
+  }
+  return EXIT.ok;
+};
+
 const FILTER_OPTIONS = TASK_FILTERS;
 
 /** Every command, with its arguments and options. */
@@ -436,5 +637,69 @@ export const COMMANDS: readonly Command[] = [
     options: [],
     summary: "validate, then register a template file",
     run: pushTemplate,
+  },
+  {
+    path: ["tasks", "pause"],
+    args: ["task_uuid"],
+    options: ["reason", "by"],
+    summary: "pause a task: nothing new starts until it is resumed",
+    run: taskControl("pause"),
+  },
+  {
+    path: ["tasks", "resume"],
+    args: ["task_uuid"],
+    options: ["reason", "by"],
+    summary: "resume a paused task where it was",
+    run: taskControl("resume"),
+  },
+  {
+    path: ["schedules", "list"],
+    args: [],
+    options: ["namespace", "template", "source", "paused", "page", "per-page"],
+    summary: "list schedules, in id order",
+    run: listSchedules,
+  },
+  {
+    path: ["schedules", "show"],
+    args: ["schedule_id"],
+    options: [],
+    summary: "a schedule and its latest fires",
+    run: showSchedule,
+  },
+  {
+    path: ["schedules", "create"],
+    args: [],
+    options: ["namespace", "template", "version", "name", "cron", "interval", "timezone", "context", "overlap", "catch-up"],
+    summary: "schedule a template's tasks on --cron or --interval",
+    run: createSchedule,
+  },
+  { path: ["schedules", "pause"], args: ["schedule_id"], options: [], summary: "pause a schedule", run: scheduleAction("pause") },
+  {
+    path: ["schedules", "resume"],
+    args: ["schedule_id"],
+    options: [],
+    summary: "resume a schedule from its next fire after now",
+    run: scheduleAction("resume"),
+  },
+  {
+    path: ["schedules", "trigger"],
+    args: ["schedule_id"],
+    options: [],
+    summary: "fire a schedule now, under its overlap policy",
+    run: triggerSchedule,
+  },
+  {
+    path: ["schedules", "delete"],
+    args: ["schedule_id"],
+    options: [],
+    summary: "delete a schedule made through the API",
+    run: deleteSchedule,
+  },
+  {
+    path: ["events", "send"],
+    args: ["name"],
+    options: ["payload", "task", "correlation-id", "event-id"],
+    summary: "send an event to the tasks waiting for it (or to --task)",
+    run: sendEvent,
   },
 ];

@@ -35,7 +35,7 @@ Options for every command:
 Filters (tasks list, tasks bulk): --namespace --name --version --status --initiator --source-system
   --correlation-id --created-after <ISO 8601> --created-before <ISO 8601>
 
-Exit codes: 0 ok · 1 task failed, cancelled or blocked, template invalid, bulk job not clean · 2 usage · 3 API or connection error · 4 watch timed out`;
+Exit codes: 0 ok · 1 task failed, cancelled or blocked, template invalid, bulk job not clean, trigger failed · 2 usage · 3 API or connection error · 4 watch timed out`;
 }
 
 function describeApiError(error: TaskerApiError): string[] {

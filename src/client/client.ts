@@ -1,4 +1,4 @@
-// createClient: a typed TaskerClient over the REST API (tasks and their list, steps, operator actions, events, templates, health).
+// createClient: a typed TaskerClient over the REST API (tasks and their list, steps, operator actions, events, templates, schedules, bulk jobs, health).
 import { type ClientOptions, createTransport, type Query, seg } from "./http";
 import type {
   BulkDryRun,
@@ -10,9 +10,16 @@ import type {
   EventRouting,
   HealthResponse,
   RoutedEvent,
+  ScheduleDeleted,
+  ScheduleList,
+  ScheduleListFilters,
+  ScheduleRequest,
+  ScheduleTrigger,
+  ScheduleView,
   StepAuditResponse,
   StepsResponse,
   StepView,
+  TaskControl,
   TaskEvent,
   TaskList,
   TaskListFilters,
@@ -38,6 +45,10 @@ export interface TaskerClient {
   listTasks(filters?: TaskListFilters): Promise<TaskList>;
   /** `DELETE /v1/tasks/{uuid}`: the cancelled task. */
   cancelTask(taskUuid: string, reason?: string): Promise<TaskView>;
+  /** `POST /v1/tasks/{uuid}/pause`: nothing new is dispatched until it is resumed; steps in flight finish. */
+  pauseTask(taskUuid: string, control: TaskControl): Promise<TaskView>;
+  /** `POST /v1/tasks/{uuid}/resume`: the paused task goes on where it was. */
+  resumeTask(taskUuid: string, control: TaskControl): Promise<TaskView>;
   taskTransitions(taskUuid: string): Promise<TransitionView[]>;
   /** `GET /v1/tasks/{uuid}/deliveries`: the task's webhook deliveries, newest first, each with its attempts. */
   listDeliveries(taskUuid: string): Promise<WebhookDelivery[]>;
@@ -95,11 +106,26 @@ export interface TaskerClient {
   listBulkJobs(limit?: number): Promise<BulkJobList>;
   /** Stops a running job; throws `TaskerApiError` 409 `job_finished` once it has ended. */
   cancelBulkJob(jobId: string): Promise<BulkJobView>;
+  /** `GET /v1/schedules`: one page of schedules from the index, in id order. */
+  listSchedules(filters?: ScheduleListFilters): Promise<ScheduleList>;
+  /** `GET /v1/schedules/{id}`: the schedule with its latest fires; `id` is `<namespace>.<name>`. */
+  getSchedule(scheduleId: string): Promise<ScheduleView>;
+  /** `POST /v1/schedules`; a name already used in the namespace throws `TaskerApiError` 409. */
+  createSchedule(request: ScheduleRequest): Promise<ScheduleView>;
+  /** No fire until it is resumed. */
+  pauseSchedule(scheduleId: string): Promise<ScheduleView>;
+  /** Fires again from its next fire time after now. */
+  resumeSchedule(scheduleId: string): Promise<ScheduleView>;
+  /** Fires now under its overlap policy: `outcome` says whether a task (`task_uuid`) started. */
+  triggerSchedule(scheduleId: string): Promise<ScheduleTrigger>;
+  /** Deletes a schedule made through the API; a template's schedule throws `TaskerApiError` 409. */
+  deleteSchedule(scheduleId: string): Promise<ScheduleDeleted>;
 }
 
 export function createClient(options: ClientOptions): TaskerClient {
   const http = createTransport(options);
   const task = (uuid: string) => `/v1/tasks/${seg(uuid)}`;
+  const schedule = (id: string) => `/v1/schedules/${seg(id)}`;
   const step = (uuid: string, stepUuid: string) => `${task(uuid)}/workflow_steps/${seg(stepUuid)}`;
   const stepsPage = (uuid: string, page: number, perPage: number) =>
     http.request<StepsResponse>("GET", `${task(uuid)}/workflow_steps`, {
@@ -115,8 +141,10 @@ export function createClient(options: ClientOptions): TaskerClient {
   const client: TaskerClient = {
     createTask: (request) => http.request<TaskView>("POST", "/v1/tasks", { body: request }),
     getTask: (uuid) => http.request<TaskView>("GET", task(uuid)),
-    listTasks: (filters = {}) => http.request<TaskList>("GET", "/v1/tasks", { query: taskListQuery(filters) }),
+    listTasks: (filters = {}) => http.request<TaskList>("GET", "/v1/tasks", { query: listQuery(filters) }),
     cancelTask: (uuid, reason) => http.request<TaskView>("DELETE", task(uuid), reason === undefined ? {} : { body: { reason } }),
+    pauseTask: (uuid, control) => http.request<TaskView>("POST", `${task(uuid)}/pause`, { body: control }),
+    resumeTask: (uuid, control) => http.request<TaskView>("POST", `${task(uuid)}/resume`, { body: control }),
     taskTransitions: async (uuid) => (await http.request<TransitionsResponse>("GET", `${task(uuid)}/transitions`)).transitions,
     listDeliveries: async (uuid) => (await http.request<WebhookDeliveries>("GET", `${task(uuid)}/deliveries`)).deliveries,
     listSteps: async (uuid) => {
@@ -158,12 +186,19 @@ export function createClient(options: ClientOptions): TaskerClient {
     listBulkJobs: (limit) =>
       http.request<BulkJobList>("GET", "/v1/bulk-jobs", { query: { limit: limit === undefined ? undefined : String(limit) } }),
     cancelBulkJob: (jobId) => http.request<BulkJobView>("POST", `/v1/bulk-jobs/${seg(jobId)}/cancel`),
+    listSchedules: (filters = {}) => http.request<ScheduleList>("GET", "/v1/schedules", { query: listQuery(filters) }),
+    getSchedule: (id) => http.request<ScheduleView>("GET", schedule(id)),
+    createSchedule: (request) => http.request<ScheduleView>("POST", "/v1/schedules", { body: request }),
+    pauseSchedule: (id) => http.request<ScheduleView>("POST", `${schedule(id)}/pause`),
+    resumeSchedule: (id) => http.request<ScheduleView>("POST", `${schedule(id)}/resume`),
+    triggerSchedule: (id) => http.request<ScheduleTrigger>("POST", `${schedule(id)}/trigger`),
+    deleteSchedule: (id) => http.request<ScheduleDeleted>("DELETE", schedule(id)),
   };
   return client;
 }
 
-/** The query string of `GET /v1/tasks`: Dates as ISO 8601, numbers as text, absent filters left out. */
-function taskListQuery(filters: TaskListFilters): Query {
+/** The query string of a listing: Dates as ISO 8601, numbers and booleans as text, absent filters left out. */
+function listQuery(filters: TaskListFilters | ScheduleListFilters): Query {
   const query: Query = {};
   for (const [key, value] of Object.entries(filters)) {
     if (value === undefined) continue;

@@ -3,7 +3,10 @@ import type { z } from "zod";
 import type {
   BulkJobRequestSchema,
   EventRequestSchema,
+  ScheduleListQuerySchema,
+  ScheduleRequestSchema,
   StepActionSchema,
+  TaskControlSchema,
   TaskEventRequestSchema,
   TaskListQuerySchema,
   TaskRequestSchema,
@@ -17,6 +20,12 @@ import type {
   EventRoutingSchema,
   HealthSchema,
   PaginationSchema,
+  ScheduleDeletedSchema,
+  ScheduleFireSchema,
+  ScheduleListSchema,
+  ScheduleSummarySchema,
+  ScheduleTriggerSchema,
+  ScheduleViewSchema,
   StepAuditSchema,
   StepErrorSchema,
   StepsPageSchema,
@@ -119,3 +128,21 @@ export type TaskEvent = z.input<typeof TaskEventRequestSchema>;
 export type RoutedEvent = z.input<typeof EventRequestSchema>;
 export type EventReceipt = z.output<typeof EventReceiptSchema>;
 export type EventRouting = z.output<typeof EventRoutingSchema>;
+/** `POST /v1/tasks/{uuid}/pause` and `/resume`: why (recorded on the task) and, optionally, who. */
+export type TaskControl = z.input<typeof TaskControlSchema>;
+
+/** `POST /v1/schedules`: a template's tasks on `cron` (with an optional `timezone`) or a fixed `interval`. */
+export type ScheduleRequest = z.input<typeof ScheduleRequestSchema>;
+/**
+ * Filters and page of `GET /v1/schedules` (`page` from 1; `per_page` 25 by default, at most 100);
+ * `paused` as a boolean or its query spelling.
+ */
+export type ScheduleListFilters = {
+  [K in Exclude<keyof z.output<typeof ScheduleListQuerySchema>, "paused">]?: z.output<typeof ScheduleListQuerySchema>[K];
+} & { paused?: boolean | "true" | "false" };
+export type ScheduleSummary = z.output<typeof ScheduleSummarySchema>;
+export type ScheduleList = z.output<typeof ScheduleListSchema>;
+export type ScheduleView = z.output<typeof ScheduleViewSchema>;
+export type ScheduleFire = z.output<typeof ScheduleFireSchema>;
+export type ScheduleTrigger = z.output<typeof ScheduleTriggerSchema>;
+export type ScheduleDeleted = z.output<typeof ScheduleDeletedSchema>;

@@ -257,6 +257,89 @@ async function checks(): Promise<void> {
   assert(jobs.stdout.includes(jobId), "tasks bulk jobs lists it", jobs);
   const stopped = await expectExit(3, ["tasks", "bulk", "stop", jobId]);
   assert(stopped.stderr.includes("409 job_finished"), "a finished job cannot be stopped", stopped);
+
+  say("schedules: the bundled nightly one listed, triggered (a task starts), paused and resumed; one created and deleted");
+  const nightly = "analytics.nightly_sales_report.nightly";
+  await eventually("the index lists the bundled schedule", async () => {
+    const listed = await tasker("schedules", "list", "--namespace", "analytics", "--json");
+    return listed.code === 0 && listed.stdout.includes(nightly);
+  });
+  const schedules = await expectExit(0, ["schedules", "list", "--source", "template"]);
+  assert(
+    schedules.stdout.includes(`${nightly}  active  0 2 * * * (Europe/Paris)`) && /page 1 of 1/.test(schedules.stdout),
+    "schedules list",
+    schedules,
+  );
+  const fired = await expectExit(0, ["schedules", "trigger", nightly]);
+  const firedTask = new RegExp(`^${nightly.replaceAll(".", "\\.")} {2}started {2}([0-9a-f-]{36})$`, "m").exec(fired.stdout)?.[1];
+  assert(firedTask, "schedules trigger prints the task it started", fired);
+  await expectExit(0, ["tasks", "watch", firedTask, "--interval", "100"]);
+  const shownSchedule = await expectExit(0, ["schedules", "show", nightly]);
+  assert(shownSchedule.stdout.includes(`started (trigger)  ${firedTask}`), "schedules show lists the fire", shownSchedule);
+  const pausedSchedule = await expectExit(0, ["schedules", "pause", nightly]);
+  assert(pausedSchedule.stdout.includes(`${nightly}  paused`), "schedules pause", pausedSchedule);
+  const pausedJson = JSON.parse((await expectExit(0, ["schedules", "show", nightly, "--json"])).stdout) as { paused: boolean };
+  assert(pausedJson.paused, "show --json says paused");
+  const resumedSchedule = await expectExit(0, ["schedules", "resume", nightly]);
+  assert(resumedSchedule.stdout.includes(`${nightly}  active`), "schedules resume", resumedSchedule);
+  const templateDelete = await expectExit(3, ["schedules", "delete", nightly]);
+  assert(templateDelete.stderr.includes("409"), "a template's schedule is not deleted through the API", templateDelete);
+  await expectExit(2, ["schedules", "create", "--namespace", "analytics", "--template", "sales_report", "--name", "x"]);
+  const createdSchedule = await expectExit(0, [
+    "schedules",
+    "create",
+    "--namespace",
+    "analytics",
+    "--template",
+    "sales_report",
+    "--name",
+    "cli_hourly",
+    "--interval",
+    "1h",
+    "--context",
+    '{"orders":[{"customer":"ada","amount":120}]}',
+    "--overlap",
+    "skip",
+  ]);
+  assert(
+    createdSchedule.stdout.includes("created analytics.cli_hourly  active  every 3600s"),
+    "schedules create",
+    createdSchedule,
+  );
+  const deletedSchedule = await expectExit(0, ["schedules", "delete", "analytics.cli_hourly"]);
+  assert(deletedSchedule.stdout.includes("analytics.cli_hourly  deleted"), "schedules delete", deletedSchedule);
+  await expectExit(3, ["schedules", "show", "analytics.cli_hourly"]);
+
+  say("tasks pause and resume");
+  const pausable = await submit("slow_step", "demo", { run: crypto.randomUUID() });
+  const pausedTask = await expectExit(0, ["tasks", "pause", pausable, "--reason", "supplier outage", "--by", "ops"]);
+  assert(pausedTask.stdout.includes("  paused"), "tasks pause", pausedTask);
+  const pausedView = JSON.parse((await expectExit(0, ["tasks", "show", pausable, "--json"])).stdout) as {
+    task: { paused: { reason: string; performed_by: string } | null };
+  };
+  assert(pausedView.task.paused?.reason === "supplier outage" && pausedView.task.paused.performed_by === "ops", "paused by ops");
+  const resumedTask = await expectExit(0, ["tasks", "resume", pausable, "--reason", "supplier back"]);
+  assert(resumedTask.stdout.includes("  running"), "tasks resume", resumedTask);
+  await expectExit(0, ["tasks", "cancel", pausable]);
+
+  say("events send: a manager's decision routed to the expense waiting for it, which then completes");
+  const expenseId = `EXP-${crypto.randomUUID().slice(0, 8)}`;
+  const expense = await submit("expense_decision", "approvals", { expense_id: expenseId, amount: 420, employee: "ada" });
+  await eventually("manager_decision waits for its event", async () => {
+    const shown = await tasker("tasks", "show", expense, "--json");
+    const steps = (JSON.parse(shown.stdout) as { steps: { name: string; waiting: unknown }[] }).steps;
+    return steps.some((step) => step.name === "manager_decision" && step.waiting !== null);
+  });
+  await expectExit(2, ["events", "send", "manager_decision", "--payload", "{not json"]);
+  const payload = JSON.stringify({ expense_id: expenseId, approved: true, comment: "enjoy" });
+  const sent = await expectExit(0, ["events", "send", "manager_decision", "--payload", payload]);
+  assert(sent.stdout.includes(`${expense}  delivered  manager_decision`), "events send routes the decision", sent);
+  const decided = await expectExit(0, ["tasks", "watch", expense, "--interval", "100"]);
+  assert(/finalize_decision {2}complete/.test(decided.stdout), "the expense completes after the decision", decided);
+  const nobody = await expectExit(0, ["events", "send", "manager_decision", "--payload", payload]);
+  assert(nobody.stdout.includes("manager_decision: no task waits for it"), "no task waits any more", nobody);
+  const repeat = await expectExit(0, ["events", "send", "manager_decision", "--payload", payload, "--task", expense]);
+  assert(repeat.stdout.includes(`${expense}  duplicate`), "the same event to the task is a duplicate", repeat);
 }
 
 async function main(): Promise<void> {

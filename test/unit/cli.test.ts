@@ -1,7 +1,7 @@
 // The `tasker` command line's pure parts: argument parsing, command resolution, the DAG tree, colour, and exit codes over a fake API.
 import { describe, expect, it } from "vitest";
 import { parseArgs, resolveCommand, UsageError } from "../../src/cli/args";
-import { COMMANDS, EXIT } from "../../src/cli/commands";
+import { COMMANDS, EXIT, scheduleFilters, scheduleRequest } from "../../src/cli/commands";
 import { type CliIo, runCli } from "../../src/cli/run";
 import { styleFor } from "../../src/cli/style";
 import { FOLD_SIBLINGS_ABOVE, renderStepTree, type StepLike } from "../../src/cli/tree";
@@ -167,5 +167,128 @@ describe("runCli", () => {
     expect(bodies).toEqual([{ action: "cancel", reason: "incident", filter: { status: "error" }, dry_run: true }]);
     expect(out[0]).toBe("dry run: cancel would act on 12 tasks");
     expect(out.at(-1)).toContain("--yes");
+  });
+
+  it("sends an event to the waiting tasks, to one task with --task, and refuses a payload that is not JSON", async () => {
+    const calls: string[] = [];
+    const { io, out } = fakeIo((url, init) => {
+      calls.push(`${init?.method} ${url} ${String(init?.body)}`);
+      const receipt = { task_uuid: "t1", event_id: "e1", status: "delivered", step_uuid: "s1", step_name: "wait" };
+      return json(url.endsWith("/v1/events") ? { event_id: "e1", name: "ping", receipts: [receipt], truncated: false } : receipt);
+    });
+    expect(await runCli(["events", "send", "ping", "--payload", '{"id":1}', "--correlation-id", "c-1"], io)).toBe(EXIT.ok);
+    expect(await runCli(["events", "send", "ping", "--task", "t1", "--event-id", "e1"], io)).toBe(EXIT.ok);
+    expect(calls).toEqual([
+      'POST http://api.test/v1/events {"name":"ping","payload":{"id":1},"correlation_id":"c-1"}',
+      'POST http://api.test/v1/tasks/t1/events {"name":"ping","payload":null,"event_id":"e1"}',
+    ]);
+    expect(out).toEqual(["t1  delivered  wait", "t1  delivered  wait"]);
+    expect(await runCli(["events", "send", "ping", "--payload", "{oops"], io)).toBe(EXIT.usage);
+    expect(await runCli(["events", "send", "ping", "--task", "t1", "--correlation-id", "c"], io)).toBe(EXIT.usage);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("pauses and resumes a task with the reason and who", async () => {
+    const bodies: string[] = [];
+    const { io, out } = fakeIo((url, init) => {
+      bodies.push(`${url} ${String(init?.body)}`);
+      return json({ task_uuid: "t1", status: "steps_in_process", paused: url.endsWith("/pause") ? { reason: "x" } : null });
+    });
+    expect(await runCli(["tasks", "pause", "t1", "--reason", "outage", "--by", "ops"], io)).toBe(EXIT.ok);
+    expect(await runCli(["tasks", "resume", "t1", "--reason", "back", "--by", "ops"], io)).toBe(EXIT.ok);
+    expect(bodies).toEqual([
+      'http://api.test/v1/tasks/t1/pause {"reason":"outage","performed_by":"ops"}',
+      'http://api.test/v1/tasks/t1/resume {"reason":"back","performed_by":"ops"}',
+    ]);
+    expect(out).toEqual(["t1  steps_in_process  paused", "t1  steps_in_process  running"]);
+  });
+
+  it("exits 1 when a schedule's trigger fails to start its task", async () => {
+    const { io, out } = fakeIo(() =>
+      json({ outcome: "failed", task_uuid: null, detail: "template_not_found", schedule: { schedule_id: "a.b" } }),
+    );
+    expect(await runCli(["schedules", "trigger", "a.b"], io)).toBe(EXIT.failed);
+    expect(out).toEqual(["a.b  failed  template_not_found"]);
+  });
+});
+
+describe("schedules arguments", () => {
+  const options = (argv: string[]) => parseArgs(argv).options;
+
+  it("builds a create request from the flags", () => {
+    expect(
+      scheduleRequest(
+        options([
+          "--namespace",
+          "analytics",
+          "--template",
+          "sales_report",
+          "--name",
+          "nightly",
+          "--cron",
+          "0 2 * * *",
+          "--timezone",
+          "Europe/Paris",
+          "--context",
+          '{"orders":[]}',
+          "--overlap",
+          "buffer_one",
+          "--catch-up",
+          "2",
+        ]),
+      ),
+    ).toEqual({
+      namespace: "analytics",
+      template_name: "sales_report",
+      name: "nightly",
+      cron: "0 2 * * *",
+      timezone: "Europe/Paris",
+      context: { orders: [] },
+      overlap: "buffer_one",
+      catch_up: 2,
+    });
+    expect(scheduleRequest(options(["--namespace", "a", "--template", "t", "--name", "n", "--interval", "15m"]))).toEqual({
+      namespace: "a",
+      template_name: "t",
+      name: "n",
+      interval: "15m",
+    });
+  });
+
+  it("refuses a create without its timing, with both, a timezone without cron, or a bad context or overlap", () => {
+    const base = ["--namespace", "a", "--template", "t", "--name", "n"];
+    expect(() => scheduleRequest(options(base))).toThrow("give --cron or --interval, not both");
+    expect(() => scheduleRequest(options([...base, "--cron", "* * * * *", "--interval", "1m"]))).toThrow("not both");
+    expect(() => scheduleRequest(options([...base, "--interval", "1m", "--timezone", "UTC"]))).toThrow(
+      "--timezone goes with --cron",
+    );
+    expect(() => scheduleRequest(options([...base, "--interval", "1m", "--context", "[1]"]))).toThrow("must be a JSON object");
+    expect(() => scheduleRequest(options([...base, "--interval", "1m", "--context", "{"]))).toThrow("not valid JSON");
+    expect(() => scheduleRequest(options([...base, "--interval", "1m", "--overlap", "queue"]))).toThrow("--overlap is");
+    expect(() => scheduleRequest(options(["--template", "t", "--name", "n", "--interval", "1m"]))).toThrow(
+      "--namespace is required",
+    );
+  });
+
+  it("maps the list filters to the API's names and checks their values", () => {
+    expect(
+      scheduleFilters(options(["--namespace", "a", "--template", "t", "--source", "api", "--paused", "true", "--page", "2"])),
+    ).toEqual({
+      namespace: "a",
+      template_name: "t",
+      source: "api",
+      paused: "true",
+      page: 2,
+    });
+    expect(() => scheduleFilters(options(["--paused", "yes"]))).toThrow(UsageError);
+    expect(() => scheduleFilters(options(["--source", "cron"]))).toThrow(UsageError);
+  });
+
+  it("resolves the schedule and event commands, refusing options of other commands", () => {
+    const resolve = (argv: string[]) => resolveCommand(COMMANDS, parseArgs(argv));
+    expect(resolve(["schedules", "trigger", "a.b"]).args).toEqual({ schedule_id: "a.b" });
+    expect(resolve(["events", "send", "ping", "--task", "t1"]).args).toEqual({ name: "ping" });
+    expect(() => resolve(["schedules", "pause"])).toThrow("schedules pause: missing <schedule_id>");
+    expect(() => resolve(["schedules", "list", "--cron", "x"])).toThrow("unknown option --cron");
   });
 });

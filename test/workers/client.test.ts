@@ -1,8 +1,8 @@
-// tasker-edge/client against the real Worker: submit, wait, read steps and audits, errors, repair, templates, health.
+// tasker-edge/client against the real Worker: submit, wait, read steps and audits, errors, repair, templates, events, pause, schedules, health.
 import { exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createClient, TaskerApiError, TaskerTimeoutError } from "../../src/client";
-import { createFromYaml, demoTask, seedOrder } from "./helpers";
+import { createFromYaml, demoTask, HELD_TEMPLATE, seedOrder } from "./helpers";
 
 const client = createClient({
   baseUrl: "http://tasker.test",
@@ -198,5 +198,61 @@ steps:
     ]);
     expect((await client.sendTaskEvent(task.task_uuid, { name: "ping", event_id: `ping-${id}` })).status).toBe("duplicate");
     expect((await client.getTask(task.task_uuid)).status).toBe("complete");
+  });
+
+  it("pauses a task and resumes it, with the reason and who on the pause", async () => {
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const paused = await client.pauseTask(task_uuid, { reason: "supplier outage", performed_by: "ops@example.com" });
+    expect(paused.paused).toMatchObject({ reason: "supplier outage", performed_by: "ops@example.com" });
+    expect((await client.resumeTask(task_uuid, { reason: "supplier back" })).paused).toBeNull();
+    await client.cancelTask(task_uuid, "done with it");
+    const refused = await rejection(client.pauseTask(task_uuid, { reason: "too late" }));
+    expect([refused.status, refused.code]).toEqual([409, "task_already_terminal"]);
+  });
+
+  it("creates, lists, pauses, resumes, triggers and deletes a schedule", async () => {
+    // On the `manual` queue, which nobody consumes: the triggered task stays in progress until cancelled.
+    await client.registerTemplate(
+      "manual",
+      "client_report",
+      "1.0.0",
+      "name: client_report\nnamespace_name: manual\nversion: 1.0.0\nsteps:\n  - name: held\n    handler: { callable: EchoHandler }\n",
+    );
+    const created = await client.createSchedule({
+      name: "client_hourly",
+      namespace: "manual",
+      template_name: "client_report",
+      interval: "1h",
+      overlap: "skip",
+      context: { from: "client" },
+    });
+    expect(created).toMatchObject({ schedule_id: "manual.client_hourly", interval_seconds: 3600, paused: false, source: "api" });
+    expect(
+      (
+        await rejection(
+          client.createSchedule({ name: "client_hourly", namespace: "manual", template_name: "client_report", interval: "1h" }),
+        )
+      ).status,
+    ).toBe(409);
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await client.listSchedules({ namespace: "manual", source: "api" })).schedules.map((s) => s.schedule_id),
+        ).toContain("manual.client_hourly"),
+      { timeout: 5_000, interval: 20 },
+    );
+    expect((await client.pauseSchedule(created.schedule_id)).paused).toBe(true);
+    const resumed = await client.resumeSchedule(created.schedule_id);
+    expect(resumed).toMatchObject({ paused: false, paused_by: null });
+    const fired = await client.triggerSchedule(created.schedule_id);
+    expect(fired.outcome).toBe("started");
+    expect((await client.getTask(fired.task_uuid as string)).context).toEqual({ from: "client" });
+    expect((await client.triggerSchedule(created.schedule_id)).outcome).toBe("skipped");
+    expect((await client.getSchedule(created.schedule_id)).recent_fires.map((f) => f.outcome)).toEqual(
+      expect.arrayContaining(["started", "skipped"]),
+    );
+    await client.cancelTask(fired.task_uuid as string);
+    expect(await client.deleteSchedule(created.schedule_id)).toEqual({ schedule_id: "manual.client_hourly", deleted: true });
+    expect((await rejection(client.getSchedule(created.schedule_id))).status).toBe(404);
   });
 });
