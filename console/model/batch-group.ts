@@ -66,3 +66,26 @@ export function pageOf<T>(items: readonly T[], page: number, perPage: number = W
   const current = Math.min(Math.max(1, Math.floor(page)), totalPages);
   return { items: items.slice((current - 1) * perPage, current * perPage), page: current, totalPages, total: items.length };
 }
+
+/** What an expanded group shows: one state's workers (null: all) and which page. */
+export interface WorkerPageView {
+  state: StepState | null;
+  page: number;
+}
+
+/**
+ * The API path of one page of a batch's workers, optionally one state's: the server filters and
+ * pages, so an expanded group of 10,000 workers reads 50 of them.
+ */
+export function workerPagePath(
+  taskUuid: string,
+  batchableStep: string,
+  view: WorkerPageView,
+  perPage: number = WORKERS_PER_PAGE,
+): string {
+  const query = new URLSearchParams({ batch: batchableStep });
+  if (view.state !== null) query.set("state", view.state);
+  query.set("page", String(Math.max(1, Math.floor(view.page))));
+  query.set("per_page", String(perPage));
+  return `/v1/tasks/${taskUuid}/workflow_steps?${query.toString()}`;
+}
