@@ -1,4 +1,4 @@
-// A batch's workers as one group: which worker template a runtime step belongs to, counts per state, the group's state, pages.
+// A batch's workers as one group: which worker template a runtime step belongs to, counts per state, the group's state, the path of a page of its workers.
 import type { StepView } from "../../src/client/types";
 
 export type StepState = StepView["current_state"];
@@ -51,20 +51,6 @@ export function groupState(counts: Partial<Record<StepState, number>>): NodeStat
   if (has("cancelled")) return "cancelled";
   if (has("resolved_manually")) return "resolved_manually";
   return "complete";
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  totalPages: number;
-  total: number;
-}
-
-/** One page (1-based, clamped into range) of a list. */
-export function pageOf<T>(items: readonly T[], page: number, perPage: number = WORKERS_PER_PAGE): Page<T> {
-  const totalPages = Math.max(1, Math.ceil(items.length / perPage));
-  const current = Math.min(Math.max(1, Math.floor(page)), totalPages);
-  return { items: items.slice((current - 1) * perPage, current * perPage), page: current, totalPages, total: items.length };
 }
 
 /** What an expanded group shows: one state's workers (null: all) and which page. */

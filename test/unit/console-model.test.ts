@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { groupState, pageOf, workerPagePath, workerTemplateOf } from "../../console/model/batch-group";
+import { groupState, workerPagePath, workerTemplateOf } from "../../console/model/batch-group";
 import { batchNodeId, buildGraph, shapeKey, stepNodeId } from "../../console/model/graph-model";
 import { EMPTY_FILTER, filterFromQuery, filterQuery } from "../../console/model/task-filter";
 import type { StepView } from "../../src/client/types";
@@ -74,16 +74,6 @@ describe("workerPagePath", () => {
     expect(workerPagePath("t-1", "plan", { state: "error", page: 0.5 }, 10)).toBe(
       "/v1/tasks/t-1/workflow_steps?batch=plan&state=error&page=1&per_page=10",
     );
-  });
-});
-
-describe("pageOf", () => {
-  it("clamps the page into range and says how many pages there are", () => {
-    const items = Array.from({ length: 120 }, (_, index) => index);
-    expect(pageOf(items, 1, 50)).toMatchObject({ page: 1, totalPages: 3, total: 120, items: items.slice(0, 50) });
-    expect(pageOf(items, 3, 50).items).toEqual(items.slice(100));
-    expect(pageOf(items, 99, 50).page).toBe(3);
-    expect(pageOf([], 2, 50)).toMatchObject({ page: 1, totalPages: 1, total: 0, items: [] });
   });
 });
 
