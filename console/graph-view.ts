@@ -19,7 +19,7 @@ function svg<K extends keyof SVGElementTagNameMap>(
 /** The node's second line: its type, or for a batch its workers per state. */
 function subtitle(node: GraphNode): string {
   if (node.kind === "step") return node.state === "not_created" ? `${node.type} · not created` : `${node.type} · ${node.state}`;
-  const total = node.workers.length;
+  const total = node.total;
   if (total === 0) return "batch workers · not created";
   const parts = Object.entries(node.counts).map(([state, count]) => `${count} ${state}`);
   return `${total} workers: ${parts.join(", ")}`;

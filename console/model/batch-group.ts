@@ -1,4 +1,4 @@
-// A batch's workers as one group: which worker template a runtime step belongs to, counts per state, the group's state, pages.
+// A batch's workers as one group: which worker template a runtime step belongs to, counts per state, the group's state, the path of a page of its workers.
 import type { StepView } from "../../src/client/types";
 
 export type StepState = StepView["current_state"];
@@ -53,16 +53,25 @@ export function groupState(counts: Partial<Record<StepState, number>>): NodeStat
   return "complete";
 }
 
-export interface Page<T> {
-  items: T[];
+/** What an expanded group shows: one state's workers (null: all) and which page. */
+export interface WorkerPageView {
+  state: StepState | null;
   page: number;
-  totalPages: number;
-  total: number;
 }
 
-/** One page (1-based, clamped into range) of a list. */
-export function pageOf<T>(items: readonly T[], page: number, perPage: number = WORKERS_PER_PAGE): Page<T> {
-  const totalPages = Math.max(1, Math.ceil(items.length / perPage));
-  const current = Math.min(Math.max(1, Math.floor(page)), totalPages);
-  return { items: items.slice((current - 1) * perPage, current * perPage), page: current, totalPages, total: items.length };
+/**
+ * The API path of one page of a batch's workers, optionally one state's: the server filters and
+ * pages, so an expanded group of 10,000 workers reads 50 of them.
+ */
+export function workerPagePath(
+  taskUuid: string,
+  batchableStep: string,
+  view: WorkerPageView,
+  perPage: number = WORKERS_PER_PAGE,
+): string {
+  const query = new URLSearchParams({ batch: batchableStep });
+  if (view.state !== null) query.set("state", view.state);
+  query.set("page", String(Math.max(1, Math.floor(view.page))));
+  query.set("per_page", String(perPage));
+  return `/v1/tasks/${taskUuid}/workflow_steps?${query.toString()}`;
 }

@@ -1,5 +1,5 @@
 // The graph the console draws: a template's steps (or a task's, as created at run time) as nodes and edges, workers grouped.
-import type { StepView, TemplateStep } from "../../src/client/types";
+import type { BatchSummary, StepView, TemplateStep } from "../../src/client/types";
 import { countByState, groupState, type NodeState, type StepState, workerTemplateOf } from "./batch-group";
 
 export type TemplateStepShape = Pick<TemplateStep, "name" | "type" | "dependencies">;
@@ -21,7 +21,10 @@ export interface BatchNode {
   name: string;
   state: NodeState;
   counts: Partial<Record<StepState, number>>;
-  workers: StepView[];
+  /** Every worker of the group, whether read one by one or counted by the server. */
+  total: number;
+  /** The batchable step that made the workers (the API's `batch` filter); null while none exists. */
+  batchableStep: string | null;
 }
 
 export type GraphNode = StepNode | BatchNode;
@@ -44,8 +47,14 @@ export const batchNodeId = (workerTemplate: string): string => `batch:${workerTe
  * that has not run). A created step takes its run-time dependencies (a decision wires its branches
  * there); a template step not created yet keeps the template's. Every worker of a batch folds into
  * its worker template's one node, so a 10,000-worker batch is one node and its edges one edge each.
+ * `batches` are the server's counts (`/step_graph`, which leaves the workers out of `steps`): a
+ * group takes them over the workers it was given.
  */
-export function buildGraph(templateSteps: readonly TemplateStepShape[], steps: readonly StepView[]): GraphModel {
+export function buildGraph(
+  templateSteps: readonly TemplateStepShape[],
+  steps: readonly StepView[],
+  batches: readonly BatchSummary[] = [],
+): GraphModel {
   const workerTemplates = templateSteps.filter((step) => step.type === "batch_worker").map((step) => step.name);
   const byName = new Map<string, StepView>();
   const workersOf = new Map<string, StepView[]>();
@@ -71,9 +80,15 @@ export function buildGraph(templateSteps: readonly TemplateStepShape[], steps: r
   for (const definition of templateSteps) {
     if (definition.type === "batch_worker") {
       const workers = workersOf.get(definition.name) ?? [];
-      const counts = countByState(workers);
+      const summary = batches.find((batch) => batch.worker_template === definition.name);
+      const counts = summary ? { ...summary.counts } : countByState(workers);
+      const total = summary ? summary.total : workers.length;
+      const batchableStep =
+        summary?.batchable_step ??
+        templateSteps.find((step) => step.type === "batchable" && definition.dependencies.includes(step.name))?.name ??
+        null;
       const id = batchNodeId(definition.name);
-      nodes.push({ kind: "batch", id, name: definition.name, state: groupState(counts), counts, workers });
+      nodes.push({ kind: "batch", id, name: definition.name, state: groupState(counts), counts, total, batchableStep });
       const runtimeDependencies = new Set(workers.flatMap((worker) => worker.dependencies));
       dependenciesOf.set(id, workers.length > 0 ? [...runtimeDependencies] : definition.dependencies);
       continue;
@@ -103,7 +118,11 @@ export function buildGraph(templateSteps: readonly TemplateStepShape[], steps: r
   const seen = new Set<string>();
   for (const [to, dependencies] of dependenciesOf) {
     for (const dependency of dependencies) {
-      const from = nodeOfStep.get(dependency) ?? stepNodeId(dependency);
+      // A worker not read (the server counted it instead) still maps to its group by its name.
+      const group = nodeOfStep.has(dependency)
+        ? null
+        : workerTemplateOf({ name: dependency, type: "batch_worker" }, workerTemplates);
+      const from = nodeOfStep.get(dependency) ?? (group === null ? stepNodeId(dependency) : batchNodeId(group));
       const key = `${from}\u0000${to}`;
       if (from === to || !present.has(from) || seen.has(key)) continue;
       seen.add(key);

@@ -1,10 +1,10 @@
 // One task: its graph drawn live while it runs, a batch's workers paged, parent and child links, its repairs and its timeline.
-import type { StepView, TaskView, TemplateDetail, TransitionsResponse } from "../../src/client/types";
+import type { StepGraph, StepsResponse, TaskView, TemplateDetail, TransitionsResponse } from "../../src/client/types";
 import { isTerminalTaskState } from "../../src/engine/states";
-import { allPages, api } from "../api";
+import { api } from "../api";
 import { badge, h, refusalBox, replaceChildren, time } from "../dom";
 import { createGraphView } from "../graph-view";
-import { countByState, pageOf, type StepState } from "../model/batch-group";
+import { type StepState, type WorkerPageView, workerPagePath } from "../model/batch-group";
 import { type BatchNode, buildGraph, type GraphNode } from "../model/graph-model";
 import { pauseBanner, pausePanel } from "../pause";
 import { taskRepairPanel } from "../repair";
@@ -16,15 +16,9 @@ import { timeline } from "../timeline";
  * them), so the console never keeps the object reading more than half the time.
  */
 export const POLL_MS = 1_000;
-const STEPS_PER_REQUEST = 1_000;
 
-export async function loadSteps(taskUuid: string): Promise<StepView[]> {
-  const { items } = await allPages<{ steps: StepView[]; pagination: { total_pages: number } }, StepView>(
-    (page) => `/v1/tasks/${taskUuid}/workflow_steps?per_page=${STEPS_PER_REQUEST}&page=${page}`,
-    (answer) => answer.steps,
-  );
-  return items;
-}
+/** The graph without the batch workers: every other step, and each batch counted per state by the server. */
+export const loadGraph = (taskUuid: string): Promise<StepGraph> => api<StepGraph>("GET", `/v1/tasks/${taskUuid}/step_graph`);
 
 function summary(task: TaskView): HTMLElement {
   const counts: [string, number][] = [
@@ -98,30 +92,25 @@ function summary(task: TaskView): HTMLElement {
   );
 }
 
-/** The expanded batch: its counts per state (each a filter) and one page of its workers. */
+/** The expanded batch: its counts per state (each a filter) and the page of its workers the server answered. */
 function batchPanel(
   node: BatchNode,
   taskUuid: string,
-  view: { state: StepState | null; page: number },
-  rerender: () => void,
+  view: WorkerPageView,
+  workers: StepsResponse | null,
+  show: (state: StepState | null, page: number) => void,
 ): HTMLElement {
-  const workers = view.state === null ? node.workers : node.workers.filter((worker) => worker.current_state === view.state);
-  const page = pageOf(workers, view.page);
-  const counts = countByState(node.workers);
-  const show = (state: StepState | null, pageNumber: number) => {
-    view.state = state;
-    view.page = pageNumber;
-    rerender();
-  };
+  const page = workers?.pagination.page ?? view.page;
+  const totalPages = workers?.pagination.total_pages ?? 1;
   return h(
     "section",
     { class: "batch", "data-testid": "batch-panel" },
-    h("h2", {}, `Batch ${node.name}: ${node.workers.length} workers`),
+    h("h2", {}, `Batch ${node.name}: ${node.total} workers`),
     h(
       "div",
       { class: "counts" },
       h("button", { type: "button", class: `chip${view.state === null ? " on" : ""}`, onclick: () => show(null, 1) }, "all"),
-      ...Object.entries(counts).map(([state, count]) =>
+      ...Object.entries(node.counts).map(([state, count]) =>
         h(
           "button",
           {
@@ -141,7 +130,7 @@ function batchPanel(
       h(
         "tbody",
         {},
-        ...page.items.map((worker) => {
+        ...(workers?.steps ?? []).map((worker) => {
           const cursor = (worker.inputs as { cursor?: { start_cursor?: unknown; end_cursor?: unknown } } | null)?.cursor;
           return h(
             "tr",
@@ -161,13 +150,13 @@ function batchPanel(
     h(
       "div",
       { class: "pager" },
-      h("button", { type: "button", disabled: page.page <= 1, onclick: () => show(view.state, page.page - 1) }, "← Previous"),
-      h("span", { "data-testid": "batch-page" }, `Page ${page.page} of ${page.totalPages} · ${page.total} worker(s)`),
+      h("button", { type: "button", disabled: page <= 1, onclick: () => show(view.state, page - 1) }, "← Previous"),
       h(
-        "button",
-        { type: "button", disabled: page.page >= page.totalPages, onclick: () => show(view.state, page.page + 1) },
-        "Next →",
+        "span",
+        { "data-testid": "batch-page" },
+        workers ? `Page ${page} of ${totalPages} · ${workers.total_count} worker(s)` : "reading workers…",
       ),
+      h("button", { type: "button", disabled: page >= totalPages, onclick: () => show(view.state, page + 1) }, "Next →"),
     ),
   );
 }
@@ -225,20 +214,44 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let template: TemplateDetail | null | undefined;
-  let openBatch: { name: string; state: StepState | null; page: number } | null = null;
+  let openBatch: ({ name: string } & WorkerPageView) | null = null;
   let latestBatch: BatchNode | null = null;
+  let workerPage: StepsResponse | null = null;
+  let workerReads = 0;
   let renderedRepairFor = "";
   let readMs = 0;
 
   const renderBatch = () => {
     if (openBatch === null || latestBatch === null) return replaceChildren(batchHost);
-    replaceChildren(batchHost, batchPanel(latestBatch, taskUuid, openBatch, renderBatch));
+    replaceChildren(batchHost, batchPanel(latestBatch, taskUuid, openBatch, workerPage, showWorkers));
+  };
+  /** Reads the open group's page of workers (only that page) and draws it; a later read wins over an earlier one. */
+  const loadWorkers = async (): Promise<void> => {
+    const batchable = latestBatch?.batchableStep;
+    if (openBatch === null || !batchable) return renderBatch();
+    const read = ++workerReads;
+    try {
+      const answer = await api<StepsResponse>("GET", workerPagePath(taskUuid, batchable, openBatch));
+      if (read !== workerReads || stopped) return;
+      workerPage = answer;
+      renderBatch();
+    } catch (error) {
+      if (read === workerReads && !stopped) replaceChildren(batchHost, refusalBox(error));
+    }
+  };
+  const showWorkers = (state: StepState | null, page: number) => {
+    if (openBatch === null) return;
+    openBatch.state = state;
+    openBatch.page = page;
+    void loadWorkers();
   };
   const graph = createGraphView(graphHost, (node) => {
     if (node.kind === "batch") {
       openBatch = openBatch?.name === node.name ? null : { name: node.name, state: null, page: 1 };
       latestBatch = node;
+      workerPage = null;
       renderBatch();
+      void loadWorkers();
     } else if (node.step) {
       location.hash = `#/tasks/${taskUuid}/steps/${node.step.step_uuid}`;
     }
@@ -254,13 +267,13 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
           () => null,
         );
       }
-      const [steps, transitions] = await Promise.all([
-        loadSteps(taskUuid),
+      const [stepGraph, transitions] = await Promise.all([
+        loadGraph(taskUuid),
         api<TransitionsResponse>("GET", `/v1/tasks/${taskUuid}/transitions`),
       ]);
       if (stopped) return;
       readMs = performance.now() - started;
-      const model = buildGraph(template?.steps ?? [], steps);
+      const model = buildGraph(template?.steps ?? [], stepGraph.steps, stepGraph.batches);
       replaceChildren(
         header,
         h("h1", {}, `${task.namespace}/${task.name} `, h("span", { class: "mono muted" }, task.task_uuid)),
@@ -273,7 +286,8 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
       if (openBatch !== null) {
         latestBatch =
           model.nodes.find((node): node is BatchNode => node.kind === "batch" && node.name === openBatch?.name) ?? null;
-        renderBatch();
+        // The open page is read again with the graph, so its workers' states stay live.
+        void loadWorkers();
       }
       replaceChildren(stepsHost, stepTable(model.nodes, taskUuid));
       // The repair panel keeps what the operator typed: rebuilt only when the task's state changes.
@@ -288,7 +302,8 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
       replaceChildren(timelineHost, timeline(transitions.transitions));
       const live = !isTerminalTaskState(task.status);
       const every = Math.max(POLL_MS, readMs) / 1000;
-      status.textContent = `${steps.length} step(s) read in ${Math.round(readMs)} ms, drawn in ${Math.round(performance.now() - started - readMs)} ms · ${live ? `live: read again every ${every.toFixed(1)} s` : "finished: no longer polled"}`;
+      const counted = stepGraph.batches.reduce((sum, batch) => sum + batch.total, 0);
+      status.textContent = `${stepGraph.steps.length} step(s) and ${counted} batch worker(s) counted, read in ${Math.round(readMs)} ms, drawn in ${Math.round(performance.now() - started - readMs)} ms · ${live ? `live: read again every ${every.toFixed(1)} s` : "finished: no longer polled"}`;
       document.body.dataset.graphReady = task.task_uuid;
     } catch (error) {
       if (!stopped) replaceChildren(status, refusalBox(error));

@@ -146,13 +146,21 @@ const taskTransitions: RouteHandler<typeof ROUTES.taskTransitions> = async (c, a
 const listSteps: RouteHandler<typeof ROUTES.listSteps> = async (c, answer) => {
   const uuid = c.req.param("task_uuid");
   const page = pageRequest(readQuery(c, ROUTES.listSteps.query));
-  const listed = await taskAnswer(c, uuid, await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page));
+  const { batch, state } = readQuery(c, ROUTES.listSteps.query);
+  const filter = { batch: batch ?? null, state: state ?? null };
+  const listed = await taskAnswer(c, uuid, await (await visibleTask(c, uuid)).listSteps(page.offset, page.per_page, filter));
   return answer({
     task_uuid: uuid,
     total_count: listed.total,
     steps: listed.steps,
     pagination: paginationInfo(page, listed.total),
   });
+};
+
+const stepGraph: RouteHandler<typeof ROUTES.stepGraph> = async (c, answer) => {
+  const uuid = c.req.param("task_uuid");
+  const graph = await taskAnswer(c, uuid, await (await visibleTask(c, uuid)).stepGraph());
+  return answer({ task_uuid: uuid, ...graph });
 };
 
 const getStep: RouteHandler<typeof ROUTES.getStep> = async (c, answer) => {
@@ -238,4 +246,5 @@ export const taskHandlers = {
   actOnTask,
   pauseTask,
   resumeTask,
+  stepGraph,
 } satisfies RouteHandlers;

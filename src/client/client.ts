@@ -17,6 +17,7 @@ import type {
   ScheduleTrigger,
   ScheduleView,
   StepAuditResponse,
+  StepGraph,
   StepsResponse,
   StepView,
   TaskControl,
@@ -55,7 +56,12 @@ export interface TaskerClient {
   /** Every step of the task, in creation order, read page by page (1,000 per request). */
   listSteps(taskUuid: string): Promise<StepView[]>;
   /** `GET /v1/tasks/{uuid}/workflow_steps`: one page of steps with its `pagination`. */
-  listStepsPage(taskUuid: string, page?: { page?: number; perPage?: number }): Promise<StepsResponse>;
+  listStepsPage(
+    taskUuid: string,
+    page?: { page?: number; perPage?: number; batch?: string; state?: StepView["current_state"] },
+  ): Promise<StepsResponse>;
+  /** `GET /v1/tasks/{uuid}/step_graph`: every step but the batch workers, and each batch's worker count per state. */
+  stepGraph(taskUuid: string): Promise<StepGraph>;
   getStep(taskUuid: string, stepUuid: string): Promise<StepView>;
   stepAudit(taskUuid: string, stepUuid: string): Promise<TransitionView[]>;
   /** `reset_for_retry`: a failed step runs again from scratch. */
@@ -127,9 +133,9 @@ export function createClient(options: ClientOptions): TaskerClient {
   const task = (uuid: string) => `/v1/tasks/${seg(uuid)}`;
   const schedule = (id: string) => `/v1/schedules/${seg(id)}`;
   const step = (uuid: string, stepUuid: string) => `${task(uuid)}/workflow_steps/${seg(stepUuid)}`;
-  const stepsPage = (uuid: string, page: number, perPage: number) =>
+  const stepsPage = (uuid: string, page: number, perPage: number, only: { batch?: string; state?: string } = {}) =>
     http.request<StepsResponse>("GET", `${task(uuid)}/workflow_steps`, {
-      query: { page: String(page), per_page: String(perPage) },
+      query: { page: String(page), per_page: String(perPage), ...only },
     });
   const stepAction = (uuid: string, stepUuid: string, body: Record<string, unknown>) =>
     http.request<StepView>("PATCH", step(uuid, stepUuid), { body });
@@ -155,7 +161,8 @@ export function createClient(options: ClientOptions): TaskerClient {
         if (!response.pagination.has_next) return steps;
       }
     },
-    listStepsPage: (uuid, { page = 1, perPage = 500 } = {}) => stepsPage(uuid, page, perPage),
+    listStepsPage: (uuid, { page = 1, perPage = 500, ...only } = {}) => stepsPage(uuid, page, perPage, only),
+    stepGraph: (uuid) => http.request<StepGraph>("GET", `${task(uuid)}/step_graph`),
     getStep: (uuid, stepUuid) => http.request<StepView>("GET", step(uuid, stepUuid)),
     stepAudit: async (uuid, stepUuid) =>
       (await http.request<StepAuditResponse>("GET", `${step(uuid, stepUuid)}/audit`)).transitions,

@@ -12,6 +12,7 @@ import type {
   TaskRequestSchema,
 } from "../contract/requests";
 import type {
+  BatchSummarySchema,
   BulkDryRunSchema,
   BulkJobListSchema,
   BulkJobViewSchema,
@@ -28,6 +29,7 @@ import type {
   ScheduleViewSchema,
   StepAuditSchema,
   StepErrorSchema,
+  StepGraphSchema,
   StepsPageSchema,
   StepViewSchema,
   TaskListSchema,
@@ -71,6 +73,9 @@ export type CompletionData = Extract<z.input<typeof StepActionSchema>, { action_
 
 export type TransitionsResponse = z.output<typeof TransitionsSchema>;
 export type StepsResponse = z.output<typeof StepsPageSchema>;
+/** `GET /v1/tasks/{uuid}/step_graph`: the steps without the batch workers, and each batch counted per state. */
+export type StepGraph = z.output<typeof StepGraphSchema>;
+export type BatchSummary = z.output<typeof BatchSummarySchema>;
 export type StepAuditResponse = z.output<typeof StepAuditSchema>;
 
 /**

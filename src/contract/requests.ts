@@ -1,6 +1,6 @@
 // Request schemas of the REST API (bodies and query strings, zod), bounded by the published limits.
 import { z } from "zod";
-import { TASK_STATES } from "../engine/states";
+import { STEP_STATES, TASK_STATES } from "../engine/states";
 import { DEFAULT_PAGE_SIZE, MAX_NAME_LENGTH, MAX_NAMESPACE_LENGTH, MAX_PAGE_SIZE, MAX_VERSION_LENGTH } from "../shared/limits";
 import { NAME_PATTERN } from "../shared/names";
 import { EVENT_NAME_PATTERN } from "../shared/wait-config";
@@ -79,7 +79,14 @@ export const MAX_STEPS_PER_PAGE = 1_000;
 
 /** `GET /v1/tasks/{task_uuid}/workflow_steps`: a page of the task's steps. */
 export const StepListQuerySchema = z
-  .object(pageParameters({ perPage: STEPS_PER_PAGE, maxPerPage: MAX_STEPS_PER_PAGE, noun: "steps" }))
+  .object({
+    ...pageParameters({ perPage: STEPS_PER_PAGE, maxPerPage: MAX_STEPS_PER_PAGE, noun: "steps" }),
+    batch: queryText(MAX_NAME_LENGTH).optional().describe("only the workers of this batch (its batchable step's name)"),
+    state: z
+      .enum(STEP_STATES, { error: `must be one of ${STEP_STATES.join(", ")}` })
+      .optional()
+      .describe("only steps in this state"),
+  })
   .strict();
 
 /** `GET /v1/templates`: optionally one namespace's templates. */

@@ -211,6 +211,28 @@ export const StepsPageSchema = z
   })
   .register(responseSchemas, { id: "StepsPage", description: "a page of the task's steps" });
 
+/** One batch of a task, counted without its workers: how many workers it has in each state. */
+export const BatchSummarySchema = z
+  .strictObject({
+    batchable_step: z.string().describe("the batchable step that created the workers (the `batch` filter of the step list)"),
+    worker_template: z.string().describe("the template step the workers were made from"),
+    total: count(),
+    counts: z.partialRecord(z.enum(STEP_STATES), count()).describe("workers per state; states with none are left out"),
+  })
+  .register(responseSchemas, { id: "BatchSummary", description: "a batch's worker count per state" });
+
+export const StepGraphSchema = z
+  .strictObject({
+    task_uuid: z.string(),
+    total_count: count().describe("every step of the task, batch workers included"),
+    steps: z.array(StepViewSchema).describe("every step that is not a batch worker, in creation order"),
+    batches: z.array(BatchSummarySchema),
+  })
+  .register(responseSchemas, {
+    id: "StepGraph",
+    description: "the task's steps without its batch workers, and each batch's worker count per state",
+  });
+
 export const StepAuditSchema = z
   .strictObject({ task_uuid: z.string(), step_uuid: z.string(), transitions: z.array(TransitionViewSchema) })
   .register(responseSchemas, { id: "StepAudit", description: "the step's transitions, oldest first" });

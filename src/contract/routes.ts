@@ -33,6 +33,7 @@ import {
   ScheduleTriggerSchema,
   ScheduleViewSchema,
   StepAuditSchema,
+  StepGraphSchema,
   StepsPageSchema,
   StepViewSchema,
   TaskListSchema,
@@ -355,6 +356,14 @@ export const ROUTES = {
     body: { schema: TaskControlSchema, required: true, media: "json" },
     responses: { 200: TaskViewSchema },
     errors: [400, 401, 403, 404, 409],
+  },
+  stepGraph: {
+    method: "GET",
+    path: `${TASK}/step_graph`,
+    summary: "The task's steps without its batch workers, and each batch's worker count per state",
+    permission: "steps:read",
+    responses: { 200: StepGraphSchema },
+    errors: [400, 401, 403, 404],
   },
 } as const satisfies Record<string, RouteContract>;
 

@@ -24,6 +24,7 @@ export type TaskObjectClient = Pick<
   | "listDeliveries"
   | "pause"
   | "resume"
+  | "stepGraph"
 >;
 
 export function taskObject(env: Env, taskUuid: string): TaskObjectClient {

@@ -1,7 +1,8 @@
 // The object's read answers: the task view, a page of steps, one step, a step's audit, the task's transitions.
 import type { StepState } from "../engine/states";
 import type { TaskRun } from "../engine/task-run";
-import type { ReadQueries } from "./read-queries";
+import type { ReadQueries, StepFilter } from "./read-queries";
+import type { StepRow } from "./rows";
 import { ok, type RpcResult, refused } from "./rpc-result";
 import { type StepView, stepView, type TaskView, type TransitionView, taskView, transitionView } from "./views";
 import type { WaitStore } from "./wait-store";
@@ -17,13 +18,54 @@ export function taskViewOf(reads: ReadQueries, run: TaskRun | undefined): TaskVi
 }
 
 /** One page of the task's steps in creation order, with the total. */
-export function stepPage(reads: ReadQueries, waits: WaitStore, taskUuid: string, offset: number, limit: number): StepPage {
-  const rows = reads.steps(offset, limit);
+export function stepPage(
+  reads: ReadQueries,
+  waits: WaitStore,
+  taskUuid: string,
+  offset: number,
+  limit: number,
+  filter?: StepFilter,
+): StepPage {
+  return { total: reads.stepTotal(filter), steps: stepViewsOf(reads, waits, taskUuid, reads.steps(offset, limit, filter)) };
+}
+
+function stepViewsOf(reads: ReadQueries, waits: WaitStore, taskUuid: string, rows: StepRow[]): StepView[] {
   const parents = reads.parentsOf(rows.map((row) => row.step_uuid));
   const waiting = waits.viewsOf(rows.filter((row) => row.state === "in_progress").map((row) => row.step_uuid));
+  return rows.map((row) => stepView(taskUuid, row, parents.get(row.step_uuid) ?? [], waiting.get(row.step_uuid) ?? null));
+}
+
+export interface BatchSummary {
+  batchable_step: string;
+  worker_template: string;
+  total: number;
+  counts: Partial<Record<StepState, number>>;
+}
+
+export type StepGraph = { total_count: number; steps: StepView[]; batches: BatchSummary[] };
+
+/** The task's steps without its batch workers, and each batch's workers counted per state (one GROUP BY). */
+export function stepGraph(reads: ReadQueries, waits: WaitStore, taskUuid: string): StepGraph {
+  const batches = new Map<string, BatchSummary>();
+  const rows = reads.batchCounts();
+  // The worker template is the batchable step's batch_config (the snapshot is read only when a batch exists).
+  const steps = rows.length > 0 ? reads.template().steps : [];
+  for (const row of rows) {
+    const batch = batches.get(row.batchable_step) ?? {
+      batchable_step: row.batchable_step,
+      worker_template:
+        steps.find((step) => step.name === row.batchable_step)?.batch_config?.worker_template ?? row.batchable_step,
+      total: 0,
+      counts: {},
+    };
+    batch.total += row.n;
+    batch.counts[row.state] = row.n;
+    batches.set(row.batchable_step, batch);
+  }
   return {
-    total: reads.stepTotal(),
-    steps: rows.map((row) => stepView(taskUuid, row, parents.get(row.step_uuid) ?? [], waiting.get(row.step_uuid) ?? null)),
+    total_count: reads.stepTotal(),
+    steps: stepViewsOf(reads, waits, taskUuid, reads.stepsBesideWorkers()),
+    batches: [...batches.values()],
   };
 }
 

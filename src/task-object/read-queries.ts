@@ -5,6 +5,37 @@ import type { TaskTemplate } from "../templates/types";
 import { PURGE_TIMER } from "./retention";
 import type { ParentRef, StepRow, TaskRow, TransitionRow } from "./rows";
 
+/** Narrows a step listing: one batch's workers (by its batchable step's name), one state; null: no narrowing. */
+export interface StepFilter {
+  batch: string | null;
+  state: StepState | null;
+}
+
+export const NO_STEP_FILTER: StepFilter = { batch: null, state: null };
+
+export interface BatchCountRow {
+  batchable_step: string;
+  state: StepState;
+  n: number;
+}
+
+/** A worker's batch: the batchable step recorded in the inputs its batch gave it (engine/dynamic-steps.ts). */
+const BATCHABLE_STEP = "json_extract(inputs, '$.batch_metadata.batchable_step')";
+
+function stepWhere(filter: StepFilter): { sql: string; params: string[] } {
+  const clauses: string[] = [];
+  const params: string[] = [];
+  if (filter.batch !== null) {
+    clauses.push(`type = 'batch_worker' AND ${BATCHABLE_STEP} = ?`);
+    params.push(filter.batch);
+  }
+  if (filter.state !== null) {
+    clauses.push("state = ?");
+    params.push(filter.state);
+  }
+  return { sql: clauses.length === 0 ? "" : `WHERE ${clauses.join(" AND ")}`, params };
+}
+
 export class ReadQueries {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -56,15 +87,39 @@ export class ReadQueries {
     );
   }
 
-  /** A page of steps in creation order. */
-  steps(offset: number, limit: number): StepRow[] {
+  /** A page of steps in creation order, optionally only one batch's workers and/or one state. */
+  steps(offset: number, limit: number, filter: StepFilter = NO_STEP_FILTER): StepRow[] {
+    const where = stepWhere(filter);
     return this.sql
-      .exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps ORDER BY position LIMIT ? OFFSET ?", limit, offset)
+      .exec<StepRow & Record<string, SqlStorageValue>>(
+        `SELECT * FROM steps ${where.sql} ORDER BY position LIMIT ? OFFSET ?`,
+        ...where.params,
+        limit,
+        offset,
+      )
       .toArray();
   }
 
-  stepTotal(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM steps").one().n;
+  stepTotal(filter: StepFilter = NO_STEP_FILTER): number {
+    const where = stepWhere(filter);
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM steps ${where.sql}`, ...where.params).one().n;
+  }
+
+  /** Every step that is not a batch worker, in creation order: the graph without its (possibly thousands of) workers. */
+  stepsBesideWorkers(): StepRow[] {
+    return this.sql
+      .exec<StepRow & Record<string, SqlStorageValue>>("SELECT * FROM steps WHERE type != 'batch_worker' ORDER BY position")
+      .toArray();
+  }
+
+  /** Each batch's workers counted per state in one GROUP BY, in the order the batches were created. */
+  batchCounts(): BatchCountRow[] {
+    return this.sql
+      .exec<BatchCountRow & Record<string, SqlStorageValue>>(
+        `SELECT ${BATCHABLE_STEP} AS batchable_step, state, COUNT(*) AS n
+         FROM steps WHERE type = 'batch_worker' GROUP BY batchable_step, state ORDER BY MIN(position)`,
+      )
+      .toArray();
   }
 
   stepCounts(): Map<StepState, number> {

@@ -19,9 +19,10 @@ import { EVENT_NAME_PATTERN } from "../shared/wait-config";
 import { type ChildTaskInput, childOutcome } from "./child-tasks";
 import { assembleClaim } from "./claims";
 import { inspect, type TaskInspection } from "./inspection";
-import { type StepPage, stepAudit, stepLookup, stepPage, taskTransitionsOf } from "./lookups";
+import { type StepGraph, type StepPage, stepAudit, stepGraph, stepLookup, stepPage, taskTransitionsOf } from "./lookups";
 import { migrate } from "./migrations";
 import { TaskObjectCore } from "./object-core";
+import type { StepFilter } from "./read-queries";
 import type { NewTask } from "./rows";
 import { ok, type RpcResult, refused } from "./rpc-result";
 import type { StepView, TaskView, TransitionView } from "./views";
@@ -392,9 +393,15 @@ export class TaskObject extends TaskObjectCore {
   }
 
   /** One page of the task's steps in creation order, with the total. */
-  listSteps(offset = 0, limit = 1_000): RpcResult<StepPage, "task_not_found" | "task_purged"> {
+  listSteps(offset = 0, limit = 1_000, filter?: StepFilter): RpcResult<StepPage, "task_not_found" | "task_purged"> {
     const task = this.taskRow();
-    return task ? ok(stepPage(this.reads, this.waits, task.task_uuid, offset, limit)) : this.taskNotFound();
+    return task ? ok(stepPage(this.reads, this.waits, task.task_uuid, offset, limit, filter)) : this.taskNotFound();
+  }
+
+  /** The graph without the batch workers: every other step, and each batch's worker count per state. */
+  stepGraph(): RpcResult<StepGraph, "task_not_found" | "task_purged"> {
+    const task = this.taskRow();
+    return task ? ok(stepGraph(this.reads, this.waits, task.task_uuid)) : this.taskNotFound();
   }
 
   /** One step, read on its own: the step and its parents, not the whole task. */

@@ -232,6 +232,8 @@ async function largeBatch(page: Page, baseUrl: string): Promise<void> {
 
   await page.click('g[data-kind="batch"]');
   await page.waitForSelector("[data-testid=batch-panel]");
+  // The group's first page of workers is read from the server when it opens.
+  await page.waitForFunction(() => document.querySelector("[data-testid=batch-page]")?.textContent?.startsWith("Page 1 of"));
   const rows = await page.$$eval("[data-testid=batch-panel] tbody tr", (trs) => trs.length);
   assert(rows === 50, `the expanded batch shows one page of 50 workers (showed ${rows})`);
   await page.click('[data-testid=batch-panel] .pager button:has-text("Next")');

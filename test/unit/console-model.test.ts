@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countByState, groupState, pageOf, workerTemplateOf } from "../../console/model/batch-group";
+import { groupState, workerPagePath, workerTemplateOf } from "../../console/model/batch-group";
 import { batchNodeId, buildGraph, shapeKey, stepNodeId } from "../../console/model/graph-model";
 import { EMPTY_FILTER, filterFromQuery, filterQuery } from "../../console/model/task-filter";
 import type { StepView } from "../../src/client/types";
@@ -66,13 +66,14 @@ describe("groupState", () => {
   });
 });
 
-describe("pageOf", () => {
-  it("clamps the page into range and says how many pages there are", () => {
-    const items = Array.from({ length: 120 }, (_, index) => index);
-    expect(pageOf(items, 1, 50)).toMatchObject({ page: 1, totalPages: 3, total: 120, items: items.slice(0, 50) });
-    expect(pageOf(items, 3, 50).items).toEqual(items.slice(100));
-    expect(pageOf(items, 99, 50).page).toBe(3);
-    expect(pageOf([], 2, 50)).toMatchObject({ page: 1, totalPages: 1, total: 0, items: [] });
+describe("workerPagePath", () => {
+  it("asks the server for one page of one batch's workers, one state's when filtered", () => {
+    expect(workerPagePath("t-1", "plan", { state: null, page: 2 })).toBe(
+      "/v1/tasks/t-1/workflow_steps?batch=plan&page=2&per_page=50",
+    );
+    expect(workerPagePath("t-1", "plan", { state: "error", page: 0.5 }, 10)).toBe(
+      "/v1/tasks/t-1/workflow_steps?batch=plan&state=error&page=1&per_page=10",
+    );
   });
 });
 
@@ -108,9 +109,30 @@ describe("buildGraph", () => {
     const batch = model.nodes[1];
     expect(batch?.kind).toBe("batch");
     if (batch?.kind !== "batch") return;
-    expect(batch.workers).toHaveLength(10_000);
+    expect(batch.total).toBe(10_000);
+    expect(batch.batchableStep).toBe("plan");
     expect(batch.counts).toEqual({ complete: 9_990, in_progress: 5, error: 5 });
     expect(batch.state).toBe("error");
+    expect(model.edges).toEqual([
+      { from: stepNodeId("plan"), to: batchNodeId("work") },
+      { from: batchNodeId("work"), to: stepNodeId("join") },
+    ]);
+  });
+
+  it("takes the server's counts for a batch whose workers it was not given, and maps the convergence step's worker names to the group", () => {
+    const steps = [
+      step("plan", "batchable", [], "complete"),
+      step(
+        "join",
+        "deferred_convergence",
+        Array.from({ length: 10_000 }, (_, index) => `work_${index}`),
+      ),
+    ];
+    const model = buildGraph(batchTemplate, steps, [
+      { batchable_step: "plan", worker_template: "work", total: 10_000, counts: { complete: 9_000, error: 1, pending: 999 } },
+    ]);
+    const batch = model.nodes[1];
+    expect(batch).toMatchObject({ kind: "batch", total: 10_000, batchableStep: "plan", state: "error" });
     expect(model.edges).toEqual([
       { from: stepNodeId("plan"), to: batchNodeId("work") },
       { from: batchNodeId("work"), to: stepNodeId("join") },
@@ -156,9 +178,7 @@ describe("buildGraph", () => {
       step("work_1", "batch_worker", ["plan"]),
     ]);
     expect(shapeKey(recoloured)).toBe(shapeKey(before));
-    expect(countByState(withWorkers.nodes.flatMap((node) => (node.kind === "batch" ? node.workers : [])))).toEqual({
-      pending: 1,
-    });
+    expect(withWorkers.nodes.flatMap((node) => (node.kind === "batch" ? [node.counts] : []))).toEqual([{ pending: 1 }]);
     expect(shapeKey(withWorkers)).toBe(shapeKey(before));
   });
 });

@@ -132,6 +132,7 @@ describe("the API contract", () => {
     expect((await call(doc, "listTasks", {}, { query: "?per_page=5" })).status).toBe(200);
     expect((await call(doc, "taskTransitions", { task_uuid })).status).toBe(200);
     const steps = await call(doc, "listSteps", { task_uuid });
+    expect((await call(doc, "stepGraph", { task_uuid })).status).toBe(200);
     const [first] = (steps.body as { steps: { step_uuid: string; results: unknown }[] }).steps;
     const step_uuid = first?.step_uuid ?? "";
     expect((await call(doc, "getStep", { task_uuid, step_uuid })).status).toBe(200);
