@@ -50,7 +50,7 @@ describe("the OpenAPI document", () => {
     };
     const queryOf = (path: string) => doc.paths[path]?.get?.parameters.filter((p) => p.in === "query").map((p) => p.name);
     expect(queryOf("/v1/tasks")).toEqual(expect.arrayContaining(["namespace", "status", "created_after", "page", "per_page"]));
-    expect(queryOf("/v1/tasks/{task_uuid}/workflow_steps")).toEqual(["page", "per_page"]);
+    expect(queryOf("/v1/tasks/{task_uuid}/workflow_steps")).toEqual(["page", "per_page", "batch", "state"]);
     expect(queryOf("/v1/templates")).toEqual(["namespace"]);
     expect(queryOf("/v1/tasks/{task_uuid}")).toEqual([]);
     const put = doc.paths["/v1/templates/{namespace}/{name}/{version}"]?.put?.requestBody?.content;
