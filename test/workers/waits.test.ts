@@ -173,6 +173,20 @@ describe("wait-for-event steps", () => {
     });
   });
 
+  it("a paused task still takes an event for its waiting step; the dependents wait for the resume", async () => {
+    const task = await createFromYaml(WAIT_TEMPLATE(), { expense_id: "EXP-P" });
+    const control = { reason: "audit in progress", performed_by: "ops" };
+    expect((await post(`/v1/tasks/${task.task_uuid}/pause`, control)).status).toBe(200);
+
+    const receipt = await sendToTask(task.task_uuid, { name: "manager_decision", payload: { expense_id: "EXP-P" } });
+    expect(receipt).toMatchObject({ status: "delivered", step_name: "decision" });
+    expect((await stepNamed(task.task_uuid, "decision")).current_state).toBe("complete");
+    expect((await stepNamed(task.task_uuid, "after_decision")).current_state).toBe("pending");
+
+    expect((await post(`/v1/tasks/${task.task_uuid}/resume`, control)).status).toBe(200);
+    expect((await stepNamed(task.task_uuid, "after_decision")).current_state).toBe("enqueued");
+  });
+
   it("a duplicate event (same id, or the same content without one) is applied once", async () => {
     const task = await createFromYaml(WAIT_TEMPLATE({ before: true }), { expense_id: "EXP-3" });
     const event = { name: "manager_decision", payload: { expense_id: "EXP-3", approved: true } };
