@@ -7,6 +7,7 @@ import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
 import type { TaskTemplate } from "../templates/types";
 import { TRACE_RPC_EVT, Trace, tracingOn } from "../trace";
+import { alarmMustMove } from "./alarm-policy";
 import { taskViewOf } from "./lookups";
 import { isInitialised, migrate } from "./migrations";
 import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
@@ -381,18 +382,24 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   }
 
   /**
-   * Points the alarm at the earliest timer. Called after every write to the timers table, in the same
-   * synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's write
-   * coalescing makes both durable together, so no death can leave timers without their alarm. The
-   * returned promise is deliberately not awaited; the output gate holds every reply until it lands.
+   * Makes sure an alarm fires by the earliest timer. Called after every write to the timers table, in
+   * the same synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's
+   * write coalescing makes both durable together, so no death can leave a timer without an alarm at
+   * or before its due time. The alarm only ever moves EARLIER: a timer due after the alarm already
+   * set (a claim's deadline replacing an earlier timer), or a timer deleted, writes nothing, and an
+   * alarm that wakes with nothing due re-arms at the next timer (`alarm()` starts with no alarm set).
+   * Each alarm write is one more storage write the output gate holds the answer for; an early wake
+   * is off every caller's path. The promise is deliberately not awaited: the output gate holds every
+   * reply until it lands.
    */
   protected armAlarm(): void {
     const due = this.store.nextTimerDue();
-    if (due === this.alarmAt) return;
+    if (!alarmMustMove(this.alarmAt, due)) return;
     this.alarmAt = due;
     this.meter?.add("alarm_writes");
-    const write = due === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(due);
-    write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
+    this.ctx.storage
+      .setAlarm(due)
+      .catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }
 
   /** The task's view; null when there is no task or it is being purged. */
