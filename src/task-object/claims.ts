@@ -2,23 +2,22 @@
 import type { ClaimedStep, FailedDependency } from "../engine/protocol";
 import type { TaskRun } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
+import { claimMemoryOf } from "./claim-memory";
 import type { ReadQueries } from "./read-queries";
 
-/** The claimed step as its handler sees it; null if the step no longer waits on this dispatch. */
+/**
+ * The claimed step as its handler sees it; null if the step no longer waits on this dispatch. The
+ * task's part and the ancestors' results come from the run's claim memory (read and parsed once);
+ * the step's row is read each time.
+ */
 export function assembleClaim(reads: ReadQueries, run: TaskRun, stepUuid: string, dispatchId: string): ClaimedStep | null {
-  const task = reads.task();
+  const memory = claimMemoryOf(run);
+  const task = memory.taskPart(reads);
   const row = reads.step(stepUuid);
   if (!task || !row || row.dispatch_id !== dispatchId) return null;
   const definition = JSON.parse(row.definition) as StepDefinition;
   return {
-    task: {
-      task_uuid: task.task_uuid,
-      namespace: task.namespace,
-      name: task.name,
-      version: task.version,
-      correlation_id: task.correlation_id,
-      context: JSON.parse(task.context),
-    },
+    task,
     step: {
       step_uuid: row.step_uuid,
       name: row.name,
@@ -30,7 +29,7 @@ export function assembleClaim(reads: ReadQueries, run: TaskRun, stepUuid: string
       timeout_ms: definition.timeout_seconds * 1000,
       ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
     },
-    dependency_results: reads.ancestorResults(stepUuid),
+    dependency_results: memory.ancestorResults(run, stepUuid, reads),
     ...failedDependencies(reads, run, stepUuid),
   };
 }
