@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type PollPolicy, timeBurst } from "./lib/measure.ts";
+import { type Profiling, startProfiling, summarize } from "./lib/profiler.ts";
 import { startDevServer } from "./lib/servers.ts";
 import { type Job, taskerEdge } from "./lib/targets.ts";
 
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const tasks = option(argv, "tasks", 200);
   const rounds = option(argv, "rounds", 2);
+  // With the inspector attached, wrangler relays every console.log: CPU per task is then higher; read it from a run without.
+  const profile = argv.includes("--profile");
   const work = mkdtempSync(join(tmpdir(), "tasker-cpu-"));
   const config = process.env.BENCH_ENGINE_CONFIG ? resolve(process.env.BENCH_ENGINE_CONFIG) : join(ROOT, "wrangler.toml");
   say(`starting tasker-edge from ${config}`);
@@ -44,7 +47,7 @@ async function main(): Promise<void> {
     persistDir: join(work, "state"),
     logPath: join(work, "ours.log"),
     readyTimeoutMs: 90_000,
-    inspector: false,
+    inspector: profile,
   });
   const runtime = server.workerd.find((w) => w.role === "runtime")?.pid;
   if (runtime === undefined) throw new Error("no runtime workerd found");
@@ -56,6 +59,11 @@ async function main(): Promise<void> {
   try {
     say("warm-up: 20 × chain3, 20 × diamond");
     for (const workload of ["chain3", "diamond"] as const) await timeBurst(target, { workload }, 20, BURST, CLIENT_CONCURRENCY);
+    let profiling: Profiling | undefined;
+    if (profile) {
+      if (server.inspectorPort === undefined) throw new Error("the server has no inspector port");
+      profiling = await startProfiling(server.inspectorPort);
+    }
     for (let round = 0; round < rounds; round++) {
       for (const workload of ["chain3", "diamond"] as const) {
         const job: Job = { workload };
@@ -70,6 +78,19 @@ async function main(): Promise<void> {
         );
         say(rows.at(-1) as string);
       }
+    }
+    if (profiling) {
+      const summary = summarize(await profiling.stop());
+      const busy = summary.byFunction.filter((f) => f.name !== "(idle)" && f.name !== "(program)");
+      const busyMs = busy.reduce((n, f) => n + f.selfMs, 0);
+      rows.push(
+        "",
+        `CPU profile: ${busyMs.toFixed(0)} ms not idle; top self time:`,
+        "",
+        "| function | file | self ms |",
+        "|---|---|---:|",
+      );
+      for (const f of busy.slice(0, 25)) rows.push(`| \`${f.name}\` | ${f.file} | ${f.selfMs.toFixed(0)} |`);
     }
   } finally {
     await server.stop();
