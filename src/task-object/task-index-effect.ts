@@ -1,6 +1,6 @@
 // The task's row in the task index (D1): an effect written with each status change, sent off the hot path.
 import { purgeTaskIndex, type TaskIndexEntry, type TaskTombstone, writeTaskIndex } from "../catalog/task-index";
-import type { TaskState } from "../engine/states";
+import { isTerminalTaskState } from "../engine/states";
 import type { TaskTransitionRecord } from "../engine/task-run";
 import { log } from "../log";
 import type { TaskRow } from "./rows";
@@ -13,21 +13,11 @@ export const INDEX_FLUSH_TIMER = "index_flush";
 export const INDEX_RETRY_BASE_MS = 5_000;
 export const INDEX_RETRY_MAX_MS = 300_000;
 /**
- * How long a write of a running task's state waits for a newer one before it is sent: a short
+ * How long a write of an unfinished task's state waits for a newer one before it is sent: a short
  * task's `created → in progress → complete` within this window costs one D1 write (the final
- * state), not two. Any other state (finished, blocked, waiting for a retry, a dependency or a
- * resume) and a purge are written at once: nothing is about to replace them.
+ * state), not two. A finished or purged task's write never waits.
  */
 export const INDEX_SETTLE_MS = 1_000;
-
-/** The states a task passes through while its steps run, each about to be followed by another. */
-const RUNNING_STATES: ReadonlySet<TaskState> = new Set([
-  "pending",
-  "initializing",
-  "enqueuing_steps",
-  "steps_in_process",
-  "evaluating_results",
-]);
 
 /**
  * Whether an operation's task transitions change what the index holds: the task's status at the end
@@ -142,7 +132,7 @@ export class TaskIndexWriter {
   /**
    * Sends the pending write, if any, once it has settled (`INDEX_SETTLE_MS`); resolves once nothing
    * more is to be done now. Never rejects. A flush arriving while a write settles cuts the wait
-   * short when the task has stopped running meanwhile.
+   * short when the task has finished meanwhile.
    */
   flush(): Promise<void> {
     if (!this.dirty) return Promise.resolve();
@@ -171,7 +161,7 @@ export class TaskIndexWriter {
   private cutSettle: (() => void) | null = null;
 
   /**
-   * Waits while the pending write is of a running task and younger than the window. An object
+   * Waits while the pending write is of an unfinished task and younger than the window. An object
    * that dies meanwhile loses nothing: the row and its retry timer are durable, and the alarm sends it.
    */
   private async settle(): Promise<void> {
@@ -189,12 +179,12 @@ export class TaskIndexWriter {
     }
   }
 
-  /** Milliseconds the pending write should still wait: 0 for none, a retry, a task not running or purged, or one old enough. */
+  /** Milliseconds the pending write should still wait: 0 for none, a finished or purged task, or one old enough. */
   private settleWait(now: number): number {
     const pending = this.pending();
     const task = this.task();
     if (!pending || !task || pending.attempts > 0) return 0;
-    if (task.purged_at !== null || !RUNNING_STATES.has(task.state)) return 0;
+    if (task.purged_at !== null || isTerminalTaskState(task.state)) return 0;
     return Math.max(0, pending.since + this.settleMs - now);
   }
 
