@@ -1,6 +1,5 @@
 // The task's row in the task index (D1): an effect written with each status change, sent off the hot path.
 import { purgeTaskIndex, type TaskIndexEntry, type TaskTombstone, writeTaskIndex } from "../catalog/task-index";
-import { isTerminalTaskState } from "../engine/states";
 import type { TaskTransitionRecord } from "../engine/task-run";
 import { log } from "../log";
 import type { TaskRow } from "./rows";
@@ -12,12 +11,6 @@ export const INDEX_FLUSH_TIMER = "index_flush";
 /** First retry of a failed write; doubles per failure up to the cap. */
 export const INDEX_RETRY_BASE_MS = 5_000;
 export const INDEX_RETRY_MAX_MS = 300_000;
-/**
- * How long a write of an unfinished task's state waits for a newer one before it is sent: a short
- * task's `created → in progress → complete` within this window costs one D1 write (the final
- * state), not two. A finished or purged task's write never waits.
- */
-export const INDEX_SETTLE_MS = 1_000;
 
 /**
  * Whether an operation's task transitions change what the index holds: the task's status at the end
@@ -69,8 +62,6 @@ export function tombstoneOf(task: TaskRow, purgedAt: number): TaskTombstone {
 interface PendingIndexWrite {
   id: number;
   attempts: number;
-  /** When the task first had a state the index lacks: the first of the writes this row replaced. */
-  since: number;
 }
 
 /**
@@ -96,7 +87,6 @@ export class TaskIndexWriter {
     private readonly timersChanged: () => void,
     /** Fault-injection seam: called just before the write's await, outside its error handling. */
     private readonly beforeWrite: () => void = () => {},
-    private readonly settleMs: number = INDEX_SETTLE_MS,
   ) {}
 
   /** On wake-up: a pending write left without its retry timer (an older release, a crash) gets one due now. */
@@ -106,14 +96,12 @@ export class TaskIndexWriter {
 
   /** Replaces any pending index write with one for the state this transaction leaves. */
   enqueue(now: number): void {
-    // A replaced write keeps its age, so a task that keeps changing state is still written within the window.
-    const since = Math.min(now, this.pending()?.since ?? now);
     this.sql.exec("DELETE FROM effects WHERE kind = ?", INDEX_EFFECT);
     this.sql.exec(
       "INSERT INTO effects (kind, payload, created_at) VALUES (?, ?, ?)",
       INDEX_EFFECT,
       JSON.stringify({ kind: INDEX_EFFECT, attempts: 0 }),
-      since,
+      now,
     );
     this.armRetry(now + INDEX_RETRY_BASE_MS);
     this.dirty = true;
@@ -129,16 +117,11 @@ export class TaskIndexWriter {
     this.dirty = true;
   }
 
-  /**
-   * Sends the pending write, if any, once it has settled (`INDEX_SETTLE_MS`); resolves once nothing
-   * more is to be done now. Never rejects. A flush arriving while a write settles cuts the wait
-   * short when the task has finished meanwhile.
-   */
+  /** Sends the pending write, if any; resolves once nothing more is to be done now. Never rejects. */
   flush(): Promise<void> {
     if (!this.dirty) return Promise.resolve();
     if (this.flushing) {
       this.again = true;
-      this.cutSettle?.();
       return this.flushing;
     }
     this.flushing = (async () => {
@@ -148,7 +131,6 @@ export class TaskIndexWriter {
         do {
           this.again = false;
           this.dirty = false;
-          await this.settle();
           await this.writeOnce();
         } while (this.again);
       } finally {
@@ -158,46 +140,16 @@ export class TaskIndexWriter {
     return this.flushing;
   }
 
-  private cutSettle: (() => void) | null = null;
-
-  /**
-   * Waits while the pending write is of an unfinished task and younger than the window. An object
-   * that dies meanwhile loses nothing: the row and its retry timer are durable, and the alarm sends it.
-   */
-  private async settle(): Promise<void> {
-    for (;;) {
-      const wait = this.settleWait(Date.now());
-      if (wait <= 0) return;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, wait);
-        this.cutSettle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.cutSettle = null;
-    }
-  }
-
-  /** Milliseconds the pending write should still wait: 0 for none, a finished or purged task, or one old enough. */
-  private settleWait(now: number): number {
-    const pending = this.pending();
-    const task = this.task();
-    if (!pending || !task || pending.attempts > 0) return 0;
-    if (task.purged_at !== null || isTerminalTaskState(task.state)) return 0;
-    return Math.max(0, pending.since + this.settleMs - now);
-  }
-
   private pending(): PendingIndexWrite | null {
     const row = this.sql
-      .exec<{ id: number; payload: string; created_at: number }>(
-        "SELECT id, payload, created_at FROM effects WHERE kind = ? ORDER BY id DESC LIMIT 1",
+      .exec<{ id: number; payload: string }>(
+        "SELECT id, payload FROM effects WHERE kind = ? ORDER BY id DESC LIMIT 1",
         INDEX_EFFECT,
       )
       .toArray()[0];
     if (!row) return null;
     const { attempts = 0 } = JSON.parse(row.payload) as { attempts?: number };
-    return { id: row.id, attempts, since: row.created_at };
+    return { id: row.id, attempts };
   }
 
   private async writeOnce(): Promise<void> {
