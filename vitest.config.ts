@@ -56,7 +56,7 @@ export default defineConfig({
         // and so do the docs check's (scripts/check-docs).
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "test/crash/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/crash/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },

@@ -45,7 +45,7 @@ function say(message: string): void {
 
 /** A trace line as src/trace.ts writes it. */
 interface TraceLine {
-  evt: "trace.step" | "trace.rpc";
+  evt: "trace.step" | "trace.rpc" | "trace.submit";
   task_uuid?: string;
   step_uuid?: string;
   step?: string;
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
   const md: string[] = [];
   const json: Record<string, unknown> = {};
   const stepGroups: Group[] = [];
+  const submitGroups: Group[] = [];
   const rpcGroups: Record<string, Group[]> = { claim: [], report: [], create: [], getTask: [] };
   const perStep: string[] = [
     `| per task and per step | ${workloads.map((w) => w.label).join(" | ")} |`,
@@ -231,6 +232,7 @@ async function main(): Promise<void> {
     }
     const delays = consumer.map((l) => l.queue_delay_ms).filter((d): d is number => typeof d === "number");
     const rpc = mine.filter((l) => l.evt === "trace.rpc");
+    submitGroups.push({ label: workload.label, lines: mine.filter((l) => l.evt === "trace.submit") });
     for (const name of Object.keys(rpcGroups)) {
       const lines = rpc.filter((l) => l.rpc === name && (name === "create" || name === "getTask" || stepUuids.has(l.step_uuid)));
       rpcGroups[name]?.push({ label: workload.label, lines });
@@ -282,6 +284,14 @@ async function main(): Promise<void> {
   for (const [row, values] of Object.entries(perStepRows)) perStep.push(`| ${row} | ${values.join(" | ")} |`);
 
   md.push("Per step, per task (a fan-out's steps are its parallel workers):", "", ...perStep, "");
+  if (submitGroups.some((g) => g.lines.length > 0)) {
+    md.push(
+      "API Worker, `POST /v1/tasks` (ms; `create_wait` is the create RPC, the object's own share is its `create` line below):",
+      "",
+      ...phaseTable("submit phase", submitGroups),
+      "",
+    );
+  }
   md.push("Consumer, one line per step (ms):", "", ...phaseTable("consumer phase", stepGroups), "");
   for (const [name, groups] of Object.entries(rpcGroups)) {
     if (groups.every((g) => g.lines.length === 0)) continue;

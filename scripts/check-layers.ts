@@ -73,6 +73,7 @@ export const LAYERS: Record<string, Layer> = {
       "orchestrator-config",
       "bulk-jobs",
       "schedules",
+      "trace",
     ],
   },
   // The operator console's Worker side: serves the pages built from console/ (a module of strings). No platform, no engine.

@@ -85,3 +85,5 @@ export class Trace {
 /** The log events a trace writes: one per queue message or eager step in the consumer, one per RPC in the task object. */
 export const TRACE_STEP_EVT = "trace.step";
 export const TRACE_RPC_EVT = "trace.rpc";
+/** The log event of one task submission (`POST /v1/tasks`) in the API Worker. */
+export const TRACE_SUBMIT_EVT = "trace.submit";

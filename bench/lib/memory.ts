@@ -8,6 +8,11 @@ export interface MemoryReading {
   hwm: number;
   /** VmRSS at the first reading (after start-up, before any workload), in bytes. */
   idleRss: number;
+  /**
+   * VmHWM read just before the largest fan-out (10,000 branches) started, in bytes: the peak of the
+   * workloads both engines run, since Workflows runs that fan-out only on request. Unset when it never ran.
+   */
+  hwmBeforeLargest?: number;
 }
 
 function readStatus(pid: number): { rss: number; hwm: number } | undefined {
@@ -38,6 +43,12 @@ export class MemorySampler {
     this.timer.unref();
   }
 
+  /** Reads every process now and keeps its VmHWM as the peak before the largest fan-out (VmHWM only grows). */
+  markBeforeLargest(): void {
+    this.sample();
+    for (const reading of this.readings.values()) reading.hwmBeforeLargest = reading.hwm;
+  }
+
   /** Takes a last reading (VmHWM must be read before the process exits) and stops. */
   stop(): Map<number, MemoryReading> {
     this.sample();
@@ -54,6 +65,7 @@ export class MemorySampler {
         sampledPeakRss: Math.max(previous?.sampledPeakRss ?? 0, status.rss),
         hwm: status.hwm,
         idleRss: previous?.idleRss ?? status.rss,
+        ...(previous?.hwmBeforeLargest === undefined ? {} : { hwmBeforeLargest: previous.hwmBeforeLargest }),
       });
     }
   }

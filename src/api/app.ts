@@ -12,11 +12,15 @@ import { healthHandlers } from "./health";
 import { rateLimitWrites } from "./rate-limit";
 import { type AppEnv, allowedMethods, registerRoutes } from "./routes";
 import { scheduleHandlers } from "./schedules";
+import { traceSubmits } from "./submit-trace";
 import { taskHandlers } from "./tasks";
 import { templateHandlers } from "./templates";
 import { webhookHandlers } from "./webhooks";
 
 export const app = new Hono<AppEnv>();
+
+// Under TASKER_TRACE=1, each task submission's phases, the middleware below included, in one trace line.
+app.use("/v1/tasks", traceSubmits());
 
 // Everything under /v1 needs credentials (when configured); health checks stay public. Before the body
 // limit, so an unauthenticated client can't make the Worker buffer a body at all.

@@ -21,6 +21,7 @@ import { pageRequest, paginationInfo } from "./pagination";
 import { readQuery } from "./query-string";
 import type { RouteHandler, RouteHandlers } from "./routes";
 import { requireWithinStepCeiling } from "./step-ceiling";
+import { submitTraceOf } from "./submit-trace";
 import { readTaskListQuery } from "./task-query";
 import { resolveTaskTemplate } from "./task-template";
 import { requireCallableWebhooks } from "./webhooks";
@@ -58,11 +59,16 @@ function requireStepUuid(stepUuid: string): void {
 }
 
 const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => {
+  const trace = submitTraceOf(c);
+  trace?.lap("auth_limits");
   const request = await readJson(c, ROUTES.createTask.body.schema);
   refuseDeepNesting(request.context, "context");
+  trace?.lap("body");
   const template = await resolveTaskTemplate(c, request);
+  trace?.lap("template");
   requireWithinStepCeiling(c.env, template);
   await requireWorkflowScope(c, template);
+  trace?.lap("workflow_scope");
   const contextBytes = new TextEncoder().encode(JSON.stringify(request.context)).byteLength;
   if (contextBytes > MAX_CONTEXT_BYTES) {
     throw new ApiError(413, "context_too_large", `context is ${contextBytes} bytes; the limit is ${MAX_CONTEXT_BYTES}`);
@@ -75,7 +81,10 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
     { at: "template.webhooks", endpoints: template.webhooks ?? [] },
     { at: "webhooks", endpoints: request.webhooks ?? [] },
   ]);
+  trace?.lap("checks");
   const taskUuid = await taskUuidFor(template, request);
+  trace?.note("task_uuid", taskUuid);
+  trace?.lap("identity");
   // Steps bound for the queue this Worker consumes itself can start right here, without the queue hop.
   const waitUntil = waitUntilOf(c);
   const eagerStart =
@@ -100,7 +109,10 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
     },
     eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
   );
+  trace?.lap("create_wait");
   if (eager && waitUntil) waitUntil(configOf(c.env).consumer.runEager(c.env, eager));
+  trace?.lap("eager_start");
+  trace?.count("eager_handed", eager?.length ?? 0);
   if (!created) {
     throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
       task_uuid: task.task_uuid,

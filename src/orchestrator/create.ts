@@ -51,8 +51,10 @@ export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
       if (isConsolePath(new URL(request.url).pathname)) return serveConsole(request);
       const bound = engineEnv(env);
       checkRouting(bound);
-      // The schedules the bundled templates declare exist once any request has reached the Worker.
-      await ensureTemplateSchedules(bound as Env);
+      // The schedules the bundled templates declare exist once any request has reached the Worker
+      // (awaited by the first requests only: once done, there is nothing to await).
+      const schedules = ensureTemplateSchedules(bound as Env);
+      if (schedules) await schedules;
       return app.fetch(request, bound as Env, ctx);
     },
     async queue(batch, env, ctx) {

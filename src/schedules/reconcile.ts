@@ -95,17 +95,23 @@ export async function reconcileBundledSchedules(env: Env): Promise<"unchanged" |
 }
 
 const reconciled = new WeakMap<object, Promise<unknown>>();
+const settled = new WeakSet<object>();
 
 /**
  * Reconciles the bundled templates' schedules once per isolate and database (the first request
- * waits for it; a failure is logged, not cached, and the next request tries again).
+ * waits for it; a failure is logged, not cached, and the next request tries again). Once it has
+ * succeeded the answer is `null`, with nothing to await, so later requests pay nothing for it.
  */
-export function ensureTemplateSchedules(env: Env): Promise<void> {
+export function ensureTemplateSchedules(env: Env): Promise<void> | null {
+  if (settled.has(env.TASKER_DB)) return null;
   let pending = reconciled.get(env.TASKER_DB);
   if (!pending) {
     pending = reconcileBundledSchedules(env);
     reconciled.set(env.TASKER_DB, pending);
-    pending.catch(() => reconciled.delete(env.TASKER_DB));
+    pending.then(
+      () => settled.add(env.TASKER_DB),
+      () => reconciled.delete(env.TASKER_DB),
+    );
   }
   return pending.then(
     () => undefined,

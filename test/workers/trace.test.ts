@@ -3,9 +3,10 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
 import type { ClaimedStep, ReportReceipt, StepOutcome, TaskObjectRpc } from "../../src/engine/protocol";
 import type { TaskObject } from "../../src/task-object/task-object";
-import { TRACE_RPC_EVT, TRACE_STEP_EVT } from "../../src/trace";
+import { TRACE_RPC_EVT, TRACE_STEP_EVT, TRACE_SUBMIT_EVT } from "../../src/trace";
 import { createStepConsumer, HandlerRegistry, StepHandler } from "../../src/worker";
-import { createFromYaml, HELD_TEMPLATE, heldMessage } from "./helpers";
+import { app } from "./dev-orchestrator";
+import { createFromYaml, HELD_TEMPLATE, heldMessage, taskRequest } from "./helpers";
 
 class Noop extends StepHandler {
   static override handlerName = "TraceNoop";
@@ -58,7 +59,10 @@ afterEach(() => {
 function traceLines(): TraceLine[] {
   return logSpy.mock.calls
     .map(([line]) => (typeof line === "string" && line.startsWith("{") ? (JSON.parse(line) as TraceLine) : null))
-    .filter((line): line is TraceLine => line !== null && (line.evt === TRACE_STEP_EVT || line.evt === TRACE_RPC_EVT));
+    .filter(
+      (line): line is TraceLine =>
+        line !== null && (line.evt === TRACE_STEP_EVT || line.evt === TRACE_RPC_EVT || line.evt === TRACE_SUBMIT_EVT),
+    );
 }
 
 function expectWellFormed(line: TraceLine, phases: string[]): void {
@@ -152,5 +156,36 @@ describe("step tracing in the task object", () => {
     // The claim writes the step's row and its transition; the report also readies the next step.
     expect(claim.phase_counts.store?.rows_written).toBeGreaterThanOrEqual(2);
     expect(report.counts.transition_rows).toBeGreaterThan(claim.counts.transition_rows ?? 0);
+  });
+});
+
+/** Submits one task through the API app with an env of the test's (no execution context: no eager start). */
+async function submitOne(tracing: boolean): Promise<{ task_uuid: string }> {
+  const response = await app.request(
+    "http://tasker.test/v1/tasks",
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(taskRequest("demo", "flaky_service")),
+    },
+    { ...env, ...(tracing ? { TASKER_TRACE: "1" } : {}) },
+  );
+  expect(response.status, await response.clone().text()).toBe(201);
+  return response.json();
+}
+
+describe("submit tracing in the API", () => {
+  it("writes nothing when TASKER_TRACE is unset", async () => {
+    await submitOne(false);
+    expect(traceLines().filter((l) => l.evt === TRACE_SUBMIT_EVT)).toEqual([]);
+  });
+
+  it("writes one line per POST /v1/tasks with each awaited phase when TASKER_TRACE=1", async () => {
+    const { task_uuid } = await submitOne(true);
+    const lines = traceLines().filter((l) => l.evt === TRACE_SUBMIT_EVT);
+    expect(lines).toHaveLength(1);
+    const [line] = lines as [TraceLine];
+    expect(line).toMatchObject({ task_uuid, status: 201 });
+    expectWellFormed(line, ["auth_limits", "body", "template", "workflow_scope", "checks", "identity", "create_wait", "answer"]);
   });
 });
