@@ -81,7 +81,7 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
   const eagerStart =
     waitUntil !== undefined &&
     resolveQueueBinding(template.namespace_name, c.env, configOf(c.env).queues) === DEFAULT_QUEUE_BINDING;
-  const { created, task, eager } = await taskObject(c.env, taskUuid).create(
+  const { created, task, eager, claimed } = await taskObject(c.env, taskUuid).create(
     {
       task_uuid: taskUuid,
       template,
@@ -98,9 +98,10 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
       namespace_scope: namespaceScope(c),
       ...(request.webhooks && request.webhooks.length > 0 ? { webhooks: request.webhooks } : {}),
     },
-    eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
+    eagerStart ? { eager_limit: MAX_EAGER_LIMIT, claim_eager: true } : {},
   );
-  if (eager && waitUntil) waitUntil(configOf(c.env).consumer.runEager(c.env, eager));
+  const handed = [...(claimed ?? []), ...(eager ?? [])];
+  if (handed.length > 0 && waitUntil) waitUntil(configOf(c.env).consumer.runEager(c.env, handed));
   if (!created) {
     throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
       task_uuid: task.task_uuid,

@@ -127,6 +127,12 @@ function refuse<T>(path: (string | number)[], issues: WireIssue[]): T {
 export interface ReportOptions {
   /** How many of the steps this report makes ready the reporter will claim and run at once (default 0). */
   eager_limit?: number;
+  /**
+   * Claim those steps in the same transaction and hand them back ready to run (`claimed`), instead
+   * of as messages to claim (`eager`): one RPC per step on the eager path. A reporter that drops the
+   * answer leaves each one a claimed attempt that its deadline recovers.
+   */
+  claim_eager?: boolean;
 }
 
 export { MAX_EAGER_LIMIT } from "../shared/limits";
@@ -137,6 +143,13 @@ export interface ReportReceipt {
   step_state: string;
   /** Steps dispatched to the reporter itself (not queued): claim them now, or they are queued shortly. */
   eager?: StepMessage[];
+  /** With `claim_eager`: steps dispatched to the reporter and already claimed for it: run them, then report. */
+  claimed?: HandedStep[];
+}
+
+/** An eager step claimed for its caller in the RPC that handed it over: its ids and its claim. */
+export interface HandedStep extends StepMessage {
+  claimed: ClaimedStep;
 }
 
 /** The RPC surface a handler Worker calls on the task object. */

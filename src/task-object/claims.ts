@@ -6,33 +6,47 @@ import type { ReadQueries } from "./read-queries";
 
 /** The claimed step as its handler sees it; null if the step no longer waits on this dispatch. */
 export function assembleClaim(reads: ReadQueries, run: TaskRun, stepUuid: string, dispatchId: string): ClaimedStep | null {
+  return assembleClaims(reads, run, [{ stepUuid, dispatchId }])[0] ?? null;
+}
+
+/**
+ * Several claimed steps of the task, the task row read once; each gets its own parse of the context,
+ * so handlers running side by side in one consumer never share (and mutate) one object.
+ */
+export function assembleClaims(
+  reads: ReadQueries,
+  run: TaskRun,
+  claims: readonly { stepUuid: string; dispatchId: string }[],
+): (ClaimedStep | null)[] {
   const task = reads.task();
-  const row = reads.step(stepUuid);
-  if (!task || !row || row.dispatch_id !== dispatchId) return null;
-  const definition = JSON.parse(row.definition) as StepDefinition;
-  return {
-    task: {
-      task_uuid: task.task_uuid,
-      namespace: task.namespace,
-      name: task.name,
-      version: task.version,
-      correlation_id: task.correlation_id,
-      context: JSON.parse(task.context),
-    },
-    step: {
-      step_uuid: row.step_uuid,
-      name: row.name,
-      type: row.type,
-      callable: definition.handler.callable,
-      initialization: definition.handler.initialization,
-      attempt: row.attempts,
-      max_attempts: definition.retry.max_attempts,
-      timeout_ms: definition.timeout_seconds * 1000,
-      ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
-    },
-    dependency_results: reads.ancestorResults(stepUuid),
-    ...failedDependencies(reads, run, stepUuid),
-  };
+  return claims.map(({ stepUuid, dispatchId }) => {
+    const row = task ? reads.step(stepUuid) : null;
+    if (!task || !row || row.dispatch_id !== dispatchId) return null;
+    const definition = JSON.parse(row.definition) as StepDefinition;
+    return {
+      task: {
+        task_uuid: task.task_uuid,
+        namespace: task.namespace,
+        name: task.name,
+        version: task.version,
+        correlation_id: task.correlation_id,
+        context: JSON.parse(task.context),
+      },
+      step: {
+        step_uuid: row.step_uuid,
+        name: row.name,
+        type: row.type,
+        callable: definition.handler.callable,
+        initialization: definition.handler.initialization,
+        attempt: row.attempts,
+        max_attempts: definition.retry.max_attempts,
+        timeout_ms: definition.timeout_seconds * 1000,
+        ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
+      },
+      dependency_results: reads.ancestorResults(stepUuid),
+      ...failedDependencies(reads, run, stepUuid),
+    };
+  });
 }
 
 /** Tolerated failures among a step's parents (continue_on_failure batches), so a convergence step can report them. */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import {
   type ClaimedStep,
+  type HandedStep,
   MAX_EAGER_LIMIT,
   type ReportOptions,
   type ReportReceipt,
@@ -61,13 +62,14 @@ function byteLength(value: unknown): number {
 export class TaskObject extends TaskObjectCore {
   /**
    * Creates the task and dispatches its first steps; with `eager_limit`, that many of them are handed
-   * back to the caller to run at once (queued after a short claim timeout if it never claims them).
-   * Creating an existing task returns it unchanged.
+   * back to the caller to run at once: as messages to claim (queued after a short claim timeout if it
+   * never claims them), or, with `claim_eager`, already claimed (recovered by their deadline if it
+   * never reports). Creating an existing task returns it unchanged.
    */
   async create(
     input: NewTaskInput,
     options: ReportOptions = {},
-  ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
+  ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[]; claimed?: HandedStep[] }> {
     const trace = this.traceRpc("create");
     const existing = this.heldTaskView();
     trace?.lap("lookup");
@@ -97,7 +99,7 @@ export class TaskObject extends TaskObjectCore {
       trace?.lap("insert_task");
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun(trace);
-      started = run.start(eagerLimit, now);
+      started = run.start({ limit: eagerLimit, claim: options.claim_eager === true }, now);
       trace?.lap("engine");
       this.applyAndLog(run, started, now, trace);
     });
@@ -112,13 +114,20 @@ export class TaskObject extends TaskObjectCore {
       ...(task.parent ? { parent_task_uuid: task.parent.task_uuid, parent_step: task.parent.step_name } : {}),
     });
     trace?.lap("logging");
+    const claimed = this.handedSteps(task.task_uuid, started);
+    trace?.lap("assemble");
     await this.afterWrite(trace);
     const eager = this.eagerMessages(task.task_uuid, started);
     const view = this.taskViewOrThrow();
     trace?.lap("view");
-    trace?.count("eager_handed", eager.length);
+    trace?.count("eager_handed", eager.length + claimed.length);
     this.endTrace(trace);
-    return eager.length > 0 ? { created: true, task: view, eager } : { created: true, task: view };
+    return {
+      created: true,
+      task: view,
+      ...(eager.length > 0 ? { eager } : {}),
+      ...(claimed.length > 0 ? { claimed } : {}),
+    };
   }
 
   /** Claims a dispatched step for one attempt; `null` for a stale or duplicate dispatch. */
@@ -177,7 +186,10 @@ export class TaskObject extends TaskObjectCore {
       return { accepted: false, step_state: "unknown" };
     }
     trace?.lap("init");
-    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, eagerLimit), undefined, trace);
+    const handOff = { limit: eagerLimit, claim: options.claim_eager === true };
+    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, handOff), undefined, trace);
+    const claimed = "refused" in applied ? [] : this.handedSteps(this.run?.taskUuid ?? "", applied);
+    trace?.lap("assemble");
     await this.afterWrite(trace);
     const receipt: ReportReceipt = {
       accepted: !("refused" in applied),
@@ -190,9 +202,9 @@ export class TaskObject extends TaskObjectCore {
     }
     const eager = this.eagerMessages(this.run?.taskUuid ?? "", applied);
     trace?.lap("receipt");
-    trace?.count("eager_handed", eager.length);
+    trace?.count("eager_handed", eager.length + claimed.length);
     this.endTrace(trace);
-    return eager.length > 0 ? { ...receipt, eager } : receipt;
+    return { ...receipt, ...(eager.length > 0 ? { eager } : {}), ...(claimed.length > 0 ? { claimed } : {}) };
   }
 
   /** Records that a step's message reached the dead-letter queue, so the step does not wait forever. */

@@ -1,6 +1,7 @@
 // Turns a handler registry into a Worker `queue()` handler: claim, run, report, then ack or retry.
 import {
   type ClaimedStep,
+  type HandedStep,
   MAX_EAGER_LIMIT,
   type ReportReceipt,
   type StepMessage,
@@ -20,8 +21,8 @@ export interface StepConsumerOptions {
   now?: () => number;
   /**
    * Run the steps a report makes ready right here instead of waiting for their queue messages
-   * (default true). Durable either way: a step this consumer does not claim is queued after a
-   * short claim timeout.
+   * (default true). The report claims them for this consumer in the same RPC; durable either way:
+   * a step handed over that this consumer never reports is recovered by its deadline.
    */
   eager?: boolean;
 }
@@ -40,11 +41,12 @@ interface EagerBudget {
 export interface StepConsumer {
   (batch: MessageBatch<unknown>, env: object, ctx: ExecutionContext): Promise<void>;
   /**
-   * Claims and runs steps a task object handed straight to this Worker (a new task's first steps),
-   * and the steps their reports make ready, as for a queue message. A step it cannot claim or run is
-   * queued by its claim timeout or recovered by its deadline, so nothing is lost if this never runs.
+   * Runs steps a task object handed straight to this Worker (a new task's first steps), claiming
+   * those not already claimed for it, and the steps their reports make ready, as for a queue message.
+   * A step it cannot claim or run is queued by its claim timeout or recovered by its deadline, so
+   * nothing is lost if this never runs.
    */
-  runEager(env: object, steps: readonly StepMessage[]): Promise<void>;
+  runEager(env: object, steps: readonly (StepMessage | HandedStep)[]): Promise<void>;
 }
 
 type Disposition = "acked" | "retried";
@@ -115,7 +117,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     message.ack();
     trace?.lap("ack");
     // The message's line ends here; the eager steps it leads to each write their own.
-    trace?.count("eager_handed", receipt.eager?.length ?? 0);
+    trace?.count("eager_handed", handedCount(receipt));
     trace?.end();
     await continueEagerly(task, receipt, budget);
     return "acked";
@@ -146,36 +148,54 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     const withinBudget = budget.remaining > 0 && now() - budget.startedAt < EAGER_TIME_BUDGET_MS;
     const eagerLimit = withinBudget ? Math.min(MAX_EAGER_LIMIT, budget.remaining) : 0;
     trace?.lap("report_setup");
-    const receipt = await task.report(step_uuid, dispatch_id, run.outcome, eagerLimit > 0 ? { eager_limit: eagerLimit } : {});
+    const receipt = await task.report(
+      step_uuid,
+      dispatch_id,
+      run.outcome,
+      eagerLimit > 0 ? { eager_limit: eagerLimit, claim_eager: true } : {},
+    );
     trace?.lap("report_wait");
     if (!receipt.accepted) {
       log("info", "step.report.ignored", { task_uuid, step_uuid, dispatch_id, step_state: receipt.step_state });
     }
-    budget.remaining -= receipt.eager?.length ?? 0;
+    budget.remaining -= handedCount(receipt);
     return receipt;
   }
 
   /**
-   * Runs the steps the object handed to this consumer, and theirs in turn. Nothing here retries
-   * through the queue: an eager step this consumer fails to claim is queued by its claim timeout,
-   * and one whose report is lost is recovered by its deadline.
+   * Runs the steps the object handed to this consumer, and theirs in turn: those it claimed for this
+   * consumer at once, those it handed over unclaimed (an object of an earlier release, or a new
+   * task's first steps) after a claim. Nothing here retries through the queue: an eager step this
+   * consumer fails to claim is queued by its claim timeout, and one claimed for it whose report is
+   * lost is recovered by its deadline.
    */
-  async function continueEagerly(task: TaskObjectRpc, receipt: ReportReceipt, budget: EagerBudget): Promise<void> {
+  async function continueEagerly(
+    task: TaskObjectRpc,
+    receipt: Pick<ReportReceipt, "eager" | "claimed">,
+    budget: EagerBudget,
+  ): Promise<void> {
+    const handed: (StepMessage | HandedStep)[] = [...(receipt.claimed ?? []), ...(receipt.eager ?? [])];
     await Promise.all(
-      (receipt.eager ?? []).map(async (next) => {
+      handed.map(async (next) => {
         try {
           const trace = budget.tracing
             ? new Trace(TRACE_STEP_EVT, { via: "eager", task_uuid: next.task_uuid, step_uuid: next.step_uuid })
             : null;
-          const claimed = await task.claim(next.step_uuid, next.dispatch_id);
-          trace?.lap("claim_wait");
+          let claimed: ClaimedStep | null;
+          if ("claimed" in next) {
+            claimed = next.claimed;
+            trace?.note("preclaimed", true);
+          } else {
+            claimed = await task.claim(next.step_uuid, next.dispatch_id);
+            trace?.lap("claim_wait");
+          }
           if (claimed === null) {
             trace?.note("stale", true);
             trace?.end();
             return;
           }
           const nextReceipt = await runAndReport(task, next, claimed, budget, EAGER_VIA, trace);
-          trace?.count("eager_handed", nextReceipt.eager?.length ?? 0);
+          trace?.count("eager_handed", handedCount(nextReceipt));
           trace?.end();
           await continueEagerly(task, nextReceipt, budget);
         } catch (error) {
@@ -185,15 +205,18 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     );
   }
 
-  async function runEager(env: object, steps: readonly StepMessage[]): Promise<void> {
+  async function runEager(env: object, steps: readonly (StepMessage | HandedStep)[]): Promise<void> {
     if (steps.length === 0) return;
     const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now(), tracing: tracingOn(env) };
     const byTask = Map.groupBy(steps, (step) => step.task_uuid);
     await Promise.all(
-      [...byTask].map(([taskUuid, messages]) =>
+      [...byTask].map(([taskUuid, handed]) =>
         continueEagerly(
           namespaceFrom(env, binding).getByName(taskUuid),
-          { accepted: true, step_state: "", eager: messages },
+          {
+            claimed: handed.filter((step): step is HandedStep => "claimed" in step),
+            eager: handed.filter((step) => !("claimed" in step)),
+          },
           budget,
         ),
       ),
@@ -222,6 +245,11 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     });
   };
   return Object.assign(consumeBatch, { runEager });
+}
+
+/** How many steps a receipt handed to the reporter, claimed or not. */
+function handedCount(receipt: Pick<ReportReceipt, "eager" | "claimed">): number {
+  return (receipt.eager?.length ?? 0) + (receipt.claimed?.length ?? 0);
 }
 
 /** Milliseconds from the queue send to this delivery, by the message's timestamp (traced messages only). */

@@ -1,10 +1,18 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { uuidv7 } from "../../src/engine/ids";
+import type { TaskObjectRpc } from "../../src/engine/protocol";
+import { DEADLINE_GRACE_MS } from "../../src/engine/task-run";
+import { parseTemplate } from "../../src/templates/loader";
+import { createStepConsumer, HandlerRegistry, type StepContext, StepHandler } from "../../src/worker";
 import {
   advanceTimers,
   createFromYaml,
   HELD_TEMPLATE,
   hasStatus,
   heldMessage,
+  newTaskInput,
   SEED_ORDER,
   stepAudit,
   stepNamed,
@@ -17,6 +25,60 @@ async function outboxRows(taskUuid: string): Promise<number> {
   return (await taskStub(taskUuid).inspect()).outbox.length;
 }
 
+/** Three steps in a row on the unconsumed `manual` queue: the test's own consumer runs them. */
+const CHAIN3 = `
+name: chain_of_three
+namespace_name: manual
+version: 1.0.0
+steps:
+  - name: first
+    handler: { callable: EchoHandler }
+  - name: second
+    handler: { callable: EchoHandler }
+    dependencies: [first]
+  - name: third
+    handler: { callable: EchoHandler }
+    dependencies: [second]
+`;
+
+/** Stands in for the example EchoHandler: returns what it read, so a step's inputs show in its result. */
+class CountingEcho extends StepHandler {
+  static override handlerName = "EchoHandler";
+  async call(context: StepContext) {
+    return { step: context.stepName, attempt: context.attempt };
+  }
+}
+
+/** The task namespace as a consumer sees it, with every claim and report RPC written down in order. */
+function countingNamespace(calls: string[]) {
+  return {
+    getByName(name: string): TaskObjectRpc {
+      const stub = env.TASKS.getByName(name);
+      return {
+        claim: (stepUuid, dispatchId) => {
+          calls.push("claim");
+          return stub.claim(stepUuid, dispatchId);
+        },
+        report: (stepUuid, dispatchId, outcome, options) => {
+          calls.push(options?.claim_eager ? "report+claim" : "report");
+          return stub.report(stepUuid, dispatchId, outcome, options);
+        },
+      };
+    },
+  };
+}
+
+/** Delivers one held step's message to a consumer that runs EchoHandler steps through `namespace`. */
+async function deliverHeld(taskUuid: string, stepName: string, namespace: object): Promise<void> {
+  const held = await heldMessage(taskUuid, stepName);
+  const batch = createMessageBatch("tasker-steps-manual", [
+    { id: "m-1", timestamp: new Date(), attempts: 1, body: { task_uuid: taskUuid, attempt: 1, ...held } },
+  ]);
+  const ctx = createExecutionContext();
+  await createStepConsumer(new HandlerRegistry().register(CountingEcho))(batch, { TASKS: namespace }, ctx);
+  expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["m-1"]);
+}
+
 describe("eager dispatch", () => {
   it("hands the steps a report makes ready to the reporting consumer, which runs them without a queue hop", async () => {
     const { task_uuid } = await submit({ ...SEED_ORDER, context: { ...SEED_ORDER.context, order_id: "ORD-EAGER" } });
@@ -26,6 +88,83 @@ describe("eager dispatch", () => {
       const enqueue = (await stepAudit(task_uuid, branch.step_uuid)).find((t) => t.event === "enqueue");
       expect(enqueue?.metadata.eager).toBe(true);
     }
+  });
+
+  it("runs a chain with one RPC per step: each report hands back the next step already claimed", async () => {
+    const { task_uuid } = await createFromYaml(CHAIN3);
+    const calls: string[] = [];
+    await deliverHeld(task_uuid, "first", countingNamespace(calls));
+    // The queue message's step is claimed; every later step arrives claimed with its parent's report.
+    expect(calls).toEqual(["claim", "report+claim", "report+claim", "report+claim"]);
+    const { task, steps, stepTransitions } = await taskStub(task_uuid).inspect();
+    expect(task?.state).toBe("complete");
+    for (const name of ["second", "third"]) {
+      const step = steps.find((s) => s.name === name);
+      expect(step?.attempts).toBe(1);
+      const start = (await stepAudit(task_uuid, step?.step_uuid ?? "")).find((t) => t.event === "start");
+      expect(start?.metadata).toEqual({ dispatch_id: step?.dispatch_id, attempt: 1, eager: true, handed_by: "report" });
+      // Each step still walks every transition of the step machine, in one audit.
+      expect(stepTransitions.filter((t) => t.step_uuid === step?.step_uuid).map((t) => t.event)).toEqual([
+        "create",
+        "enqueue",
+        "start",
+        "enqueue_for_orchestration",
+        "complete",
+      ]);
+    }
+  });
+
+  it("claims the steps a report makes ready in the same transaction when the reporter asks (claim_eager)", async () => {
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    const stub = taskStub(task_uuid);
+    await stub.claim(held.step_uuid, held.dispatch_id);
+    const receipt = await stub.report(
+      held.step_uuid,
+      held.dispatch_id,
+      { success: true, result: { from: "held" } },
+      { eager_limit: 1, claim_eager: true },
+    );
+    expect(receipt.eager).toBeUndefined();
+    expect(receipt.claimed).toHaveLength(1);
+    const [handed] = receipt.claimed ?? [];
+    const { steps, timers } = await stub.inspect();
+    const next = steps.find((s) => s.name === "after_held");
+    expect(next).toMatchObject({ state: "in_progress", attempts: 1 });
+    expect(handed).toMatchObject({ task_uuid, step_uuid: next?.step_uuid, attempt: 1, dispatch_id: next?.dispatch_id });
+    expect(handed?.claimed.step).toMatchObject({ name: "after_held", attempt: 1, callable: "EchoHandler" });
+    expect(handed?.claimed.dependency_results).toEqual({ held: { from: "held" } });
+    // Its lease is its deadline, as after a claim; no claim timeout, and nothing queued.
+    expect(timers.filter((t) => t.step_uuid === next?.step_uuid).map((t) => t.kind)).toEqual(["deadline"]);
+    expect(await outboxRows(task_uuid)).toBe(0);
+    // A claim of the same dispatch is refused: the step is already claimed, for the reporter.
+    expect(await stub.claim(handed?.step_uuid ?? "", handed?.dispatch_id ?? "")).toBeNull();
+    const second = await stub.report(handed?.step_uuid ?? "", handed?.dispatch_id ?? "", { success: true, result: {} });
+    expect(second).toEqual({ accepted: true, step_state: "complete" });
+  });
+
+  it("recovers a step claimed for a reporter that dropped the answer at its deadline, counting the attempt", async () => {
+    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+    const held = await heldMessage(task_uuid, "held");
+    const stub = taskStub(task_uuid);
+    await stub.claim(held.step_uuid, held.dispatch_id);
+    const receipt = await stub.report(
+      held.step_uuid,
+      held.dispatch_id,
+      { success: true, result: {} },
+      { eager_limit: 1, claim_eager: true },
+    );
+    const [lost] = receipt.claimed ?? []; // the consumer died with this answer
+    // The default step timeout is 30 s: its deadline comes with the grace, not after a claim timeout.
+    await advanceTimers(task_uuid, 30_000 + DEADLINE_GRACE_MS);
+    const after = (await stub.inspect()).steps.find((s) => s.step_uuid === lost?.step_uuid);
+    expect(after).toMatchObject({ state: "waiting_for_retry", attempts: 1 });
+    const events = (await stepAudit(task_uuid, lost?.step_uuid ?? "")).map((t) => [t.event, t.metadata.error_code]);
+    expect(events).toContainEqual(["enqueue_as_error_for_orchestration", "timeout"]);
+    // The lost dispatch's late report changes nothing.
+    expect((await stub.report(lost?.step_uuid ?? "", lost?.dispatch_id ?? "", { success: true, result: {} })).accepted).toBe(
+      false,
+    );
   });
 
   it("queues an eager step the reporter never claims once its short claim timeout passes", async () => {
@@ -67,13 +206,29 @@ ${Array.from({ length: 20 }, (_, i) => `  - name: leaf_${i}\n    handler: { call
 });
 
 describe("eager start", () => {
-  it("runs a new task's first step in the Worker that created it, without a queue message", async () => {
+  it("runs a new task's first step in the Worker that created it, without a queue message or a claim", async () => {
     const { task_uuid } = await submit({ ...SEED_ORDER, context: { ...SEED_ORDER.context, order_id: "ORD-EAGER-START" } });
     await waitForTask(task_uuid, hasStatus("complete"));
     const first = await stepNamed(task_uuid, "validate_order");
-    const enqueue = (await stepAudit(task_uuid, first.step_uuid)).find((t) => t.event === "enqueue");
-    expect(enqueue?.metadata.eager).toBe(true);
+    const audit = await stepAudit(task_uuid, first.step_uuid);
+    expect(audit.find((t) => t.event === "enqueue")?.metadata.eager).toBe(true);
+    expect(audit.find((t) => t.event === "start")?.metadata).toMatchObject({ eager: true, handed_by: "create" });
     expect(first.attempts).toBe(1);
+  });
+
+  it("hands a creator that asks its first steps already claimed", async () => {
+    const parsed = parseTemplate(CHAIN3);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    const taskUuid = uuidv7();
+    const created = await taskStub(taskUuid).create(newTaskInput(taskUuid, parsed.template), {
+      eager_limit: 16,
+      claim_eager: true,
+    });
+    expect(created.eager).toBeUndefined();
+    expect(created.claimed?.map((h) => [h.claimed.step.name, h.attempt, h.claimed.step.attempt])).toEqual([["first", 1, 1]]);
+    const { steps, timers } = await taskStub(taskUuid).inspect();
+    expect(steps.find((s) => s.name === "first")?.state).toBe("in_progress");
+    expect(timers.filter((t) => t.step_uuid !== null).map((t) => t.kind)).toEqual(["deadline"]);
   });
 
   it("leaves the first steps of a namespace with a queue of its own (a handler bundle) to that queue", async () => {
