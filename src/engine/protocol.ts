@@ -152,8 +152,22 @@ export interface HandedStep extends StepMessage {
   claimed: ClaimedStep;
 }
 
+/** One dispatch to claim in a `claimMany` call. */
+export interface ClaimRequest {
+  step_uuid: string;
+  dispatch_id: string;
+}
+
+/** Most dispatches one `claimMany` call may claim: a queue batch's most messages. */
+export const MAX_CLAIMS_PER_CALL = 100;
+
 /** The RPC surface a handler Worker calls on the task object. */
 export interface TaskObjectRpc {
   claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null>;
+  /**
+   * Claims several of the task's dispatches in one transaction (a queue batch's messages for this
+   * task): per item in order, its claim, or null where `claim` would answer null.
+   */
+  claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]>;
   report(stepUuid: string, dispatchId: string, outcome: StepOutcome, options?: ReportOptions): Promise<ReportReceipt>;
 }

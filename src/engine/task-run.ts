@@ -396,6 +396,36 @@ export class TaskRun {
   }
 
   /**
+   * Claims several dispatched steps in one operation (a consumer's queue batch for this task), each
+   * as `claim` would. Returns, per item in order, whether it was claimed (a stale, duplicate or
+   * refused item is not; the same dispatch twice is claimed once), or why none was.
+   */
+  claimMany(
+    items: readonly { stepUuid: string; dispatchId: string }[],
+  ): { changes: Changes; claimed: boolean[] } | { refused: Refusal } {
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    const taken = new Set<string>();
+    const claimed = items.map(({ stepUuid, dispatchId }) => {
+      const step = this.steps.get(stepUuid);
+      if (step?.state !== "enqueued" || step.dispatchId !== dispatchId || taken.has(stepUuid)) return false;
+      taken.add(stepUuid);
+      return true;
+    });
+    if (taken.size === 0) return { refused: "stale_dispatch" };
+    if (this.paused) return { refused: "task_paused" };
+    const changes = this.operate(() => {
+      for (const uuid of taken) {
+        const step = this.mustGet(uuid);
+        step.attempts += 1;
+        this.moveStep(step, "start", { dispatch_id: step.dispatchId, attempt: step.attempts });
+        this.changes.timersCleared.add(uuid);
+        this.armTimer("deadline", step, this.changes.at + step.timeoutMs + DEADLINE_GRACE_MS);
+      }
+    });
+    return { changes, claimed };
+  }
+
+  /**
    * A handler Worker reports the outcome of the attempt it claimed. Stale reports change nothing.
    * Up to `eager` (a limit, or a limit and whether to claim) of the steps this makes ready are
    * dispatched eagerly: the reporter runs them next, skipping the queue hop. Unclaimed, a short claim

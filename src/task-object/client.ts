@@ -8,6 +8,7 @@ export type TaskObjectClient = Pick<
   Rpc<TaskObject>,
   | "create"
   | "claim"
+  | "claimMany"
   | "report"
   | "childFinished"
   | "deadLetter"

@@ -2,7 +2,9 @@
 import { z } from "zod";
 import {
   type ClaimedStep,
+  type ClaimRequest,
   type HandedStep,
+  MAX_CLAIMS_PER_CALL,
   MAX_EAGER_LIMIT,
   type ReportOptions,
   type ReportReceipt,
@@ -18,7 +20,7 @@ import { MAX_RESULT_BYTES } from "../shared/limits";
 import { resolveQueueBinding } from "../shared/queue-routing";
 import { EVENT_NAME_PATTERN } from "../shared/wait-config";
 import { type ChildTaskInput, childOutcome } from "./child-tasks";
-import { assembleClaim } from "./claims";
+import { assembleClaim, assembleClaims } from "./claims";
 import { inspect, type TaskInspection } from "./inspection";
 import { type StepGraph, type StepPage, stepAudit, stepGraph, stepLookup, stepPage, taskTransitionsOf } from "./lookups";
 import { migrate } from "./migrations";
@@ -159,6 +161,58 @@ export class TaskObject extends TaskObjectCore {
     trace?.lap("assemble");
     this.endTrace(trace);
     return claimed;
+  }
+
+  /**
+   * Claims several dispatched steps in one transaction (a consumer's queue batch for this task); per
+   * item in order, its claim or null (stale, duplicate, or refused as `claim` would refuse it).
+   */
+  async claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]> {
+    const trace = this.traceRpc("claimMany");
+    if (!Array.isArray(items) || items.length > MAX_CLAIMS_PER_CALL) {
+      throw new TypeError(`claimMany takes an array of at most ${MAX_CLAIMS_PER_CALL} items`);
+    }
+    const wanted = items.map((item) => ({
+      stepUuid: IdSchema.parse(item?.step_uuid),
+      dispatchId: IdSchema.parse(item?.dispatch_id),
+    }));
+    trace?.lap("args");
+    trace?.count("claims_asked", wanted.length);
+    const none = wanted.map(() => null);
+    if (wanted.length === 0 || !this.liveTask()) {
+      this.endTrace(trace);
+      return none;
+    }
+    trace?.lap("init");
+    let claimed: boolean[] = [];
+    const outcome = this.mutate(
+      (run) => {
+        const result = run.claimMany(wanted);
+        if ("refused" in result) return result;
+        claimed = result.claimed;
+        return result.changes;
+      },
+      undefined,
+      trace,
+    );
+    if ("refused" in outcome) {
+      trace?.note("refused", outcome.refused);
+      this.endTrace(trace);
+      return none;
+    }
+    this.faultHook?.("after_commit");
+    const run = this.loadRun();
+    const claims = assembleClaims(
+      this.reads,
+      run,
+      wanted.filter((_, i) => claimed[i]),
+    );
+    let next = 0;
+    const answers = wanted.map((_, i) => (claimed[i] ? (claims[next++] ?? null) : null));
+    trace?.lap("assemble");
+    trace?.count("claims_granted", claims.length);
+    this.endTrace(trace);
+    return answers;
   }
 
   /** Records the outcome of a claimed attempt. A report for a dispatch that is no longer current changes nothing. */

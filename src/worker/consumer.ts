@@ -51,6 +51,14 @@ export interface StepConsumer {
 
 type Disposition = "acked" | "retried";
 
+/** A parsed queue message on its way through the consumer, with its claim once started. */
+interface Delivery {
+  message: Message<unknown>;
+  ids: StepMessage;
+  trace: Trace | null;
+  claim: Promise<{ task: TaskObjectRpc; claimed: ClaimedStep | null }> | null;
+}
+
 interface TaskNamespace {
   getByName(name: string): TaskObjectRpc;
 }
@@ -65,23 +73,63 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
   const now = options.now ?? Date.now;
   const eager = options.eager ?? true;
 
-  async function consume(message: Message<unknown>, env: object, queue: string, tracing: boolean): Promise<Disposition> {
+  /** Parses one message; a malformed one is acked (it can never become valid) and yields null. */
+  function parse(message: Message<unknown>, queue: string, tracing: boolean): Delivery | null {
     const trace = tracing ? new Trace(TRACE_STEP_EVT, { via: "queue", queue_delay_ms: queueDelay(message) }) : null;
     const parsed = StepMessageSchema.safeParse(message.body);
     trace?.lap("parse");
     if (!parsed.success) {
-      // A malformed body can never become valid: retrying it would only loop until the DLQ.
+      // Retrying it would only loop until the DLQ.
       log("error", "queue.message.invalid", {
         queue,
         message_id: message.id,
         issues: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), code: issue.code })),
       });
       message.ack();
-      return "acked";
+      return null;
     }
-    const { task_uuid, step_uuid, dispatch_id } = parsed.data;
-    trace?.note("task_uuid", task_uuid);
-    trace?.note("step_uuid", step_uuid);
+    trace?.note("task_uuid", parsed.data.task_uuid);
+    trace?.note("step_uuid", parsed.data.step_uuid);
+    return { message, ids: parsed.data, trace, claim: null };
+  }
+
+  /**
+   * Starts the claims of a batch's messages: one `claim` for a task with one message, one
+   * `claimMany` (one transaction) for a task with several, as a fan-out's workers arrive together.
+   */
+  function startClaims(env: object, deliveries: Delivery[]): void {
+    for (const [taskUuid, group] of Map.groupBy(deliveries, (delivery) => delivery.ids.task_uuid)) {
+      let task: TaskObjectRpc;
+      try {
+        task = namespaceFrom(env, binding).getByName(taskUuid);
+      } catch (error) {
+        for (const delivery of group) delivery.claim = Promise.reject(error);
+        continue;
+      }
+      for (const delivery of group) delivery.trace?.count("claimed_together", group.length);
+      const [only] = group;
+      if (only && group.length === 1) {
+        only.claim = task.claim(only.ids.step_uuid, only.ids.dispatch_id).then((claimed) => ({ task, claimed }));
+        continue;
+      }
+      const claims = task.claimMany(group.map(({ ids }) => ({ step_uuid: ids.step_uuid, dispatch_id: ids.dispatch_id }))).then(
+        (answers) => group.map((_, i) => Promise.resolve(answers[i] ?? null)),
+        (error: unknown) => {
+          // An object of an earlier release has no claimMany, or the call failed: claim one by one,
+          // so each message is retried (or dropped as stale) on its own, as before.
+          log("warn", "step.claim_many.failed", { task_uuid: taskUuid, messages: group.length, error: describe(error) });
+          return group.map(({ ids }) => task.claim(ids.step_uuid, ids.dispatch_id));
+        },
+      );
+      group.forEach((delivery, i) => {
+        delivery.claim = claims.then((answers) => answers[i] ?? null).then((claimed) => ({ task, claimed }));
+      });
+    }
+  }
+
+  async function consume(delivery: Delivery, queue: string, tracing: boolean): Promise<Disposition> {
+    const { message, ids, trace } = delivery;
+    const { task_uuid, step_uuid, dispatch_id } = ids;
     const retry = (evt: string, error: unknown): Disposition => {
       log("error", evt, { task_uuid, step_uuid, dispatch_id, delivery_attempts: message.attempts, error: describe(error) });
       message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
@@ -89,11 +137,10 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     };
 
     let task: TaskObjectRpc;
-    let claimed: Awaited<ReturnType<TaskObjectRpc["claim"]>>;
+    let claimed: ClaimedStep | null;
     try {
-      task = namespaceFrom(env, binding).getByName(task_uuid);
       trace?.lap("claim_setup");
-      claimed = await task.claim(step_uuid, dispatch_id);
+      ({ task, claimed } = await (delivery.claim ?? Promise.reject(new Error("the message's claim never started"))));
       trace?.lap("claim_wait");
     } catch (error) {
       return retry("step.claim.failed", error);
@@ -110,7 +157,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     const budget: EagerBudget = { remaining: eager ? EAGER_STEPS_PER_MESSAGE : 0, startedAt: now(), tracing };
     let receipt: ReportReceipt;
     try {
-      receipt = await runAndReport(task, parsed.data, claimed, budget, queue, trace);
+      receipt = await runAndReport(task, ids, claimed, budget, queue, trace);
     } catch (error) {
       return retry("step.report.failed", error);
     }
@@ -226,15 +273,26 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
   const consumeBatch = async (batch: MessageBatch<unknown>, env: object, _ctx: ExecutionContext): Promise<void> => {
     const startedAt = now();
     const tracing = tracingOn(env);
+    const deliveries: Delivery[] = [];
+    const dispositions: Disposition[] = [];
+    for (const message of batch.messages) {
+      const delivery = parse(message, batch.queue, tracing);
+      if (delivery) deliveries.push(delivery);
+      else dispositions.push("acked");
+    }
+    startClaims(env, deliveries);
     // Every message of a batch runs at once: sibling steps must not wait on each other.
-    const dispositions = await Promise.all(
-      batch.messages.map((message) =>
-        consume(message, env, batch.queue, tracing).catch((error: unknown): Disposition => {
-          log("error", "queue.message.failed", { queue: batch.queue, message_id: message.id, error: describe(error) });
-          message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-          return "retried";
-        }),
-      ),
+    dispositions.push(
+      ...(await Promise.all(
+        deliveries.map((delivery) =>
+          consume(delivery, batch.queue, tracing).catch((error: unknown): Disposition => {
+            const { message } = delivery;
+            log("error", "queue.message.failed", { queue: batch.queue, message_id: message.id, error: describe(error) });
+            message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+            return "retried";
+          }),
+        ),
+      )),
     );
     log("info", "queue.batch", {
       queue: batch.queue,

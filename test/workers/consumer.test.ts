@@ -1,6 +1,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import type { ClaimedStep, ReportReceipt, StepMessage, StepOutcome, TaskObjectRpc } from "../../src/engine/protocol";
+import type {
+  ClaimedStep,
+  ClaimRequest,
+  ReportReceipt,
+  StepMessage,
+  StepOutcome,
+  TaskObjectRpc,
+} from "../../src/engine/protocol";
 import { createStepConsumer, HandlerRegistry, PermanentError, type StepContext, StepHandler } from "../../src/worker";
 
 const TASK = "0193a0c4-1111-7000-8000-000000000001";
@@ -11,14 +18,37 @@ type ClaimScript = { callable: string; timeoutMs?: number } | "stale" | "unreach
 /** A stand-in for the task object's RPC stub that records every claim and report it receives. */
 class FakeTaskObject implements TaskObjectRpc {
   readonly claims: { stepUuid: string; dispatchId: string }[] = [];
+  /** Each claimMany call's items. */
+  readonly claimManyCalls: ClaimRequest[][] = [];
   readonly reports: { stepUuid: string; dispatchId: string; outcome: StepOutcome }[] = [];
   reportFails = false;
+  /** Answers claimMany as an object of an earlier release would: it has no such method. */
+  withoutClaimMany = false;
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly script: Record<string, ClaimScript>) {}
 
   async claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null> {
     this.claims.push({ stepUuid, dispatchId });
+    return this.claimOne(stepUuid, dispatchId);
+  }
+
+  async claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]> {
+    if (this.withoutClaimMany) throw new TypeError('The RPC receiver does not implement the method "claimMany".');
+    this.claimManyCalls.push([...items]);
+    if (items.some((item) => this.script[item.step_uuid] === "unreachable")) {
+      throw new Error("Durable Object reset because its code was updated");
+    }
+    return items.map((item) => this.claimOne(item.step_uuid, item.dispatch_id));
+  }
+
+  /** A dispatch is claimed once: a second claim of it (a duplicate message) gets null. */
+  private claimOne(stepUuid: string, dispatchId: string): ClaimedStep | null {
     const plan = this.script[stepUuid];
+    if (plan !== "unreachable" && plan !== "stale" && plan !== undefined) {
+      if (this.claimed.has(dispatchId)) return null;
+      this.claimed.add(dispatchId);
+    }
     if (plan === undefined || plan === "stale") return null;
     if (plan === "unreachable") throw new Error("Durable Object reset because its code was updated");
     return {
@@ -176,6 +206,38 @@ describe("createStepConsumer", () => {
     expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(["m1", "m2"]);
     // 2^attempts seconds, capped at a minute.
     expect(result.retryDelays).toEqual({ m1: 2, m2: 60 });
+  });
+
+  it("claims a batch's messages for one task with one claimMany, each message following its own answer", async () => {
+    const task = new FakeTaskObject({ s1: { callable: "SucceedingHandler" }, s2: "stale" });
+    const result = await consume(registry(), fakeEnv(task).env, [
+      message("m1", stepMessage("s1")),
+      message("m2", stepMessage("s2")),
+      message("m3", stepMessage("s1")), // a duplicate delivery of m1's dispatch
+    ]);
+    expect(task.claimManyCalls).toEqual([
+      [
+        { step_uuid: "s1", dispatch_id: "d-s1" },
+        { step_uuid: "s2", dispatch_id: "d-s2" },
+        { step_uuid: "s1", dispatch_id: "d-s1" },
+      ],
+    ]);
+    expect(task.claims).toEqual([]);
+    expect(seen.runs).toBe(1);
+    expect(task.reports.map((r) => r.stepUuid)).toEqual(["s1"]);
+    expect(result.explicitAcks.sort()).toEqual(["m1", "m2", "m3"]);
+  });
+
+  it("claims one by one when the object has no claimMany (an earlier release)", async () => {
+    const task = new FakeTaskObject({ s1: { callable: "SucceedingHandler" }, s2: { callable: "SucceedingHandler" } });
+    task.withoutClaimMany = true;
+    const result = await consume(registry(), fakeEnv(task).env, [
+      message("m1", stepMessage("s1")),
+      message("m2", stepMessage("s2")),
+    ]);
+    expect(task.claims.map((c) => c.stepUuid).sort()).toEqual(["s1", "s2"]);
+    expect(seen.runs).toBe(2);
+    expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
   });
 
   it("retries the message when the report throws", async () => {

@@ -1,4 +1,4 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { uuidv7 } from "../../src/engine/ids";
@@ -58,6 +58,10 @@ function countingNamespace(calls: string[]) {
         claim: (stepUuid, dispatchId) => {
           calls.push("claim");
           return stub.claim(stepUuid, dispatchId);
+        },
+        claimMany: (items) => {
+          calls.push("claimMany");
+          return stub.claimMany(items);
         },
         report: (stepUuid, dispatchId, outcome, options) => {
           calls.push(options?.claim_eager ? "report+claim" : "report");
@@ -249,5 +253,83 @@ describe("eager start", () => {
     const enqueue = (await stepAudit(task_uuid, first.step_uuid)).find((t) => t.event === "enqueue");
     expect(enqueue?.metadata).toEqual({ dispatch_id: expect.any(String) });
     await waitForTask(task_uuid, hasStatus("complete", "blocked_by_failures"));
+  });
+});
+
+/** A root and `leaves` children on the unconsumed `manual` queue. */
+function fanOut(leaves: number): string {
+  return `
+name: fan_out_${leaves}
+namespace_name: manual
+version: 1.0.0
+steps:
+  - name: root
+    handler: { callable: EchoHandler }
+${Array.from({ length: leaves }, (_, i) => `  - name: leaf_${i}\n    handler: { callable: EchoHandler }\n    dependencies: [root]`).join("\n")}
+`;
+}
+
+/** Creates a fan-out and completes its root by hand, without eager steps: every leaf is queued. */
+async function fanOutWithQueuedLeaves(leaves: number) {
+  const { task_uuid } = await createFromYaml(fanOut(leaves));
+  const root = await heldMessage(task_uuid, "root");
+  const stub = taskStub(task_uuid);
+  await stub.claim(root.step_uuid, root.dispatch_id);
+  await stub.report(root.step_uuid, root.dispatch_id, { success: true, result: { root: true } });
+  const { steps } = await stub.inspect();
+  const queued = steps.filter((s) => s.state === "enqueued");
+  return {
+    task_uuid,
+    stub,
+    messages: queued.map((s) => ({ task_uuid, step_uuid: s.step_uuid, attempt: 1, dispatch_id: s.dispatch_id ?? "" })),
+  };
+}
+
+describe("claimMany", () => {
+  it("claims several dispatches of a task in one call, each as claim would, refusing stale and duplicate items", async () => {
+    const { task_uuid, stub, messages } = await fanOutWithQueuedLeaves(4);
+    const items = messages.map((m) => ({ step_uuid: m.step_uuid, dispatch_id: m.dispatch_id }));
+    const first = items[0] ?? { step_uuid: "", dispatch_id: "" };
+    // The first item again (a duplicate message), and the first step with a dispatch it no longer has.
+    const answers = await stub.claimMany([...items, first, { step_uuid: first.step_uuid, dispatch_id: "old" }]);
+    expect(answers).toHaveLength(6);
+    expect(answers.slice(0, 4).map((a) => a?.step.attempt)).toEqual([1, 1, 1, 1]);
+    expect(answers.slice(0, 4).map((a) => a?.dependency_results)).toEqual(Array(4).fill({ root: { root: true } }));
+    expect(answers.slice(4)).toEqual([null, null]);
+    const { steps, timers } = await stub.inspect();
+    for (const item of items) {
+      expect(steps.find((s) => s.step_uuid === item.step_uuid)).toMatchObject({ state: "in_progress", attempts: 1 });
+      expect(timers.filter((t) => t.step_uuid === item.step_uuid).map((t) => t.kind)).toEqual(["deadline"]);
+      const start = (await stepAudit(task_uuid, item.step_uuid)).find((t) => t.event === "start");
+      expect(start?.metadata).toEqual({ dispatch_id: item.dispatch_id, attempt: 1 });
+    }
+    // Claimed already: the same items again get nothing.
+    expect(await stub.claimMany(items)).toEqual([null, null, null, null]);
+  });
+
+  it("refuses a call with too many items or a malformed id, and answers nulls for a paused task", async () => {
+    const { stub, messages } = await fanOutWithQueuedLeaves(2);
+    const items = messages.map((m) => ({ step_uuid: m.step_uuid, dispatch_id: m.dispatch_id }));
+    // Called on the instance: a refusal thrown across RPC would also surface as the object's own error.
+    await runInDurableObject(env.TASKS.getByName(messages[0]?.task_uuid ?? ""), async (instance) => {
+      await expect(instance.claimMany(Array(101).fill(items[0]))).rejects.toThrow(/at most 100/);
+      await expect(instance.claimMany([{ step_uuid: "", dispatch_id: "x" }])).rejects.toThrow();
+    });
+    await stub.pause({ performed_by: "test", reason: "hold the fan-out" });
+    expect(await stub.claimMany(items)).toEqual([null, null]);
+  });
+
+  it("takes a consumer one claimMany for a batch of one task's messages, then one report per step", async () => {
+    const { task_uuid, messages } = await fanOutWithQueuedLeaves(5);
+    const calls: string[] = [];
+    const batch = createMessageBatch(
+      "tasker-steps-manual",
+      messages.map((body, i) => ({ id: `m-${i}`, timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await createStepConsumer(new HandlerRegistry().register(CountingEcho))(batch, { TASKS: countingNamespace(calls) }, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(5);
+    expect(calls).toEqual(["claimMany", ...Array(5).fill("report+claim")]);
+    expect((await taskStub(task_uuid).inspect()).task?.state).toBe("complete");
   });
 });

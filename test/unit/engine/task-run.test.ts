@@ -261,6 +261,30 @@ describe("TaskRun", () => {
     expect("refused" in run.report("b", "d2", { success: true, result: {} })).toBe(false);
   });
 
+  it("claims several dispatches in one operation, each once, refusing stale items and a paused task", () => {
+    const { run } = seedRun({ now: 1_000 });
+    run.start();
+    claimAndReport(run, "a", true);
+    const claimed = run.claimMany([
+      { stepUuid: "b", dispatchId: "d2" },
+      { stepUuid: "c", dispatchId: "stale" },
+      { stepUuid: "b", dispatchId: "d2" },
+      { stepUuid: "zz", dispatchId: "d9" },
+      { stepUuid: "c", dispatchId: "d3" },
+    ]);
+    if ("refused" in claimed) throw new Error("refused");
+    expect(claimed.claimed).toEqual([true, false, false, false, true]);
+    expect(claimed.changes.stepTransitions.map((t) => [t.stepUuid, t.event, t.metadata])).toEqual([
+      ["b", "start", { dispatch_id: "d2", attempt: 1 }],
+      ["c", "start", { dispatch_id: "d3", attempt: 1 }],
+    ]);
+    expect(claimed.changes.timersArmed.map((t) => [t.kind, t.stepUuid])).toEqual([
+      ["deadline", "b"],
+      ["deadline", "c"],
+    ]);
+    expect(run.claimMany([{ stepUuid: "b", dispatchId: "d2" }])).toEqual({ refused: "stale_dispatch" });
+  });
+
   it("claims a new task's first steps for its creator when it asks", () => {
     const { run } = seedRun({ now: 1_000 });
     const changes = run.start({ limit: 16, claim: true });

@@ -295,6 +295,7 @@ const answerDroppingEnv = {
       const task = env.TASKS.getByName(name);
       return {
         claim: (stepUuid, dispatchId) => task.claim(stepUuid, dispatchId),
+        claimMany: (items) => task.claimMany(items),
         report: async (stepUuid, dispatchId, outcome, options) => {
           const { accepted, step_state } = await task.report(stepUuid, dispatchId, outcome, options);
           return { accepted, step_state };
