@@ -158,8 +158,16 @@ export interface ClaimRequest {
   dispatch_id: string;
 }
 
-/** Most dispatches one `claimMany` call may claim: a queue batch's most messages. */
+/** Most dispatches one `claimMany` or `reportMany` call may carry: a queue batch's most messages. */
 export const MAX_CLAIMS_PER_CALL = 100;
+
+/** One report in a `reportMany` call: what `report(step_uuid, dispatch_id, outcome, options)` would take. */
+export interface ReportItem {
+  step_uuid: string;
+  dispatch_id: string;
+  outcome: StepOutcome;
+  options?: ReportOptions;
+}
 
 /** The RPC surface a handler Worker calls on the task object. */
 export interface TaskObjectRpc {
@@ -170,4 +178,9 @@ export interface TaskObjectRpc {
    */
   claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]>;
   report(stepUuid: string, dispatchId: string, outcome: StepOutcome, options?: ReportOptions): Promise<ReportReceipt>;
+  /**
+   * Several reports to one task in one transaction (reports that became ready while another report
+   * to the task was in flight): per item in order, the receipt `report` would give.
+   */
+  reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]>;
 }

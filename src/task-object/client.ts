@@ -10,6 +10,7 @@ export type TaskObjectClient = Pick<
   | "claim"
   | "claimMany"
   | "report"
+  | "reportMany"
   | "childFinished"
   | "deadLetter"
   | "cancel"

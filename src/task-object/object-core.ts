@@ -348,6 +348,35 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     return result;
   }
 
+  /**
+   * Runs several engine operations in one transaction, each applied (and logged) before the next
+   * runs, as `mutate` would one by one; one alarm write after them all.
+   */
+  protected mutateAll<R extends { refused: string }>(
+    operations: readonly ((run: TaskRun) => Changes | R)[],
+    trace: Trace | null = null,
+  ): (Changes | R)[] {
+    let results: (Changes | R)[];
+    try {
+      results = this.ctx.storage.transactionSync(() => {
+        trace?.lap("tx_begin");
+        const run = this.loadRun(trace);
+        return operations.map((operation) => {
+          const outcome = operation(run);
+          if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at, trace);
+          return outcome;
+        });
+      });
+      trace?.lap("commit");
+    } catch (error) {
+      this.run = undefined;
+      throw error;
+    }
+    this.armAlarm();
+    trace?.lap("alarm");
+    return results;
+  }
+
   protected applyAndLog(run: TaskRun, changes: Changes, now: number, trace: Trace | null = null): void {
     this.store.applyChanges(changes, run.steps, run.state, now);
     trace?.lap("store");

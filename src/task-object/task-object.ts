@@ -6,6 +6,7 @@ import {
   type HandedStep,
   MAX_CLAIMS_PER_CALL,
   MAX_EAGER_LIMIT,
+  type ReportItem,
   type ReportOptions,
   type ReportReceipt,
   type StepMessage,
@@ -13,7 +14,7 @@ import {
   StepOutcomeSchema,
 } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
-import type { Actor, Changes, StepAction, TaskAction, TaskControl } from "../engine/task-run";
+import type { Actor, Changes, EagerHandOff, StepAction, TaskAction, TaskControl } from "../engine/task-run";
 import { log } from "../log";
 import { configOf } from "../orchestrator-config";
 import { MAX_RESULT_BYTES } from "../shared/limits";
@@ -59,6 +60,22 @@ export interface EventReceipt {
 
 function byteLength(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value ?? null)).byteLength;
+}
+
+/** A reported outcome, checked; a result over the size limit becomes a permanent `result_too_large` failure. */
+function checkedOutcome(raw: StepOutcome): StepOutcome {
+  const outcome = StepOutcomeSchema.parse(raw);
+  if (!outcome.success || byteLength(outcome.result) <= MAX_RESULT_BYTES) return outcome;
+  return {
+    success: false,
+    error: { message: `result exceeds ${MAX_RESULT_BYTES} bytes`, error_code: "result_too_large", retryable: false },
+  };
+}
+
+/** What a reporter asked for in eager steps: clamped, not refused (asking for more just queues the rest). */
+function handOffOf(options: ReportOptions | undefined): EagerHandOff {
+  const limit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options?.eager_limit) || 0)));
+  return { limit, claim: options?.claim_eager === true };
 }
 
 export class TaskObject extends TaskObjectCore {
@@ -225,22 +242,14 @@ export class TaskObject extends TaskObjectCore {
     const trace = this.traceRpc("report", stepUuid);
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
-    // Clamped, not refused: asking for more eager steps than allowed just queues the rest.
-    const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
-    let outcome = StepOutcomeSchema.parse(rawOutcome);
-    if (outcome.success && byteLength(outcome.result) > MAX_RESULT_BYTES) {
-      outcome = {
-        success: false,
-        error: { message: `result exceeds ${MAX_RESULT_BYTES} bytes`, error_code: "result_too_large", retryable: false },
-      };
-    }
+    const handOff = handOffOf(options);
+    const outcome = checkedOutcome(rawOutcome);
     trace?.lap("args");
     if (!this.liveTask()) {
       this.endTrace(trace);
       return { accepted: false, step_state: "unknown" };
     }
     trace?.lap("init");
-    const handOff = { limit: eagerLimit, claim: options.claim_eager === true };
     const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, handOff), undefined, trace);
     const claimed = "refused" in applied ? [] : this.handedSteps(this.run?.taskUuid ?? "", applied);
     trace?.lap("assemble");
@@ -259,6 +268,61 @@ export class TaskObject extends TaskObjectCore {
     trace?.count("eager_handed", eager.length + claimed.length);
     this.endTrace(trace);
     return { ...receipt, ...(eager.length > 0 ? { eager } : {}), ...(claimed.length > 0 ? { claimed } : {}) };
+  }
+
+  /**
+   * Records several reports in one transaction, each as `report` would (its own refusal, its own
+   * eager steps); per item in order, its receipt. The same dispatch twice: the second is stale.
+   */
+  async reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]> {
+    const trace = this.traceRpc("reportMany");
+    if (!Array.isArray(items) || items.length > MAX_CLAIMS_PER_CALL) {
+      throw new TypeError(`reportMany takes an array of at most ${MAX_CLAIMS_PER_CALL} items`);
+    }
+    const reports = items.map((item) => ({
+      stepUuid: IdSchema.parse(item?.step_uuid),
+      dispatchId: IdSchema.parse(item?.dispatch_id),
+      outcome: checkedOutcome(item.outcome),
+      handOff: handOffOf(item.options),
+    }));
+    trace?.lap("args");
+    trace?.count("reports", reports.length);
+    if (!this.liveTask()) {
+      this.endTrace(trace);
+      return reports.map(() => ({ accepted: false, step_state: "unknown" }));
+    }
+    trace?.lap("init");
+    const applied = this.mutateAll(
+      reports.map(
+        ({ stepUuid, dispatchId, outcome, handOff }) =>
+          (run) =>
+            run.report(stepUuid, dispatchId, outcome, handOff),
+      ),
+      trace,
+    );
+    const taskUuid = this.run?.taskUuid ?? "";
+    const claimed = applied.map((changes) => ("refused" in changes ? [] : this.handedSteps(taskUuid, changes)));
+    trace?.lap("assemble");
+    await this.afterWrite(trace);
+    const receipts = reports.map(({ stepUuid }, i): ReportReceipt => {
+      const changes = applied[i];
+      // A later item may have moved the step on: its state is read as the whole call left it.
+      const receipt = {
+        accepted: changes !== undefined && !("refused" in changes),
+        step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown",
+      };
+      if (changes === undefined || "refused" in changes) return receipt;
+      const eager = this.eagerMessages(taskUuid, changes);
+      const handed = claimed[i] ?? [];
+      return { ...receipt, ...(eager.length > 0 ? { eager } : {}), ...(handed.length > 0 ? { claimed: handed } : {}) };
+    });
+    trace?.lap("receipt");
+    trace?.count(
+      "eager_handed",
+      claimed.reduce((n, c) => n + c.length, 0),
+    );
+    this.endTrace(trace);
+    return receipts;
   }
 
   /** Records that a step's message reached the dead-letter queue, so the step does not wait forever. */

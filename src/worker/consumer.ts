@@ -3,6 +3,7 @@ import {
   type ClaimedStep,
   type HandedStep,
   MAX_EAGER_LIMIT,
+  type ReportItem,
   type ReportReceipt,
   type StepMessage,
   StepMessageSchema,
@@ -101,7 +102,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     for (const [taskUuid, group] of Map.groupBy(deliveries, (delivery) => delivery.ids.task_uuid)) {
       let task: TaskObjectRpc;
       try {
-        task = namespaceFrom(env, binding).getByName(taskUuid);
+        task = coalescingReports(namespaceFrom(env, binding).getByName(taskUuid));
       } catch (error) {
         for (const delivery of group) delivery.claim = Promise.reject(error);
         continue;
@@ -259,7 +260,7 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     await Promise.all(
       [...byTask].map(([taskUuid, handed]) =>
         continueEagerly(
-          namespaceFrom(env, binding).getByName(taskUuid),
+          coalescingReports(namespaceFrom(env, binding).getByName(taskUuid)),
           {
             claimed: handed.filter((step): step is HandedStep => "claimed" in step),
             eager: handed.filter((step) => !("claimed" in step)),
@@ -303,6 +304,65 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
     });
   };
   return Object.assign(consumeBatch, { runEager });
+}
+
+/**
+ * The task's RPC stub, with its reports coalesced: a report goes at once when none to the task is in
+ * flight; those made while one is wait for it and then go together in one `reportMany` (one
+ * transaction). No timer: a lone step's report is never delayed. Each report still gets its own
+ * receipt; a thrown `reportMany` is retried as one report per item (an object of an earlier release
+ * has none), so each message still fails, or is refused as already recorded, on its own.
+ */
+export function coalescingReports(task: TaskObjectRpc): TaskObjectRpc {
+  interface Waiting {
+    item: ReportItem;
+    resolve: (receipt: ReportReceipt) => void;
+    reject: (error: unknown) => void;
+  }
+  let inFlight = false;
+  let waiting: Waiting[] = [];
+  const reportOne = (item: ReportItem) => task.report(item.step_uuid, item.dispatch_id, item.outcome, item.options);
+  const send = (items: Waiting[]): void => {
+    const call: Promise<Promise<ReportReceipt>[]> =
+      items.length === 1
+        ? Promise.resolve(items.map(({ item }) => reportOne(item)))
+        : task.reportMany(items.map(({ item }) => item)).then(
+            (receipts) => items.map((_, i) => Promise.resolve(receipts[i] ?? { accepted: false, step_state: "unknown" })),
+            (error: unknown) => {
+              log("warn", "step.report_many.failed", { reports: items.length, error: describe(error) });
+              return items.map(({ item }) => reportOne(item));
+            },
+          );
+    void call.then((receipts) => {
+      const settled = items.map((waiter, i) => (receipts[i] as Promise<ReportReceipt>).then(waiter.resolve, waiter.reject));
+      // The next reports go once these are answered: at most one call to the task in flight.
+      void Promise.all(settled).then(next);
+    });
+  };
+  const next = (): void => {
+    if (waiting.length === 0) {
+      inFlight = false;
+      return;
+    }
+    const items = waiting;
+    waiting = [];
+    send(items);
+  };
+  return {
+    claim: (stepUuid, dispatchId) => task.claim(stepUuid, dispatchId),
+    claimMany: (items) => task.claimMany(items),
+    reportMany: (items) => task.reportMany(items),
+    report(stepUuid, dispatchId, outcome, options) {
+      const item: ReportItem = { step_uuid: stepUuid, dispatch_id: dispatchId, outcome, ...(options ? { options } : {}) };
+      return new Promise<ReportReceipt>((resolve, reject) => {
+        waiting.push({ item, resolve, reject });
+        if (!inFlight) {
+          inFlight = true;
+          next();
+        }
+      });
+    },
+  };
 }
 
 /** How many steps a receipt handed to the reporter, claimed or not. */

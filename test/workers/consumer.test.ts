@@ -3,12 +3,14 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import type {
   ClaimedStep,
   ClaimRequest,
+  ReportItem,
   ReportReceipt,
   StepMessage,
   StepOutcome,
   TaskObjectRpc,
 } from "../../src/engine/protocol";
 import { createStepConsumer, HandlerRegistry, PermanentError, type StepContext, StepHandler } from "../../src/worker";
+import { coalescingReports } from "../../src/worker/consumer";
 
 const TASK = "0193a0c4-1111-7000-8000-000000000001";
 
@@ -20,6 +22,8 @@ class FakeTaskObject implements TaskObjectRpc {
   readonly claims: { stepUuid: string; dispatchId: string }[] = [];
   /** Each claimMany call's items. */
   readonly claimManyCalls: ClaimRequest[][] = [];
+  /** Each reportMany call's steps. */
+  readonly reportManyCalls: string[][] = [];
   readonly reports: { stepUuid: string; dispatchId: string; outcome: StepOutcome }[] = [];
   reportFails = false;
   /** Answers claimMany as an object of an earlier release would: it has no such method. */
@@ -78,6 +82,11 @@ class FakeTaskObject implements TaskObjectRpc {
     if (this.reportFails) throw new Error("Network connection lost");
     this.reports.push({ stepUuid, dispatchId, outcome });
     return { accepted: true, step_state: outcome.success ? "complete" : "error" };
+  }
+
+  async reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]> {
+    this.reportManyCalls.push(items.map((item) => item.step_uuid));
+    return Promise.all(items.map((item) => this.report(item.step_uuid, item.dispatch_id, item.outcome)));
   }
 }
 
@@ -238,6 +247,57 @@ describe("createStepConsumer", () => {
     expect(task.claims.map((c) => c.stepUuid).sort()).toEqual(["s1", "s2"]);
     expect(seen.runs).toBe(2);
     expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
+  });
+
+  it("sends reports made while one to the task is in flight together in one reportMany, each with its receipt", async () => {
+    const task = new FakeTaskObject({});
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const report = task.report.bind(task);
+    let calls = 0;
+    vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
+      calls += 1;
+      if (calls === 1) await gate; // the first report is in flight until the test lets it return
+      return report(stepUuid, dispatchId, outcome);
+    });
+    const coalesced = coalescingReports(task);
+    const ok = { success: true as const, result: {} };
+    const answers = ["s1", "s2", "s3"].map((s) => coalesced.report(s, `d-${s}`, ok, { eager_limit: 2 }));
+    // The first went at once, alone; the others wait for it, with no timer.
+    expect(task.reportManyCalls).toEqual([]);
+    release();
+    expect((await Promise.all(answers)).map((r) => r.accepted)).toEqual([true, true, true]);
+    expect(task.reportManyCalls).toEqual([["s2", "s3"]]);
+    expect(task.reports.map((r) => r.stepUuid)).toEqual(["s1", "s2", "s3"]);
+  });
+
+  it("reports one by one when a reportMany throws, so each message fails or succeeds on its own", async () => {
+    const task = new FakeTaskObject({});
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const report = task.report.bind(task);
+    let calls = 0;
+    vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
+      calls += 1;
+      if (calls === 1) await gate;
+      if (stepUuid === "s3") throw new Error("Network connection lost");
+      return report(stepUuid, dispatchId, outcome);
+    });
+    vi.spyOn(task, "reportMany").mockRejectedValue(new TypeError('The RPC receiver does not implement the method "reportMany".'));
+    const coalesced = coalescingReports(task);
+    const ok = { success: true as const, result: {} };
+    const answers = ["s1", "s2", "s3"].map((s) =>
+      coalesced.report(s, `d-${s}`, ok).then(
+        (r) => r.accepted,
+        () => "threw",
+      ),
+    );
+    release();
+    expect(await Promise.all(answers)).toEqual([true, true, "threw"]);
   });
 
   it("retries the message when the report throws", async () => {

@@ -67,6 +67,10 @@ function countingNamespace(calls: string[]) {
           calls.push(options?.claim_eager ? "report+claim" : "report");
           return stub.report(stepUuid, dispatchId, outcome, options);
         },
+        reportMany: (items) => {
+          calls.push(`reportMany(${items.length})`);
+          return stub.reportMany(items);
+        },
       };
     },
   };
@@ -329,7 +333,66 @@ describe("claimMany", () => {
     const ctx = createExecutionContext();
     await createStepConsumer(new HandlerRegistry().register(CountingEcho))(batch, { TASKS: countingNamespace(calls) }, ctx);
     expect((await getQueueResult(batch, ctx)).explicitAcks).toHaveLength(5);
-    expect(calls).toEqual(["claimMany", ...Array(5).fill("report+claim")]);
+    expect(calls[0]).toBe("claimMany");
+    // Five reports, some of them sent together in a reportMany if they came while one was in flight.
+    const reported = calls.slice(1).map((call) => (call === "report+claim" ? 1 : Number(/reportMany\((\d+)\)/.exec(call)?.[1])));
+    expect(reported.reduce((a, b) => a + b, 0)).toBe(5);
     expect((await taskStub(task_uuid).inspect()).task?.state).toBe("complete");
+  });
+});
+
+/** A root, then `pairs` leaves each with a child of its own, on the unconsumed `manual` queue. */
+function leavesWithChildren(pairs: number): string {
+  const steps = Array.from(
+    { length: pairs },
+    (_, i) =>
+      `  - name: leaf_${i}\n    handler: { callable: EchoHandler }\n    dependencies: [root]\n  - name: after_${i}\n    handler: { callable: EchoHandler }\n    dependencies: [leaf_${i}]`,
+  );
+  return `
+name: leaves_with_children
+namespace_name: manual
+version: 1.0.0
+steps:
+  - name: root
+    handler: { callable: EchoHandler }
+${steps.join("\n")}
+`;
+}
+
+describe("reportMany", () => {
+  it("records several reports in one call, each once, each with the eager steps it made ready", async () => {
+    const { task_uuid } = await createFromYaml(leavesWithChildren(3));
+    const stub = taskStub(task_uuid);
+    const root = await heldMessage(task_uuid, "root");
+    await stub.claim(root.step_uuid, root.dispatch_id);
+    await stub.report(root.step_uuid, root.dispatch_id, { success: true, result: {} });
+    const leaves = await Promise.all([0, 1, 2].map((i) => heldMessage(task_uuid, `leaf_${i}`)));
+    await stub.claimMany(leaves);
+    const options = { eager_limit: 1, claim_eager: true };
+    const items = leaves.map((leaf, i) => ({ ...leaf, outcome: { success: true as const, result: { leaf: i } }, options }));
+    // The first leaf twice: a duplicate inside one call is stale, as a second report would be.
+    const receipts = await stub.reportMany([...items, ...items.slice(0, 1)]);
+    expect(receipts.map((r) => [r.accepted, r.step_state])).toEqual([
+      [true, "complete"],
+      [true, "complete"],
+      [true, "complete"],
+      [false, "complete"],
+    ]);
+    expect(receipts.map((r) => r.claimed?.map((h) => h.claimed.step.name))).toEqual([
+      ["after_0"],
+      ["after_1"],
+      ["after_2"],
+      undefined,
+    ]);
+    expect(receipts[1]?.claimed?.[0]?.claimed.dependency_results).toMatchObject({ leaf_1: { leaf: 1 } });
+    const { stepTransitions, steps } = await stub.inspect();
+    for (const leaf of leaves) {
+      expect(stepTransitions.filter((t) => t.step_uuid === leaf.step_uuid && t.event === "complete")).toHaveLength(1);
+    }
+    expect(steps.filter((s) => s.name.startsWith("after_")).map((s) => [s.state, s.attempts])).toEqual([
+      ["in_progress", 1],
+      ["in_progress", 1],
+      ["in_progress", 1],
+    ]);
   });
 });

@@ -292,7 +292,7 @@ const answerDroppingEnv = {
   ...env,
   TASKS: {
     getByName(name: string): TaskObjectRpc {
-      const task = env.TASKS.getByName(name);
+      const task = taskObject(env, name);
       return {
         claim: (stepUuid, dispatchId) => task.claim(stepUuid, dispatchId),
         claimMany: (items) => task.claimMany(items),
@@ -300,6 +300,7 @@ const answerDroppingEnv = {
           const { accepted, step_state } = await task.report(stepUuid, dispatchId, outcome, options);
           return { accepted, step_state };
         },
+        reportMany: async (items) => (await task.reportMany(items)).map(({ accepted, step_state }) => ({ accepted, step_state })),
       };
     },
   },
