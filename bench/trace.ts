@@ -208,7 +208,7 @@ async function main(): Promise<void> {
   const md: string[] = [];
   const json: Record<string, unknown> = {};
   const stepGroups: Group[] = [];
-  const rpcGroups: Record<string, Group[]> = { claim: [], claimMany: [], report: [], create: [], getTask: [] };
+  const rpcGroups: Record<string, Group[]> = { claim: [], claimMany: [], report: [], reportMany: [], create: [], getTask: [] };
   const perStep: string[] = [
     `| per task and per step | ${workloads.map((w) => w.label).join(" | ")} |`,
     `|---|${workloads.map(() => "---:").join("|")}|`,
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     const delays = consumer.map((l) => l.queue_delay_ms).filter((d): d is number => typeof d === "number");
     const rpc = mine.filter((l) => l.evt === "trace.rpc");
     for (const name of Object.keys(rpcGroups)) {
-      const perTask = name === "create" || name === "getTask" || name === "claimMany";
+      const perTask = name === "create" || name === "getTask" || name === "claimMany" || name === "reportMany";
       const lines = rpc.filter((l) => l.rpc === name && (perTask || stepUuids.has(l.step_uuid)));
       rpcGroups[name]?.push({ label: workload.label, lines });
     }
@@ -265,12 +265,13 @@ async function main(): Promise<void> {
     addPerStep("engine-recorded per step p50 (ms)", p50(engine.map((e) => e / workload.steps)));
     // Every RPC the steps cost, counted whole: a claimMany serves many steps, a report may claim the next.
     const stepCount = Math.max(1, workload.runs.length * workload.steps);
-    const rpcsOf = (name: string) => rpc.filter((l) => l.rpc === name && (name === "claimMany" || stepUuids.has(l.step_uuid)));
+    const perTaskRpc = (name: string) => name === "claimMany" || name === "reportMany";
+    const rpcsOf = (name: string) => rpc.filter((l) => l.rpc === name && (perTaskRpc(name) || stepUuids.has(l.step_uuid)));
     const work = rpc.filter((l) => l.rpc !== "getTask");
     const perStepOf = (count: string) => fmt(work.reduce((n, l) => n + (l.counts[count] ?? 0), 0) / stepCount);
     addPerStep(
-      "RPCs per step: claim / claimMany / report",
-      ["claim", "claimMany", "report"].map((name) => fmt(rpcsOf(name).length / stepCount)).join(" / "),
+      "RPCs per step: claim / claimMany / report / reportMany",
+      ["claim", "claimMany", "report", "reportMany"].map((name) => fmt(rpcsOf(name).length / stepCount)).join(" / "),
     );
     addPerStep("SQL statements per step, every RPC but getTask (total ÷ steps)", perStepOf("sql_statements"));
     addPerStep("rows written per step, every RPC but getTask (total ÷ steps)", perStepOf("rows_written"));
