@@ -685,8 +685,10 @@ export async function runDroppedAnswerScenario(): Promise<DroppedAnswerReport> {
     name,
     handler: { callable: "ScriptedHandler", initialization: { behaviour: "succeed" } },
     dependencies,
-    retry: { max_attempts: 2, backoff: "exponential", backoff_base_ms: 100, max_backoff_ms: 1000 },
-    timeout_seconds: 1,
+    // Long enough that no timer comes due on the wall clock while the test runs: time moves only
+    // through the lab's advances, so the alarm is never in delivery behind the lab's back.
+    retry: { max_attempts: 2, backoff: "exponential", backoff_base_ms: 60_000, max_backoff_ms: 60_000 },
+    timeout_seconds: 60,
   });
   const parsed = validateTemplate({
     name: "dropped_eager_answer",
@@ -704,8 +706,8 @@ export async function runDroppedAnswerScenario(): Promise<DroppedAnswerReport> {
   };
   await deliver(world, takeMailbox(world), answerDroppingEnv);
   const handed = await second();
-  // The step's timeout is 1 s; its deadline adds the grace. Nothing else is due before it.
-  await advance(world, 1_000 + DEADLINE_GRACE_MS);
+  // The step's timeout is 60 s; its deadline adds the grace. Nothing else is due before it.
+  await advance(world, 60_000 + DEADLINE_GRACE_MS);
   const afterDeadline = await second();
   const problems = await alarmProblems(world);
   const stranded = await drain(world);
