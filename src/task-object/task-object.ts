@@ -101,7 +101,7 @@ export class TaskObject extends TaskObjectCore {
       this.endTrace(trace);
       return { created: false, task: this.taskViewOrThrow() };
     }
-    const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
+    const handOff = handOffOf(options);
     let started: Changes | undefined;
     const now = Date.now();
     const task: NewTask = {
@@ -118,7 +118,7 @@ export class TaskObject extends TaskObjectCore {
       trace?.lap("insert_task");
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun(trace);
-      started = run.start({ limit: eagerLimit, claim: options.claim_eager === true }, now);
+      started = run.start(handOff, now);
       trace?.lap("engine");
       this.applyAndLog(run, started, now, trace);
     });
