@@ -13,6 +13,7 @@ export { createOrchestrator, type Orchestrator, type OrchestratorWorker } from "
 export type { AuthOptions, LimitsOptions, OrchestratorOptions, RetentionOptions, TemplateInput } from "./orchestrator/options";
 export type { OrchestratorConfig } from "./orchestrator-config";
 export type { WebhookEndpoint, WebhookEvent } from "./shared/webhooks";
+export type { OverlapPolicy, ScheduleTiming } from "./templates/schedule-spec";
 export type { TemplateSource } from "./templates/sources";
 export type { FailureStrategy, RetrySettings, StepDefinition, StepType, TaskTemplate } from "./templates/types";
 export { HandlerRegistry } from "./worker/registry";

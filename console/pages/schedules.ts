@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { ScheduleListSchema, ScheduleSummarySchema, ScheduleTriggerSchema } from "../../src/contract/responses";
 import { allPages, api } from "../api";
 import { confirmAction, h, refusalBox, replaceChildren, time } from "../dom";
+import { pageLoop } from "../page-loop";
 
 type ScheduleSummary = z.output<typeof ScheduleSummarySchema>;
 type ScheduleList = z.output<typeof ScheduleListSchema>;
@@ -133,8 +134,7 @@ export function renderSchedules(root: HTMLElement): () => void {
     outcome,
     list,
   );
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loop = pageLoop(refresh);
 
   async function act(schedule: ScheduleSummary, action: ScheduleAction): Promise<void> {
     const confirmed = await confirmAction({
@@ -155,16 +155,16 @@ export function renderSchedules(root: HTMLElement): () => void {
     } catch (error) {
       replaceChildren(outcome, refusalBox(error));
     }
-    await refreshNow();
+    await loop.now();
   }
 
-  async function refresh(): Promise<void> {
+  async function refresh(): Promise<number | null> {
     try {
       const { items } = await allPages<ScheduleList, ScheduleSummary>(
         (page) => `/v1/schedules?per_page=${PER_PAGE}&page=${page}`,
         (answer) => answer.schedules,
       );
-      if (stopped) return;
+      if (loop.stopped) return null;
       replaceChildren(
         list,
         items.length === 0
@@ -187,17 +187,10 @@ export function renderSchedules(root: HTMLElement): () => void {
             ),
       );
     } catch (error) {
-      if (!stopped) replaceChildren(list, refusalBox(error));
+      if (!loop.stopped) replaceChildren(list, refusalBox(error));
     }
-    if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+    return REFRESH_MS;
   }
-  async function refreshNow(): Promise<void> {
-    clearTimeout(timer);
-    await refresh();
-  }
-  void refresh();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  void loop.now();
+  return () => loop.stop();
 }

@@ -3,6 +3,7 @@ import type { StepAuditResponse, StepView } from "../../src/client/types";
 import { FINISHED_STEP_STATES } from "../../src/engine/states";
 import { api } from "../api";
 import { badge, h, jsonBlock, refusalBox, replaceChildren, time } from "../dom";
+import { pageLoop } from "../page-loop";
 import { stepRepairPanel } from "../repair";
 import { timeline } from "../timeline";
 
@@ -64,11 +65,10 @@ export function renderStep(root: HTMLElement, taskUuid: string, stepUuid: string
   const outcome = h("div", { class: "outcome", "data-testid": "action-outcome" });
   const auditHost = h("div", {});
   replaceChildren(root, body, repairHost, outcome, h("h2", {}, "Audit"), auditHost);
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loop = pageLoop(refresh);
   let repairFor = "";
 
-  async function refresh(): Promise<void> {
+  async function refresh(): Promise<number | null> {
     let step: StepView | null = null;
     try {
       const [view, audit] = await Promise.all([
@@ -76,7 +76,7 @@ export function renderStep(root: HTMLElement, taskUuid: string, stepUuid: string
         api<StepAuditResponse>("GET", `/v1/tasks/${taskUuid}/workflow_steps/${stepUuid}/audit`),
       ]);
       step = view;
-      if (stopped) return;
+      if (loop.stopped) return null;
       replaceChildren(
         body,
         h("p", {}, h("a", { href: `#/tasks/${taskUuid}`, "data-testid": "back-to-task" }, "← the task")),
@@ -111,22 +111,15 @@ export function renderStep(root: HTMLElement, taskUuid: string, stepUuid: string
         repairFor = view.current_state;
         replaceChildren(
           repairHost,
-          stepRepairPanel(view, () => void refreshNow(), outcome),
+          stepRepairPanel(view, () => void loop.now(), outcome),
         );
       }
       replaceChildren(auditHost, timeline(audit.transitions));
     } catch (error) {
-      if (!stopped) replaceChildren(body, refusalBox(error));
+      if (!loop.stopped) replaceChildren(body, refusalBox(error));
     }
-    if (!stopped && (step === null || !FINISHED_STEP_STATES.has(step.current_state))) timer = setTimeout(refresh, POLL_MS);
+    return step === null || !FINISHED_STEP_STATES.has(step.current_state) ? POLL_MS : null;
   }
-  async function refreshNow(): Promise<void> {
-    clearTimeout(timer);
-    await refresh();
-  }
-  void refresh();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  void loop.now();
+  return () => loop.stop();
 }

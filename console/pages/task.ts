@@ -6,6 +6,7 @@ import { badge, h, refusalBox, replaceChildren, time } from "../dom";
 import { createGraphView } from "../graph-view";
 import { type StepState, type WorkerPageView, workerPagePath } from "../model/batch-group";
 import { type BatchNode, buildGraph, type GraphNode } from "../model/graph-model";
+import { pageLoop } from "../page-loop";
 import { pauseBanner, pausePanel } from "../pause";
 import { taskRepairPanel } from "../repair";
 import { timeline } from "../timeline";
@@ -211,8 +212,7 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
     timelineHost,
   );
 
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loop = pageLoop(refresh);
   let template: TemplateDetail | null | undefined;
   let openBatch: ({ name: string } & WorkerPageView) | null = null;
   let latestBatch: BatchNode | null = null;
@@ -232,11 +232,11 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
     const read = ++workerReads;
     try {
       const answer = await api<StepsResponse>("GET", workerPagePath(taskUuid, batchable, openBatch));
-      if (read !== workerReads || stopped) return;
+      if (read !== workerReads || loop.stopped) return;
       workerPage = answer;
       renderBatch();
     } catch (error) {
-      if (read === workerReads && !stopped) replaceChildren(batchHost, refusalBox(error));
+      if (read === workerReads && !loop.stopped) replaceChildren(batchHost, refusalBox(error));
     }
   };
   const showWorkers = (state: StepState | null, page: number) => {
@@ -257,7 +257,7 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
     }
   });
 
-  async function refresh(): Promise<void> {
+  async function refresh(): Promise<number | null> {
     let task: TaskView | null = null;
     try {
       const started = performance.now();
@@ -271,7 +271,7 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
         loadGraph(taskUuid),
         api<TransitionsResponse>("GET", `/v1/tasks/${taskUuid}/transitions`),
       ]);
-      if (stopped) return;
+      if (loop.stopped) return null;
       readMs = performance.now() - started;
       const model = buildGraph(template?.steps ?? [], stepGraph.steps, stepGraph.batches);
       replaceChildren(
@@ -295,8 +295,8 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
         renderedRepairFor = `${task.status}:${task.paused !== null}`;
         replaceChildren(
           repairHost,
-          pausePanel(task, () => void refreshNow(), outcome),
-          taskRepairPanel(task, () => void refreshNow(), outcome),
+          pausePanel(task, () => void loop.now(), outcome),
+          taskRepairPanel(task, () => void loop.now(), outcome),
         );
       }
       replaceChildren(timelineHost, timeline(transitions.transitions));
@@ -306,17 +306,10 @@ export function renderTask(root: HTMLElement, taskUuid: string): () => void {
       status.textContent = `${stepGraph.steps.length} step(s) and ${counted} batch worker(s) counted, read in ${Math.round(readMs)} ms, drawn in ${Math.round(performance.now() - started - readMs)} ms · ${live ? `live: read again every ${every.toFixed(1)} s` : "finished: no longer polled"}`;
       document.body.dataset.graphReady = task.task_uuid;
     } catch (error) {
-      if (!stopped) replaceChildren(status, refusalBox(error));
+      if (!loop.stopped) replaceChildren(status, refusalBox(error));
     }
-    if (!stopped && (task === null || !isTerminalTaskState(task.status))) timer = setTimeout(refresh, Math.max(POLL_MS, readMs));
+    return task === null || !isTerminalTaskState(task.status) ? Math.max(POLL_MS, readMs) : null;
   }
-  async function refreshNow(): Promise<void> {
-    clearTimeout(timer);
-    await refresh();
-  }
-  void refresh();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  void loop.now();
+  return () => loop.stop();
 }

@@ -5,6 +5,7 @@ import { api } from "../api";
 import { bulkPanel } from "../bulk";
 import { badge, h, refusalBox, replaceChildren, time } from "../dom";
 import { EMPTY_FILTER, FILTER_FIELDS, filterFromQuery, filterQuery, type TaskFilter } from "../model/task-filter";
+import { pageLoop } from "../page-loop";
 
 const PER_PAGE = 25;
 const REFRESH_MS = 5_000;
@@ -111,10 +112,7 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
   const counts = h("div", { class: "counts", "data-testid": "status-counts" });
   const inbox = h("section", { class: "inbox", "data-testid": "inbox" });
   const results = h("section", { "data-testid": "task-list" });
-  const bulk = bulkPanel(currentTaskFilter, () => {
-    clearTimeout(timer);
-    void refresh();
-  });
+  const bulk = bulkPanel(currentTaskFilter, () => void loop.now());
   replaceChildren(
     root,
     h("h1", {}, "Tasks"),
@@ -128,9 +126,8 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
     results,
   );
 
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  async function refresh(): Promise<void> {
+  const loop = pageLoop(refresh);
+  async function refresh(): Promise<number | null> {
     try {
       const [list, blocked, perStatus] = await Promise.all([
         api<TaskList>("GET", `/v1/tasks?${filterQuery(filter, { page, perPage: PER_PAGE })}`),
@@ -145,7 +142,7 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
           }),
         ),
       ]);
-      if (stopped) return;
+      if (loop.stopped) return null;
       replaceChildren(
         counts,
         ...perStatus
@@ -191,14 +188,13 @@ export function renderTasks(root: HTMLElement, query: URLSearchParams): () => vo
         ),
       );
     } catch (error) {
-      if (!stopped) replaceChildren(results, refusalBox(error));
+      if (!loop.stopped) replaceChildren(results, refusalBox(error));
     }
-    if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+    return REFRESH_MS;
   }
-  void refresh();
+  void loop.now();
   return () => {
-    stopped = true;
-    clearTimeout(timer);
+    loop.stop();
     bulk.stop();
   };
 }

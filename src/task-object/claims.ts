@@ -2,50 +2,58 @@
 import type { ClaimedStep, FailedDependency } from "../engine/protocol";
 import type { TaskRun } from "../engine/task-run";
 import type { StepDefinition } from "../templates/types";
+import { claimMemoryOf } from "./claim-memory";
 import type { ReadQueries } from "./read-queries";
 
-/** The claimed step as its handler sees it; null if the step no longer waits on this dispatch. */
+/**
+ * The claimed step as its handler sees it; null if the step no longer waits on this dispatch. The
+ * task's part and the ancestors' results come from the run's claim memory (read and parsed once);
+ * the step's row is read each time.
+ */
 export function assembleClaim(reads: ReadQueries, run: TaskRun, stepUuid: string, dispatchId: string): ClaimedStep | null {
-  return assembleClaims(reads, run, [{ stepUuid, dispatchId }])[0] ?? null;
+  const memory = claimMemoryOf(run);
+  const task = memory.taskPart(reads);
+  const row = reads.step(stepUuid);
+  if (!task || !row || row.dispatch_id !== dispatchId) return null;
+  const definition = JSON.parse(row.definition) as StepDefinition;
+  return {
+    task,
+    step: {
+      step_uuid: row.step_uuid,
+      name: row.name,
+      type: row.type,
+      callable: definition.handler.callable,
+      initialization: definition.handler.initialization,
+      attempt: row.attempts,
+      max_attempts: definition.retry.max_attempts,
+      timeout_ms: definition.timeout_seconds * 1000,
+      ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
+    },
+    dependency_results: memory.ancestorResults(run, stepUuid, reads),
+    ...failedDependencies(reads, run, stepUuid),
+  };
 }
 
 /**
- * Several claimed steps of the task, the task row read once; each gets its own parse of the context,
- * so handlers running side by side in one consumer never share (and mutate) one object.
+ * Several claimed steps of the task, for one answer (claimMany, or a report's eager steps). One
+ * answer is serialised as one message, which keeps objects shared: the claim memory's task part and
+ * results would reach the consumer as one object shared by every handler it runs side by side. So
+ * each claim after the first gets its own copies.
  */
 export function assembleClaims(
   reads: ReadQueries,
   run: TaskRun,
   claims: readonly { stepUuid: string; dispatchId: string }[],
 ): (ClaimedStep | null)[] {
-  const task = reads.task();
+  let handedOut = false;
   return claims.map(({ stepUuid, dispatchId }) => {
-    const row = task ? reads.step(stepUuid) : null;
-    if (!task || !row || row.dispatch_id !== dispatchId) return null;
-    const definition = JSON.parse(row.definition) as StepDefinition;
-    return {
-      task: {
-        task_uuid: task.task_uuid,
-        namespace: task.namespace,
-        name: task.name,
-        version: task.version,
-        correlation_id: task.correlation_id,
-        context: JSON.parse(task.context),
-      },
-      step: {
-        step_uuid: row.step_uuid,
-        name: row.name,
-        type: row.type,
-        callable: definition.handler.callable,
-        initialization: definition.handler.initialization,
-        attempt: row.attempts,
-        max_attempts: definition.retry.max_attempts,
-        timeout_ms: definition.timeout_seconds * 1000,
-        ...(row.inputs === null ? {} : { inputs: JSON.parse(row.inputs) }),
-      },
-      dependency_results: reads.ancestorResults(stepUuid),
-      ...failedDependencies(reads, run, stepUuid),
-    };
+    const claim = assembleClaim(reads, run, stepUuid, dispatchId);
+    if (!claim) return null;
+    if (!handedOut) {
+      handedOut = true;
+      return claim;
+    }
+    return { ...claim, task: structuredClone(claim.task), dependency_results: structuredClone(claim.dependency_results) };
   });
 }
 

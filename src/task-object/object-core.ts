@@ -7,6 +7,8 @@ import { maxTaskSteps } from "../limits-config";
 import { log } from "../log";
 import type { TaskTemplate } from "../templates/types";
 import { TRACE_RPC_EVT, Trace, tracingOn } from "../trace";
+import { alarmMustMove } from "./alarm-policy";
+import { claimMemoryOf } from "./claim-memory";
 import { assembleClaims } from "./claims";
 import { taskViewOf } from "./lookups";
 import { isInitialised, migrate } from "./migrations";
@@ -38,7 +40,11 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   private readonly outboxStore: OutboxStore;
   private readonly outbox: Outbox;
   protected run: TaskRun | undefined;
+  /** The run loaded when `liveTask` last found the task live. */
+  private liveRun: TaskRun | undefined;
   private alarmAt: number | null = null;
+  /** Set while `alarm()` fires its due timers: they arm the alarm together, once, when it is done. */
+  private armingDeferred = false;
   private hasSchema = false;
   private readonly indexWriter: TaskIndexWriter;
   protected readonly webhookStore: WebhookStore;
@@ -130,34 +136,42 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     trace?.lap("timers");
     let fired = 0;
     let purgeDue: number | null = null;
-    for (const timer of timers) {
-      if (timer.kind === PURGE_TIMER) {
-        purgeDue = timer.due_at;
-        continue;
+    // The timers fired here arm the alarm once, after the loop and in the same synchronous block:
+    // arming after each would point it at the next overdue timer this loop is about to fire, and
+    // wake the object again for nothing.
+    this.armingDeferred = true;
+    try {
+      for (const timer of timers) {
+        if (timer.kind === PURGE_TIMER) {
+          purgeDue = timer.due_at;
+          continue;
+        }
+        if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
+          // The object's own safety nets (outbox, index) stay armed until their work succeeds and
+          // clears them: a death during this flush must still find them.
+          this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
+          if (timer.kind === OUTBOX_FLUSH_TIMER) this.outbox.markDirty();
+          if (timer.kind === WEBHOOK_TIMER) this.webhookSender.wake();
+          continue;
+        }
+        // A paused task's held timers stay in the table (dueTimers already leaves them out).
+        if (this.loadRun().holdsTimer(timer.kind)) continue;
+        const spec = {
+          kind: timer.kind as TimerKind,
+          stepUuid: timer.step_uuid,
+          dispatchId: timer.dispatch_id,
+          dueAt: timer.due_at,
+        };
+        const changes = this.mutate(
+          (run) => run.fireTimer(spec),
+          () => this.store.deleteTimer(timer.id),
+        );
+        if (!("refused" in changes)) fired += 1;
       }
-      if (timer.kind === OUTBOX_FLUSH_TIMER || timer.step_uuid === null) {
-        // The object's own safety nets (outbox, index) stay armed until their work succeeds and
-        // clears them: a death during this flush must still find them.
-        this.store.postponeTimer(timer.id, now + OUTBOX_FLUSH_DELAY_MS);
-        if (timer.kind === OUTBOX_FLUSH_TIMER) this.outbox.markDirty();
-        if (timer.kind === WEBHOOK_TIMER) this.webhookSender.wake();
-        continue;
-      }
-      // A paused task's held timers stay in the table (dueTimers already leaves them out).
-      if (this.loadRun().holdsTimer(timer.kind)) continue;
-      const spec = {
-        kind: timer.kind as TimerKind,
-        stepUuid: timer.step_uuid,
-        dispatchId: timer.dispatch_id,
-        dueAt: timer.due_at,
-      };
-      const changes = this.mutate(
-        (run) => run.fireTimer(spec),
-        () => this.store.deleteTimer(timer.id),
-      );
-      if (!("refused" in changes)) fired += 1;
+    } finally {
+      this.armingDeferred = false;
+      this.armAlarm();
     }
-    this.armAlarm();
     trace?.lap("fire");
     log("info", "alarm.fired", { task_uuid: this.reads.task()?.task_uuid, due_timers: timers.length, fired });
     trace?.lap("logging");
@@ -194,6 +208,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
         else if (verdict.kind === "later") this.purgeTimer.postpone(verdict.at, retention.now);
         else {
           this.store.markPurged(now);
+          this.liveRun = undefined;
           this.indexWriter.enqueue(now);
           this.purgeTimer.postpone(now + PURGE_RETRY_MS);
         }
@@ -283,9 +298,16 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     return refused("task_not_found", `task ${uuid} not found`);
   }
 
-  /** Whether the object holds a task that is not being purged: the one every RPC but `inspect` works on. */
+  /**
+   * Whether the object holds a task that is not being purged: the one every RPC but `inspect` works on.
+   * Read from storage once per loaded run: while the run `liveRun` found live is still loaded, the
+   * task is (only a purge ends that, and it forgets `liveRun` as it marks the task).
+   */
   protected liveTask(): boolean {
-    return this.taskRow() !== null;
+    if (this.run !== undefined && this.run === this.liveRun) return true;
+    const live = this.taskRow() !== null;
+    this.liveRun = live ? this.run : undefined;
+    return live;
   }
 
   protected initialised(): boolean {
@@ -350,7 +372,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
 
   /**
    * Runs several engine operations in one transaction, each applied (and logged) before the next
-   * runs, as `mutate` would one by one; one alarm write after them all.
+   * runs, as `mutate` would one by one; the alarm armed once after them all.
    */
   protected mutateAll<R extends { refused: string }>(
     operations: readonly ((run: TaskRun) => Changes | R)[],
@@ -378,7 +400,8 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   }
 
   protected applyAndLog(run: TaskRun, changes: Changes, now: number, trace: Trace | null = null): void {
-    this.store.applyChanges(changes, run.steps, run.state, now);
+    const memory = claimMemoryOf(run);
+    this.store.applyChanges(changes, run.steps, run.state, now, (uuid, json) => memory.resultWritten(uuid, json));
     trace?.lap("store");
     trace?.count("transition_rows", changes.stepTransitions.length + changes.taskTransitions.length);
     if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
@@ -432,18 +455,25 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
   }
 
   /**
-   * Points the alarm at the earliest timer. Called after every write to the timers table, in the same
-   * synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's write
-   * coalescing makes both durable together, so no death can leave timers without their alarm. The
-   * returned promise is deliberately not awaited; the output gate holds every reply until it lands.
+   * Makes sure an alarm fires by the earliest timer. Called after every write to the timers table, in
+   * the same synchronous block: with no `await` between the SQL write and `setAlarm`, the platform's
+   * write coalescing makes both durable together, so no death can leave a timer without an alarm at
+   * or before its due time. The alarm only ever moves EARLIER: a timer due after the alarm already
+   * set (a claim's deadline replacing an earlier timer), or a timer deleted, writes nothing, and an
+   * alarm that wakes with nothing due re-arms at the next timer (`alarm()` starts with no alarm set).
+   * Each alarm write is one more storage write the output gate holds the answer for; an early wake
+   * is off every caller's path. The promise is deliberately not awaited: the output gate holds every
+   * reply until it lands.
    */
   protected armAlarm(): void {
+    if (this.armingDeferred) return;
     const due = this.store.nextTimerDue();
-    if (due === this.alarmAt) return;
+    if (!alarmMustMove(this.alarmAt, due)) return;
     this.alarmAt = due;
     this.meter?.add("alarm_writes");
-    const write = due === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(due);
-    write.catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
+    this.ctx.storage
+      .setAlarm(due)
+      .catch((error: unknown) => log("error", "alarm.arm_failed", { task_uuid: this.run?.taskUuid, error: String(error) }));
   }
 
   /** The task's view; null when there is no task or it is being purged. */

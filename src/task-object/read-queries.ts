@@ -183,6 +183,21 @@ export class ReadQueries {
     return results;
   }
 
+  /** The stored results (JSON text, null when none) of the given steps, by uuid. */
+  resultsOf(stepUuids: readonly string[]): Map<string, string | null> {
+    const results = new Map<string, string | null>();
+    for (let i = 0; i < stepUuids.length; i += SQL_PARAMS_PER_STATEMENT) {
+      const chunk = stepUuids.slice(i, i + SQL_PARAMS_PER_STATEMENT);
+      for (const row of this.sql.exec<{ step_uuid: string; results: string | null }>(
+        `SELECT step_uuid, results FROM steps WHERE step_uuid IN (${chunk.map(() => "?").join(", ")})`,
+        ...chunk,
+      )) {
+        results.set(row.step_uuid, row.results);
+      }
+    }
+    return results;
+  }
+
   taskTransitions(): TransitionRow[] {
     return this.sql
       .exec<TransitionRow & Record<string, SqlStorageValue>>(

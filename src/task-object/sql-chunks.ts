@@ -3,13 +3,22 @@ import { SQL_PARAMS_PER_STATEMENT } from "../shared/limits";
 
 export type SqlValue = string | number | null;
 
-/** Inserts rows in chunks so that no statement binds more than SQLite's 100 parameters. */
-export function insertChunked(sql: SqlStorage, table: string, columns: string[], rows: SqlValue[][]): void {
+/**
+ * Inserts rows in chunks so that no statement binds more than SQLite's 100 parameters (`verb`:
+ * `INSERT OR REPLACE` replaces rows with the same key, a later row of the same chunk winning).
+ */
+export function insertChunked(
+  sql: SqlStorage,
+  table: string,
+  columns: string[],
+  rows: SqlValue[][],
+  verb: "INSERT" | "INSERT OR REPLACE" = "INSERT",
+): void {
   const perStatement = Math.max(1, Math.floor(SQL_PARAMS_PER_STATEMENT / columns.length));
   const tuple = `(${columns.map(() => "?").join(", ")})`;
   for (let i = 0; i < rows.length; i += perStatement) {
     const chunk = rows.slice(i, i + perStatement);
-    sql.exec(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`, ...chunk.flat());
+    sql.exec(`${verb} INTO ${table} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`, ...chunk.flat());
   }
 }
 

@@ -124,24 +124,34 @@ export class TaskStore {
     return [...steps.values()];
   }
 
-  /** Writes one engine operation's changes. Must run inside `transactionSync`. */
-  applyChanges(changes: Changes, steps: Map<string, StepRuntime>, taskState: TaskState, now: number): void {
+  /**
+   * Writes one engine operation's changes, one statement per table where it can (multi-row inserts,
+   * a step's state, result and error in one update). Must run inside `transactionSync`.
+   * `resultWritten` hears each result as the JSON text stored, for what the object keeps in memory.
+   */
+  applyChanges(
+    changes: Changes,
+    steps: Map<string, StepRuntime>,
+    taskState: TaskState,
+    now: number,
+    resultWritten?: (stepUuid: string, resultsJson: string) => void,
+  ): void {
     this.insertCreatedSteps(changes);
     if (changes.taskTransitions.length > 0) {
-      this.sql.exec(
-        "UPDATE task SET state = ?, updated_at = ?, completed_at = ? WHERE 1",
-        taskState,
-        now,
-        isTerminalTaskState(taskState) ? now : null,
-      );
+      const terminal = isTerminalTaskState(taskState);
       // A pause ends with the task: a finished task has nothing left to hold back.
-      if (changes.pause !== undefined || isTerminalTaskState(taskState)) {
-        const pause = isTerminalTaskState(taskState) ? null : (changes.pause ?? null);
+      if (changes.pause !== undefined || terminal) {
+        const pause = terminal ? null : (changes.pause ?? null);
         this.sql.exec(
-          "UPDATE task SET paused_at = ?, pause = ? WHERE 1",
+          "UPDATE task SET state = ?, updated_at = ?, completed_at = ?, paused_at = ?, pause = ? WHERE 1",
+          taskState,
+          now,
+          terminal ? now : null,
           pause?.at ?? null,
           pause ? JSON.stringify(pause) : null,
         );
+      } else {
+        this.sql.exec("UPDATE task SET state = ?, updated_at = ?, completed_at = NULL WHERE 1", taskState, now);
       }
       insertChunked(
         this.sql,
@@ -156,15 +166,26 @@ export class TaskStore {
       ["step_uuid", "from_state", "to_state", "event", "metadata", "recorded_at"],
       changes.stepTransitions.map((t) => [t.stepUuid, t.from, t.to, t.event, JSON.stringify(t.metadata), t.at]),
     );
+    const resultsJson = new Map<string, string>();
+    for (const [uuid, result] of changes.results) {
+      const json = JSON.stringify(result ?? null);
+      resultsJson.set(uuid, json);
+      resultWritten?.(uuid, json);
+    }
     const started = new Set(changes.stepTransitions.filter((t) => t.to === "in_progress").map((t) => t.stepUuid));
+    const written = new Set<string>();
     for (const uuid of changes.touchedSteps) {
       const step = steps.get(uuid);
       if (!step) continue;
+      written.add(uuid);
       const finished = step.state === "complete" || step.state === "resolved_manually" || step.state === "cancelled";
+      const result = resultsJson.get(uuid);
+      const error = changes.errors.get(uuid);
       this.sql.exec(
         `UPDATE steps SET state = ?, attempts = ?, remaining_parents = ?, dispatch_id = ?, next_retry_at = ?,
            updated_at = ?, last_attempted_at = CASE WHEN ? THEN ? ELSE last_attempted_at END,
-           completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END
+           completed_at = CASE WHEN ? THEN COALESCE(completed_at, ?) ELSE NULL END,
+           results = CASE WHEN ? THEN ? ELSE results END, last_error = CASE WHEN ? THEN ? ELSE last_error END
          WHERE step_uuid = ?`,
         step.state,
         step.attempts,
@@ -176,14 +197,20 @@ export class TaskStore {
         now,
         finished ? 1 : 0,
         now,
+        result === undefined ? 0 : 1,
+        result ?? null,
+        error === undefined ? 0 : 1,
+        error === undefined ? null : JSON.stringify(error),
         uuid,
       );
     }
-    for (const [uuid, result] of changes.results) {
-      this.sql.exec("UPDATE steps SET results = ? WHERE step_uuid = ?", JSON.stringify(result ?? null), uuid);
+    // A result or error for a step whose row is not otherwise rewritten (the engine touches every step
+    // it records one for, so this is a guard, not a path).
+    for (const [uuid, json] of resultsJson) {
+      if (!written.has(uuid)) this.sql.exec("UPDATE steps SET results = ? WHERE step_uuid = ?", json, uuid);
     }
     for (const [uuid, error] of changes.errors) {
-      this.sql.exec("UPDATE steps SET last_error = ? WHERE step_uuid = ?", JSON.stringify(error), uuid);
+      if (!written.has(uuid)) this.sql.exec("UPDATE steps SET last_error = ? WHERE step_uuid = ?", JSON.stringify(error), uuid);
     }
     if (changes.taskClosed) {
       // Step timers go; the object's own (outbox and index flush) stay, since effects may still be pending.
@@ -252,16 +279,13 @@ export class TaskStore {
 
   /** Eager dispatches are not queued: the reporting consumer claims them, or their claim timeout queues them. */
   private insertOutbox(dispatches: Dispatch[], now: number): void {
-    for (const d of dispatches) {
-      if (d.eager) continue;
-      this.sql.exec(
-        "INSERT OR REPLACE INTO outbox (dispatch_id, step_uuid, attempt, created_at) VALUES (?, ?, ?, ?)",
-        d.dispatchId,
-        d.stepUuid,
-        d.attempt,
-        now,
-      );
-    }
+    insertChunked(
+      this.sql,
+      "outbox",
+      ["dispatch_id", "step_uuid", "attempt", "created_at"],
+      dispatches.filter((d) => !d.eager).map((d) => [d.dispatchId, d.stepUuid, d.attempt, now]),
+      "INSERT OR REPLACE",
+    );
   }
 
   /** Timers due by `now` that may fire: while the task is paused its held step timers stay where they are. */

@@ -1,41 +1,19 @@
 // The `tasker` CLI against a running orchestrator: builds the package, starts `wrangler dev` on a free port with fresh state,
 // and runs the shipped bin/tasker.js for every command family, checking its output and exit codes.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { killGroupsOnExit, quietEnv, spawnGroup, startWranglerDev } from "../support/wrangler-dev.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "tasker-cli-"));
 const started = Date.now();
-const children = new Set<ChildProcess>();
 
 function say(message: string): void {
   console.log(`[cli ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
 }
 
-/** Kills every process group this test started, then removes the work folder. */
-function cleanUp(): void {
-  for (const child of children) {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }
-  }
-  rmSync(work, { recursive: true, force: true });
-}
-process.on("exit", cleanUp);
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(1));
-
-const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
-  ...process.env,
-  CI: "true",
-  WRANGLER_SEND_METRICS: "false",
-  NO_COLOR: "1",
-  ...extra,
-});
+killGroupsOnExit(() => rmSync(work, { recursive: true, force: true }));
 
 interface Outcome {
   code: number;
@@ -46,8 +24,7 @@ interface Outcome {
 /** Runs a command in its own process group and resolves with its exit code and output, whatever the code. */
 function exec(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"], env });
-    children.add(child);
+    const child = spawnGroup(command, args, { cwd: repo, env });
     let stdout = "";
     let stderr = "";
     child.stdout?.on("data", (chunk) => (stdout += chunk));
@@ -55,21 +32,7 @@ function exec(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs
     const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      children.delete(child);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
-      );
     });
   });
 }
@@ -87,7 +50,7 @@ let baseUrl = "";
 
 /** `tasker …` as a user runs it: the shipped bin, the URL from the environment, stdout a pipe (so plain text). */
 function tasker(...args: string[]): Promise<Outcome> {
-  return exec(process.execPath, [join(repo, "bin/tasker.js"), ...args], childEnv({ TASKER_URL: baseUrl }), 120_000);
+  return exec(process.execPath, [join(repo, "bin/tasker.js"), ...args], quietEnv({ TASKER_URL: baseUrl }), 120_000);
 }
 
 async function expectExit(expected: number, args: string[]): Promise<Outcome> {
@@ -346,57 +309,23 @@ async function main(): Promise<void> {
   // CLI_TEST_PREBUILT=1 reuses dist/ from an earlier `npm run build` while iterating on this test.
   if (process.env.CLI_TEST_PREBUILT !== "1") {
     say("building the package (dist/cli.js is what bin/tasker.js runs)");
-    const build = await exec("npm", ["run", "build"], childEnv());
+    const build = await exec("npm", ["run", "build"], quietEnv());
     assert(build.code === 0, "npm run build", build);
   }
 
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  say(`wrangler dev (npm start's configuration) on port ${port}, state in ${work}`);
-  const dev = spawn(
-    "npm",
-    [
-      "exec",
-      "--",
-      "wrangler",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      join(work, "state"),
-      "--var",
-      "TASKER_CHECK_RESPONSES:on",
-    ],
-    { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv() },
-  );
-  children.add(dev);
-  let devOutput = "";
-  dev.stdout?.on("data", (chunk) => (devOutput += chunk));
-  dev.stderr?.on("data", (chunk) => (devOutput += chunk));
-  baseUrl = `http://127.0.0.1:${port}`;
+  say(`wrangler dev (npm start's configuration), state in ${work}`);
+  const dev = await startWranglerDev({
+    cwd: repo,
+    persistTo: join(work, "state"),
+    vars: { TASKER_CHECK_RESPONSES: "on" },
+  });
+  baseUrl = dev.baseUrl;
   try {
-    await waitForHealth(dev);
     await checks();
   } catch (error) {
-    console.error(`wrangler dev output:\n${devOutput.slice(-6000)}`);
+    console.error(`wrangler dev output:\n${dev.output().slice(-6000)}`);
     throw error;
   }
-}
-
-async function waitForHealth(dev: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited with ${dev.exitCode}`);
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error("wrangler dev did not answer /health within 120 s");
 }
 
 main().then(

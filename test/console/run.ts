@@ -2,12 +2,11 @@
 // Runs the seed order, repairs a blocked task, follows a sub-workflow both ways, pauses a task, cancels blocked tasks in
 // bulk, triggers a schedule and opens a 2,000-worker batch; saves the screenshots docs/console.md shows (docs/images/)
 // and prints the batch page's time to first render.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { killGroupsOnExit, startWranglerDev } from "../support/wrangler-dev.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const images = join(repo, "docs/images");
@@ -16,7 +15,6 @@ const started = Date.now();
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** The batch case's size; the docs state its time to first render at this size. */
 const BATCH_WORKERS = Number(process.env.CONSOLE_BATCH_WORKERS ?? 2_000);
-let dev: ChildProcess | undefined;
 let browser: Browser | undefined;
 
 function say(message: string): void {
@@ -27,71 +25,7 @@ function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`);
 }
 
-/** Kills the wrangler dev process group this test started and removes its state. */
-function cleanUp(): void {
-  if (dev?.pid !== undefined && dev.exitCode === null) {
-    try {
-      process.kill(-dev.pid, "SIGKILL");
-    } catch {}
-  }
-  rmSync(state, { recursive: true, force: true });
-}
-process.on("exit", cleanUp);
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(1));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function startWorker(): Promise<{ baseUrl: string; output: () => string }> {
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  let output = "";
-  dev = spawn(
-    "npm",
-    [
-      "exec",
-      "--",
-      "wrangler",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      state,
-    ],
-    {
-      cwd: repo,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-    },
-  );
-  dev.stdout?.on("data", (chunk) => (output += chunk));
-  dev.stderr?.on("data", (chunk) => (output += chunk));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited with ${dev.exitCode}:\n${output.slice(-4000)}`);
-    try {
-      if ((await fetch(`${baseUrl}/health`)).ok) return { baseUrl, output: () => output };
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`wrangler dev did not answer /health within 120 s:\n${output.slice(-4000)}`);
-}
+killGroupsOnExit(() => rmSync(state, { recursive: true, force: true }));
 
 async function submit(baseUrl: string, body: Record<string, unknown>): Promise<string> {
   const response = await fetch(`${baseUrl}/v1/tasks`, {
@@ -404,7 +338,7 @@ async function schedules(page: Page, baseUrl: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const worker = await startWorker();
+  const worker = await startWranglerDev({ cwd: repo, persistTo: state });
   say(`wrangler dev on ${worker.baseUrl}`);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
@@ -436,5 +370,5 @@ async function main(): Promise<void> {
 }
 
 await main();
-// wrangler dev's output pipes keep the event loop alive: end here, which kills its process group (cleanUp).
+// wrangler dev's output pipes keep the event loop alive: end here, which kills its process group (killGroupsOnExit).
 process.exit(0);

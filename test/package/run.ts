@@ -2,74 +2,36 @@
 // handler bundle outside the repository, installs the tarball, type-checks them with strict flags, dry-run deploys
 // both, runs them together in workerd (no account) and completes order_fulfillment with the bundle's own handlers;
 // a plain Node 22 project type-checks and runs the packed client.
-import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, killGroupsOnExit, quietEnv, spawnGroup, startWranglerDev } from "../support/wrangler-dev.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), "tasker-edge-package-"));
 const keep = process.env.KEEP_PACKAGE_TEST === "1";
 const started = Date.now();
-const children = new Set<ChildProcess>();
 
 function say(message: string): void {
   console.log(`[package ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
 }
 
-/** Kills every process group this test started, then removes the work folder. */
-function cleanUp(): void {
-  for (const child of children) {
-    if (child.pid !== undefined && child.exitCode === null) {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }
-  }
+killGroupsOnExit(() => {
   if (!keep) rmSync(work, { recursive: true, force: true });
-}
-process.on("exit", cleanUp);
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(1));
+});
 
 /** Runs a command in its own process group; resolves with its output, rejects (showing the output) when it fails. */
 function run(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv() });
-    children.add(child);
+    const child = spawnGroup(command, args, { cwd, env: quietEnv() });
     let output = "";
     child.stdout?.on("data", (chunk) => (output += chunk));
     child.stderr?.on("data", (chunk) => (output += chunk));
     const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"), timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      children.delete(child);
       if (code === 0) resolve(output);
       else reject(new Error(`${command} ${args.join(" ")} (in ${cwd}) failed with ${code ?? signal}:\n${output.slice(-6000)}`));
-    });
-  });
-}
-
-function childEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    CI: "true",
-    WRANGLER_SEND_METRICS: "false",
-    NO_COLOR: "1",
-    npm_config_audit: "false",
-    npm_config_fund: "false",
-  };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port")),
-      );
     });
   });
 }
@@ -193,38 +155,15 @@ async function main(): Promise<void> {
   );
   say("the packed client type-checks with Node's types only and reports a refused connection");
 
-  const port = await freePort();
-  const inspectorPort = await freePort();
-  say(`wrangler dev: orchestrator and handler bundle together on port ${port}`);
-  const dev = spawn(
-    "npm",
-    [
-      "exec",
-      "--",
-      "wrangler",
-      "dev",
-      "-c",
-      "wrangler.toml",
-      "-c",
-      "../handlers/wrangler.toml",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--inspector-port",
-      String(inspectorPort),
-      "--persist-to",
-      join(work, "state"),
-    ],
-    { cwd: orchestrator, detached: true, stdio: ["ignore", "pipe", "pipe"], env: childEnv() },
-  );
-  children.add(dev);
-  let devOutput = "";
-  dev.stdout?.on("data", (chunk) => (devOutput += chunk));
-  dev.stderr?.on("data", (chunk) => (devOutput += chunk));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  say("wrangler dev: orchestrator and handler bundle together");
+  const dev = await startWranglerDev({
+    cwd: orchestrator,
+    configs: ["wrangler.toml", "../handlers/wrangler.toml"],
+    persistTo: join(work, "state"),
+  });
+  const baseUrl = dev.baseUrl;
+  say(`listening on ${baseUrl}`);
   try {
-    await waitForHealth(baseUrl, dev);
     const result = JSON.parse(
       await run(
         "node",
@@ -246,23 +185,10 @@ async function main(): Promise<void> {
     }
     assert(result.unknownTask?.status === 404, "an unknown task is the client's typed 404 error");
   } catch (error) {
-    console.error(`wrangler dev output:\n${devOutput.slice(-8000)}`);
+    console.error(`wrangler dev output:\n${dev.output().slice(-8000)}`);
     throw error;
   }
   say("the scaffolded orchestrator and handler bundle completed order_fulfillment with the bundle's handlers");
-}
-
-async function waitForHealth(baseUrl: string, dev: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited with ${dev.exitCode}`);
-    try {
-      const response = await fetch(`${baseUrl}/health`);
-      if (response.ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  throw new Error("wrangler dev did not answer /health within 120 s");
 }
 
 main().then(

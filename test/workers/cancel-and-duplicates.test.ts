@@ -1,6 +1,6 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import worker from "../../examples/orchestrator/src/dev";
 import {
   api,
@@ -30,8 +30,13 @@ describe("cancellation", () => {
     expect(await response.json()).toMatchObject({ status: "cancelled", cancelled_steps: 2 });
     for (const step of await getSteps(task_uuid)) expect(step.current_state).toBe("cancelled");
     expect(await timerCount(task_uuid)).toBe(0);
-    // What stays armed is the retention's purge, 30 days after the cancellation.
-    expect(await scheduledAlarm(task_uuid)).toBe(await purgeDue(task_uuid));
+    // What stays is the retention's purge, 30 days after the cancellation: the alarm, still set for
+    // the claim's deadline, wakes early with nothing due and re-arms at the purge.
+    const purgeAt = await purgeDue(task_uuid);
+    expect(await scheduledAlarm(task_uuid)).toBeLessThanOrEqual(purgeAt ?? 0);
+    await vi.waitUntil(async () => (await taskStub(task_uuid).inspect()).timers.length === 1, { timeout: 5_000, interval: 20 });
+    expect(await runDurableObjectAlarm(env.TASKS.getByName(task_uuid))).toBe(true);
+    expect(await scheduledAlarm(task_uuid)).toBe(purgeAt);
   });
 
   it("refuses to cancel a task that already finished", async () => {

@@ -300,6 +300,9 @@ describe("claimMany", () => {
     expect(answers.slice(0, 4).map((a) => a?.step.attempt)).toEqual([1, 1, 1, 1]);
     expect(answers.slice(0, 4).map((a) => a?.dependency_results)).toEqual(Array(4).fill({ root: { root: true } }));
     expect(answers.slice(4)).toEqual([null, null]);
+    // One answer, one message: each claim still has its own objects, for handlers running side by side.
+    expect(answers[0]?.task.context).not.toBe(answers[1]?.task.context);
+    expect(answers[0]?.dependency_results.root).not.toBe(answers[1]?.dependency_results.root);
     const { steps, timers } = await stub.inspect();
     for (const item of items) {
       expect(steps.find((s) => s.step_uuid === item.step_uuid)).toMatchObject({ state: "in_progress", attempts: 1 });

@@ -89,8 +89,10 @@ describe("sleep steps", () => {
     const task = await createFromYaml(SLEEP_TEMPLATE("{ until: context.ship_date }"), { ship_date: shipDate });
     expect((await stepNamed(task.task_uuid, "nap")).waiting).toEqual({ kind: "sleep", wakes_at: shipDate });
     await evictDurableObject(env.TASKS.getByName(task.task_uuid));
-    // The restarted object finds its timer and its alarm: time passes, the alarm fires, the step wakes.
-    expect((await taskStub(task.task_uuid).inspect()).alarm).toBe(Date.parse(shipDate));
+    // The restarted object finds its timer and an alarm by then: time passes, the alarm fires, the step wakes.
+    const { alarm } = await taskStub(task.task_uuid).inspect();
+    expect(alarm).not.toBeNull();
+    expect(alarm).toBeLessThanOrEqual(Date.parse(shipDate));
     await advanceTimers(task.task_uuid, 6 * 3_600_000);
     expect((await stepNamed(task.task_uuid, "nap")).current_state).toBe("complete");
   });

@@ -6,6 +6,7 @@ import type { WebhookDeliveries } from "../../src/client/types";
 import { WEBHOOK_MAX_ATTEMPTS } from "../../src/engine/webhooks";
 import { WEBHOOK_TIMER } from "../../src/task-object/webhook-store";
 import { api, createFromYaml, demoTask, errorOf, hasStatus, heldMessage, submit, taskStub, waitForTask } from "./helpers";
+import { webhooksSettled as settled, travel } from "./webhook-clock";
 
 const SECRET = "whsec_test_only_secret";
 const HOOK_URL = "https://hooks.example.com/tasker";
@@ -65,26 +66,6 @@ steps:
     handler: { callable: EchoHandler }
     retry: { max_attempts: 1 }
 `;
-}
-
-/** Waits for the object's background sends to finish: awaited state, never a sleep. */
-async function settled(taskUuid: string): Promise<void> {
-  await runInDurableObject(env.TASKS.getByName(taskUuid), (instance) => instance.webhookSender.settled());
-}
-
-/** Moves the task's clock `ms` forward (its timers and its deliveries' schedule), runs its alarm, and waits for the sends. */
-async function travel(taskUuid: string, ms: number): Promise<void> {
-  const stub = env.TASKS.getByName(taskUuid);
-  await runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec("UPDATE timers SET due_at = due_at - ?", ms);
-    state.storage.sql.exec(
-      "UPDATE webhook_deliveries SET created_at = created_at - ?, next_attempt_at = next_attempt_at - ?",
-      ms,
-      ms,
-    );
-  });
-  await runDurableObjectAlarm(stub);
-  await settled(taskUuid);
 }
 
 async function deliveriesOf(taskUuid: string): Promise<WebhookDeliveries> {

@@ -1,11 +1,12 @@
 // The fault lab's webhook scenario: the process dies around a delivery; the outbox must still deliver it, at least once.
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { taskObject } from "../../../src/task-object/client";
 import type { AwaitPoint } from "../../../src/task-object/task-object";
 import { WEBHOOK_TIMER } from "../../../src/task-object/webhook-store";
 import { createFromYaml, heldMessage } from "../helpers";
+import { travel } from "../webhook-clock";
 
 /** Where the process dies: after the commit that wrote the delivery, before its request leaves, or after its answer came back unrecorded. */
 export const WEBHOOK_CRASH_POINTS = ["after_commit", "before_webhook_send", "after_webhook_send"] as const satisfies AwaitPoint[];
@@ -30,21 +31,6 @@ steps:
   - name: only
     handler: { callable: EchoHandler }
 `;
-
-/** Moves the object's timers and deliveries `ms` earlier and runs its alarm, then waits for its background sends. */
-async function travel(taskUuid: string, ms: number): Promise<void> {
-  const stub = env.TASKS.getByName(taskUuid);
-  await runInDurableObject(stub, (_instance, state) => {
-    state.storage.sql.exec("UPDATE timers SET due_at = due_at - ?", ms);
-    state.storage.sql.exec(
-      "UPDATE webhook_deliveries SET created_at = created_at - ?, next_attempt_at = next_attempt_at - ?",
-      ms,
-      ms,
-    );
-  });
-  await runDurableObjectAlarm(stub);
-  await runInDurableObject(stub, (instance) => instance.webhookSender.settled());
-}
 
 /**
  * Completes a task whose template has one webhook, with the process dying at `point`; then checks
