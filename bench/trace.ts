@@ -209,7 +209,7 @@ async function main(): Promise<void> {
   const json: Record<string, unknown> = {};
   const stepGroups: Group[] = [];
   const submitGroups: Group[] = [];
-  const rpcGroups: Record<string, Group[]> = { claim: [], report: [], create: [], getTask: [] };
+  const rpcGroups: Record<string, Group[]> = { claim: [], claimMany: [], report: [], reportMany: [], create: [], getTask: [] };
   const perStep: string[] = [
     `| per task and per step | ${workloads.map((w) => w.label).join(" | ")} |`,
     `|---|${workloads.map(() => "---:").join("|")}|`,
@@ -234,7 +234,8 @@ async function main(): Promise<void> {
     const rpc = mine.filter((l) => l.evt === "trace.rpc");
     submitGroups.push({ label: workload.label, lines: mine.filter((l) => l.evt === "trace.submit") });
     for (const name of Object.keys(rpcGroups)) {
-      const lines = rpc.filter((l) => l.rpc === name && (name === "create" || name === "getTask" || stepUuids.has(l.step_uuid)));
+      const perTask = name === "create" || name === "getTask" || name === "claimMany" || name === "reportMany";
+      const lines = rpc.filter((l) => l.rpc === name && (perTask || stepUuids.has(l.step_uuid)));
       rpcGroups[name]?.push({ label: workload.label, lines });
     }
     // Per step: the claim and the report of one step together.
@@ -264,6 +265,18 @@ async function main(): Promise<void> {
     addPerStep("  of which the submit request (POST /v1/tasks) p50 (ms)", p50(workload.runs.map((r) => r.submitMs)));
     addPerStep("engine-recorded task time p50, created_at → completed_at (ms)", p50(engine));
     addPerStep("engine-recorded per step p50 (ms)", p50(engine.map((e) => e / workload.steps)));
+    // Every RPC the steps cost, counted whole: a claimMany serves many steps, a report may claim the next.
+    const stepCount = Math.max(1, workload.runs.length * workload.steps);
+    const perTaskRpc = (name: string) => name === "claimMany" || name === "reportMany";
+    const rpcsOf = (name: string) => rpc.filter((l) => l.rpc === name && (perTaskRpc(name) || stepUuids.has(l.step_uuid)));
+    const work = rpc.filter((l) => l.rpc !== "getTask");
+    const perStepOf = (count: string) => fmt(work.reduce((n, l) => n + (l.counts[count] ?? 0), 0) / stepCount);
+    addPerStep(
+      "RPCs per step: claim / claimMany / report / reportMany",
+      ["claim", "claimMany", "report", "reportMany"].map((name) => fmt(rpcsOf(name).length / stepCount)).join(" / "),
+    );
+    addPerStep("SQL statements per step, every RPC but getTask (total ÷ steps)", perStepOf("sql_statements"));
+    addPerStep("rows written per step, every RPC but getTask (total ÷ steps)", perStepOf("rows_written"));
     addPerStep("SQL statements per step (claim + report) p50", p50(steps.map((s) => s.statements)));
     addPerStep("rows written per step p50", p50(steps.map((s) => s.rowsWritten)));
     addPerStep("rows read per step p50", p50(steps.map((s) => s.rowsRead)));

@@ -90,7 +90,7 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
   const eagerStart =
     waitUntil !== undefined &&
     resolveQueueBinding(template.namespace_name, c.env, configOf(c.env).queues) === DEFAULT_QUEUE_BINDING;
-  const { created, task, eager } = await taskObject(c.env, taskUuid).create(
+  const { created, task, eager, claimed } = await taskObject(c.env, taskUuid).create(
     {
       task_uuid: taskUuid,
       template,
@@ -107,12 +107,13 @@ const createTask: RouteHandler<typeof ROUTES.createTask> = async (c, answer) => 
       namespace_scope: namespaceScope(c),
       ...(request.webhooks && request.webhooks.length > 0 ? { webhooks: request.webhooks } : {}),
     },
-    eagerStart ? { eager_limit: MAX_EAGER_LIMIT } : {},
+    eagerStart ? { eager_limit: MAX_EAGER_LIMIT, claim_eager: true } : {},
   );
   trace?.lap("create_wait");
-  if (eager && waitUntil) waitUntil(configOf(c.env).consumer.runEager(c.env, eager));
+  const handed = [...(claimed ?? []), ...(eager ?? [])];
+  if (handed.length > 0 && waitUntil) waitUntil(configOf(c.env).consumer.runEager(c.env, handed));
   trace?.lap("eager_start");
-  trace?.count("eager_handed", eager?.length ?? 0);
+  trace?.count("eager_handed", handed.length);
   if (!created) {
     throw new ApiError(409, "duplicate_task", `a task with this identity already exists: ${task.task_uuid}`, {
       task_uuid: task.task_uuid,

@@ -127,6 +127,12 @@ function refuse<T>(path: (string | number)[], issues: WireIssue[]): T {
 export interface ReportOptions {
   /** How many of the steps this report makes ready the reporter will claim and run at once (default 0). */
   eager_limit?: number;
+  /**
+   * Claim those steps in the same transaction and hand them back ready to run (`claimed`), instead
+   * of as messages to claim (`eager`): one RPC per step on the eager path. A reporter that drops the
+   * answer leaves each one a claimed attempt that its deadline recovers.
+   */
+  claim_eager?: boolean;
 }
 
 export { MAX_EAGER_LIMIT } from "../shared/limits";
@@ -137,10 +143,44 @@ export interface ReportReceipt {
   step_state: string;
   /** Steps dispatched to the reporter itself (not queued): claim them now, or they are queued shortly. */
   eager?: StepMessage[];
+  /** With `claim_eager`: steps dispatched to the reporter and already claimed for it: run them, then report. */
+  claimed?: HandedStep[];
+}
+
+/** An eager step claimed for its caller in the RPC that handed it over: its ids and its claim. */
+export interface HandedStep extends StepMessage {
+  claimed: ClaimedStep;
+}
+
+/** One dispatch to claim in a `claimMany` call. */
+export interface ClaimRequest {
+  step_uuid: string;
+  dispatch_id: string;
+}
+
+/** Most dispatches one `claimMany` or `reportMany` call may carry: a queue batch's most messages. */
+export const MAX_CLAIMS_PER_CALL = 100;
+
+/** One report in a `reportMany` call: what `report(step_uuid, dispatch_id, outcome, options)` would take. */
+export interface ReportItem {
+  step_uuid: string;
+  dispatch_id: string;
+  outcome: StepOutcome;
+  options?: ReportOptions;
 }
 
 /** The RPC surface a handler Worker calls on the task object. */
 export interface TaskObjectRpc {
   claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null>;
+  /**
+   * Claims several of the task's dispatches in one transaction (a queue batch's messages for this
+   * task): per item in order, its claim, or null where `claim` would answer null.
+   */
+  claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]>;
   report(stepUuid: string, dispatchId: string, outcome: StepOutcome, options?: ReportOptions): Promise<ReportReceipt>;
+  /**
+   * Several reports to one task in one transaction (reports that became ready while another report
+   * to the task was in flight): per item in order, the receipt `report` would give.
+   */
+  reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]>;
 }

@@ -173,6 +173,20 @@ export interface Dispatch {
   attempt: number;
   /** Handed to the consumer that reported the parent instead of being queued; queued only if unclaimed. */
   eager: boolean;
+  /** An eager dispatch claimed in the same operation (the reporter runs it without a claim RPC). */
+  claimed?: true;
+}
+
+/** How the current operation hands ready steps to its caller instead of queueing them. */
+export interface EagerHandOff {
+  /** How many ready steps the caller takes at most. */
+  limit: number;
+  /** Claim them in the same operation: the caller runs them without a claim RPC (no claim timeout). */
+  claim?: boolean;
+}
+
+function handOffOf(eager: number | EagerHandOff): EagerHandOff {
+  return typeof eager === "number" ? { limit: eager } : eager;
 }
 
 /** Everything one engine operation changed, for the object to write in one transaction. */
@@ -308,6 +322,8 @@ export class TaskRun {
   private changes = new Changes(0);
   /** Eager dispatches the current operation may still hand out (set by `report`, zero otherwise). */
   private eagerBudget = 0;
+  /** Whether the current operation claims the eager dispatches it hands out, and in answer to what. */
+  private claimEager: "create" | "report" | null = null;
   /**
    * What starting waits left to do once the dispatch round is over (fail a wait that cannot start,
    * hand a buffered event to its step): done then, so the task evaluates from `steps_in_process`.
@@ -347,11 +363,14 @@ export class TaskRun {
 
   /**
    * Starts a freshly created task: `pending → initializing`, then the first round of dispatch. Up to
-   * `eagerLimit` first steps go to the creator to run at once instead of through the queue. `now` is
+   * `eager` first steps go to the creator to run at once instead of through the queue (claimed here
+   * when it asks). `now` is
    * the creation's instant, so the task's first transitions carry the time it was created.
    */
-  start(eagerLimit = 0, now?: number): Changes {
-    this.eagerBudget = eagerLimit;
+  start(eager: number | EagerHandOff = 0, now?: number): Changes {
+    const handOff = handOffOf(eager);
+    this.eagerBudget = handOff.limit;
+    this.claimEager = handOff.claim === true ? "create" : null;
     return this.operate(() => {
       this.moveTask("start", {});
       this.decide("initializing");
@@ -377,15 +396,53 @@ export class TaskRun {
   }
 
   /**
-   * A handler Worker reports the outcome of the attempt it claimed. Stale reports change nothing.
-   * Up to `eagerLimit` of the steps this makes ready are dispatched eagerly: the reporter runs them
-   * next, skipping the queue hop; a short claim timeout queues any it does not claim.
+   * Claims several dispatched steps in one operation (a consumer's queue batch for this task), each
+   * as `claim` would. Returns, per item in order, whether it was claimed (a stale, duplicate or
+   * refused item is not; the same dispatch twice is claimed once), or why none was.
    */
-  report(stepUuid: string, dispatchId: string, outcome: StepOutcome, eagerLimit = 0): Changes | { refused: Refusal } {
+  claimMany(
+    items: readonly { stepUuid: string; dispatchId: string }[],
+  ): { changes: Changes; claimed: boolean[] } | { refused: Refusal } {
+    if (isTerminalTaskState(this.state)) return { refused: "task_finished" };
+    const taken = new Set<string>();
+    const claimed = items.map(({ stepUuid, dispatchId }) => {
+      const step = this.steps.get(stepUuid);
+      if (step?.state !== "enqueued" || step.dispatchId !== dispatchId || taken.has(stepUuid)) return false;
+      taken.add(stepUuid);
+      return true;
+    });
+    if (taken.size === 0) return { refused: "stale_dispatch" };
+    if (this.paused) return { refused: "task_paused" };
+    const changes = this.operate(() => {
+      for (const uuid of taken) {
+        const step = this.mustGet(uuid);
+        step.attempts += 1;
+        this.moveStep(step, "start", { dispatch_id: step.dispatchId, attempt: step.attempts });
+        this.changes.timersCleared.add(uuid);
+        this.armTimer("deadline", step, this.changes.at + step.timeoutMs + DEADLINE_GRACE_MS);
+      }
+    });
+    return { changes, claimed };
+  }
+
+  /**
+   * A handler Worker reports the outcome of the attempt it claimed. Stale reports change nothing.
+   * Up to `eager` (a limit, or a limit and whether to claim) of the steps this makes ready are
+   * dispatched eagerly: the reporter runs them next, skipping the queue hop. Unclaimed, a short claim
+   * timeout queues any it does not claim; claimed here, each holds its attempt until its deadline.
+   */
+  report(
+    stepUuid: string,
+    dispatchId: string,
+    outcome: StepOutcome,
+    eager: number | EagerHandOff = 0,
+  ): Changes | { refused: Refusal } {
     const step = this.steps.get(stepUuid);
     if (!step) return { refused: "unknown_step" };
     if (step.state !== "in_progress" || step.dispatchId !== dispatchId) return { refused: "stale_dispatch" };
-    this.eagerBudget = eagerLimit;
+    const handOff = handOffOf(eager);
+    this.eagerBudget = handOff.limit;
+    this.claimEager = handOff.claim === true ? "report" : null;
     return this.operate(() => {
       // Stored results are read back, composed into children's contexts and serialised: bound them first.
       if (outcome.success && nestsDeeperThan(outcome.result, MAX_NESTING_DEPTH)) {
@@ -889,6 +946,22 @@ export class TaskRun {
       const eager = this.eagerBudget > 0;
       if (eager) this.eagerBudget -= 1;
       this.moveStep(step, "enqueue", eager ? { dispatch_id: step.dispatchId, eager: true } : { dispatch_id: step.dispatchId });
+      if (eager && this.claimEager !== null) {
+        // Claimed as `claim` would, in this same operation: the caller runs it without a claim RPC,
+        // and its deadline, not a claim timeout, recovers it if the caller never reports.
+        step.attempts += 1;
+        const metadata = { dispatch_id: step.dispatchId, attempt: step.attempts, eager: true, handed_by: this.claimEager };
+        this.moveStep(step, "start", metadata);
+        this.changes.dispatches.push({
+          stepUuid: uuid,
+          dispatchId: step.dispatchId,
+          attempt: step.attempts,
+          eager,
+          claimed: true,
+        });
+        this.armTimer("deadline", step, now + step.timeoutMs + DEADLINE_GRACE_MS);
+        continue;
+      }
       this.changes.dispatches.push({ stepUuid: uuid, dispatchId: step.dispatchId, attempt: step.attempts + 1, eager });
       if (eager) this.armTimer("eager_claim_timeout", step, now + EAGER_CLAIM_TIMEOUT_MS);
       else this.armTimer("claim_timeout", step, now + firstClaimTimeoutMs(this.count("enqueued")));
@@ -1018,6 +1091,7 @@ export class TaskRun {
       body();
     } finally {
       this.eagerBudget = 0;
+      this.claimEager = null;
       this.afterDispatch.length = 0;
     }
     return this.changes;

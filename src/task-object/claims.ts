@@ -34,6 +34,29 @@ export function assembleClaim(reads: ReadQueries, run: TaskRun, stepUuid: string
   };
 }
 
+/**
+ * Several claimed steps of the task, for one answer (claimMany, or a report's eager steps). One
+ * answer is serialised as one message, which keeps objects shared: the claim memory's task part and
+ * results would reach the consumer as one object shared by every handler it runs side by side. So
+ * each claim after the first gets its own copies.
+ */
+export function assembleClaims(
+  reads: ReadQueries,
+  run: TaskRun,
+  claims: readonly { stepUuid: string; dispatchId: string }[],
+): (ClaimedStep | null)[] {
+  let handedOut = false;
+  return claims.map(({ stepUuid, dispatchId }) => {
+    const claim = assembleClaim(reads, run, stepUuid, dispatchId);
+    if (!claim) return null;
+    if (!handedOut) {
+      handedOut = true;
+      return claim;
+    }
+    return { ...claim, task: structuredClone(claim.task), dependency_results: structuredClone(claim.dependency_results) };
+  });
+}
+
 /** Tolerated failures among a step's parents (continue_on_failure batches), so a convergence step can report them. */
 function failedDependencies(
   reads: ReadQueries,

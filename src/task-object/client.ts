@@ -8,7 +8,9 @@ export type TaskObjectClient = Pick<
   Rpc<TaskObject>,
   | "create"
   | "claim"
+  | "claimMany"
   | "report"
+  | "reportMany"
   | "childFinished"
   | "deadLetter"
   | "cancel"

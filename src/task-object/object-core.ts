@@ -1,6 +1,6 @@
 // The task object's machinery: its storage parts, the one-transaction write path, the alarm and the after-commit I/O.
 import { DurableObject } from "cloudflare:workers";
-import type { StepMessage } from "../engine/protocol";
+import type { HandedStep, StepMessage } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
 import { type Changes, TaskRun, type TimerKind } from "../engine/task-run";
 import { maxTaskSteps } from "../limits-config";
@@ -9,6 +9,7 @@ import type { TaskTemplate } from "../templates/types";
 import { TRACE_RPC_EVT, Trace, tracingOn } from "../trace";
 import { alarmMustMove } from "./alarm-policy";
 import { claimMemoryOf } from "./claim-memory";
+import { assembleClaims } from "./claims";
 import { taskViewOf } from "./lookups";
 import { isInitialised, migrate } from "./migrations";
 import { type AwaitPoint, effectsOf, OUTBOX_FLUSH_DELAY_MS, Outbox } from "./outbox";
@@ -248,10 +249,31 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     trace.end();
   }
 
+  /** The eager dispatches an operation handed to its caller unclaimed, as messages to claim. */
   protected eagerMessages(taskUuid: string, changes: Changes | undefined): StepMessage[] {
     return (changes?.dispatches ?? [])
-      .filter((d) => d.eager)
+      .filter((d) => d.eager && !d.claimed)
       .map((d) => ({ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId }));
+  }
+
+  /**
+   * The eager dispatches an operation claimed for its caller, each with its claim, ready to run.
+   * Read right after the commit, before any await, so they are as that transaction left them.
+   */
+  protected handedSteps(taskUuid: string, changes: Changes | undefined): HandedStep[] {
+    const claimed = (changes?.dispatches ?? []).filter((d) => d.claimed);
+    if (claimed.length === 0) return [];
+    const claims = assembleClaims(
+      this.reads,
+      this.loadRun(),
+      claimed.map((d) => ({ stepUuid: d.stepUuid, dispatchId: d.dispatchId })),
+    );
+    return claimed.flatMap((d, i) => {
+      const claim = claims[i];
+      return claim
+        ? [{ task_uuid: taskUuid, step_uuid: d.stepUuid, attempt: d.attempt, dispatch_id: d.dispatchId, claimed: claim }]
+        : [];
+    });
   }
 
   /** The task, unless there is none or it is being purged. */
@@ -346,6 +368,35 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     this.armAlarm();
     trace?.lap("alarm");
     return result;
+  }
+
+  /**
+   * Runs several engine operations in one transaction, each applied (and logged) before the next
+   * runs, as `mutate` would one by one; the alarm armed once after them all.
+   */
+  protected mutateAll<R extends { refused: string }>(
+    operations: readonly ((run: TaskRun) => Changes | R)[],
+    trace: Trace | null = null,
+  ): (Changes | R)[] {
+    let results: (Changes | R)[];
+    try {
+      results = this.ctx.storage.transactionSync(() => {
+        trace?.lap("tx_begin");
+        const run = this.loadRun(trace);
+        return operations.map((operation) => {
+          const outcome = operation(run);
+          if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at, trace);
+          return outcome;
+        });
+      });
+      trace?.lap("commit");
+    } catch (error) {
+      this.run = undefined;
+      throw error;
+    }
+    this.armAlarm();
+    trace?.lap("alarm");
+    return results;
   }
 
   protected applyAndLog(run: TaskRun, changes: Changes, now: number, trace: Trace | null = null): void {

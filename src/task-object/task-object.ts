@@ -2,7 +2,11 @@
 import { z } from "zod";
 import {
   type ClaimedStep,
+  type ClaimRequest,
+  type HandedStep,
+  MAX_CLAIMS_PER_CALL,
   MAX_EAGER_LIMIT,
+  type ReportItem,
   type ReportOptions,
   type ReportReceipt,
   type StepMessage,
@@ -10,14 +14,14 @@ import {
   StepOutcomeSchema,
 } from "../engine/protocol";
 import { isTerminalTaskState } from "../engine/states";
-import type { Actor, Changes, StepAction, TaskAction, TaskControl } from "../engine/task-run";
+import type { Actor, Changes, EagerHandOff, StepAction, TaskAction, TaskControl } from "../engine/task-run";
 import { log } from "../log";
 import { configOf } from "../orchestrator-config";
 import { MAX_RESULT_BYTES } from "../shared/limits";
 import { resolveQueueBinding } from "../shared/queue-routing";
 import { EVENT_NAME_PATTERN } from "../shared/wait-config";
 import { type ChildTaskInput, childOutcome } from "./child-tasks";
-import { assembleClaim } from "./claims";
+import { assembleClaim, assembleClaims } from "./claims";
 import { inspect, type TaskInspection } from "./inspection";
 import { type StepGraph, type StepPage, stepAudit, stepGraph, stepLookup, stepPage, taskTransitionsOf } from "./lookups";
 import { migrate } from "./migrations";
@@ -58,16 +62,33 @@ function byteLength(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value ?? null)).byteLength;
 }
 
+/** A reported outcome, checked; a result over the size limit becomes a permanent `result_too_large` failure. */
+function checkedOutcome(raw: StepOutcome): StepOutcome {
+  const outcome = StepOutcomeSchema.parse(raw);
+  if (!outcome.success || byteLength(outcome.result) <= MAX_RESULT_BYTES) return outcome;
+  return {
+    success: false,
+    error: { message: `result exceeds ${MAX_RESULT_BYTES} bytes`, error_code: "result_too_large", retryable: false },
+  };
+}
+
+/** What a reporter asked for in eager steps: clamped, not refused (asking for more just queues the rest). */
+function handOffOf(options: ReportOptions | undefined): EagerHandOff {
+  const limit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options?.eager_limit) || 0)));
+  return { limit, claim: options?.claim_eager === true };
+}
+
 export class TaskObject extends TaskObjectCore {
   /**
    * Creates the task and dispatches its first steps; with `eager_limit`, that many of them are handed
-   * back to the caller to run at once (queued after a short claim timeout if it never claims them).
-   * Creating an existing task returns it unchanged.
+   * back to the caller to run at once: as messages to claim (queued after a short claim timeout if it
+   * never claims them), or, with `claim_eager`, already claimed (recovered by their deadline if it
+   * never reports). Creating an existing task returns it unchanged.
    */
   async create(
     input: NewTaskInput,
     options: ReportOptions = {},
-  ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[] }> {
+  ): Promise<{ created: boolean; task: TaskView; eager?: StepMessage[]; claimed?: HandedStep[] }> {
     const trace = this.traceRpc("create");
     const existing = this.heldTaskView();
     trace?.lap("lookup");
@@ -80,7 +101,7 @@ export class TaskObject extends TaskObjectCore {
       this.endTrace(trace);
       return { created: false, task: this.taskViewOrThrow() };
     }
-    const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
+    const handOff = handOffOf(options);
     let started: Changes | undefined;
     const now = Date.now();
     const task: NewTask = {
@@ -97,7 +118,7 @@ export class TaskObject extends TaskObjectCore {
       trace?.lap("insert_task");
       // Inserting and starting share one transaction: a crash can never leave a task that never starts.
       const run = this.loadRun(trace);
-      started = run.start(eagerLimit, now);
+      started = run.start(handOff, now);
       trace?.lap("engine");
       this.applyAndLog(run, started, now, trace);
     });
@@ -112,13 +133,20 @@ export class TaskObject extends TaskObjectCore {
       ...(task.parent ? { parent_task_uuid: task.parent.task_uuid, parent_step: task.parent.step_name } : {}),
     });
     trace?.lap("logging");
+    const claimed = this.handedSteps(task.task_uuid, started);
+    trace?.lap("assemble");
     await this.afterWrite(trace);
     const eager = this.eagerMessages(task.task_uuid, started);
     const view = this.taskViewOrThrow();
     trace?.lap("view");
-    trace?.count("eager_handed", eager.length);
+    trace?.count("eager_handed", eager.length + claimed.length);
     this.endTrace(trace);
-    return eager.length > 0 ? { created: true, task: view, eager } : { created: true, task: view };
+    return {
+      created: true,
+      task: view,
+      ...(eager.length > 0 ? { eager } : {}),
+      ...(claimed.length > 0 ? { claimed } : {}),
+    };
   }
 
   /** Claims a dispatched step for one attempt; `null` for a stale or duplicate dispatch. */
@@ -152,6 +180,58 @@ export class TaskObject extends TaskObjectCore {
     return claimed;
   }
 
+  /**
+   * Claims several dispatched steps in one transaction (a consumer's queue batch for this task); per
+   * item in order, its claim or null (stale, duplicate, or refused as `claim` would refuse it).
+   */
+  async claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]> {
+    const trace = this.traceRpc("claimMany");
+    if (!Array.isArray(items) || items.length > MAX_CLAIMS_PER_CALL) {
+      throw new TypeError(`claimMany takes an array of at most ${MAX_CLAIMS_PER_CALL} items`);
+    }
+    const wanted = items.map((item) => ({
+      stepUuid: IdSchema.parse(item?.step_uuid),
+      dispatchId: IdSchema.parse(item?.dispatch_id),
+    }));
+    trace?.lap("args");
+    trace?.count("claims_asked", wanted.length);
+    const none = wanted.map(() => null);
+    if (wanted.length === 0 || !this.liveTask()) {
+      this.endTrace(trace);
+      return none;
+    }
+    trace?.lap("init");
+    let claimed: boolean[] = [];
+    const outcome = this.mutate(
+      (run) => {
+        const result = run.claimMany(wanted);
+        if ("refused" in result) return result;
+        claimed = result.claimed;
+        return result.changes;
+      },
+      undefined,
+      trace,
+    );
+    if ("refused" in outcome) {
+      trace?.note("refused", outcome.refused);
+      this.endTrace(trace);
+      return none;
+    }
+    this.faultHook?.("after_commit");
+    const run = this.loadRun();
+    const claims = assembleClaims(
+      this.reads,
+      run,
+      wanted.filter((_, i) => claimed[i]),
+    );
+    let next = 0;
+    const answers = wanted.map((_, i) => (claimed[i] ? (claims[next++] ?? null) : null));
+    trace?.lap("assemble");
+    trace?.count("claims_granted", claims.length);
+    this.endTrace(trace);
+    return answers;
+  }
+
   /** Records the outcome of a claimed attempt. A report for a dispatch that is no longer current changes nothing. */
   async report(
     stepUuid: string,
@@ -162,22 +242,17 @@ export class TaskObject extends TaskObjectCore {
     const trace = this.traceRpc("report", stepUuid);
     IdSchema.parse(stepUuid);
     IdSchema.parse(dispatchId);
-    // Clamped, not refused: asking for more eager steps than allowed just queues the rest.
-    const eagerLimit = Math.max(0, Math.min(MAX_EAGER_LIMIT, Math.floor(Number(options.eager_limit) || 0)));
-    let outcome = StepOutcomeSchema.parse(rawOutcome);
-    if (outcome.success && byteLength(outcome.result) > MAX_RESULT_BYTES) {
-      outcome = {
-        success: false,
-        error: { message: `result exceeds ${MAX_RESULT_BYTES} bytes`, error_code: "result_too_large", retryable: false },
-      };
-    }
+    const handOff = handOffOf(options);
+    const outcome = checkedOutcome(rawOutcome);
     trace?.lap("args");
     if (!this.liveTask()) {
       this.endTrace(trace);
       return { accepted: false, step_state: "unknown" };
     }
     trace?.lap("init");
-    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, eagerLimit), undefined, trace);
+    const applied = this.mutate((run) => run.report(stepUuid, dispatchId, outcome, handOff), undefined, trace);
+    const claimed = "refused" in applied ? [] : this.handedSteps(this.run?.taskUuid ?? "", applied);
+    trace?.lap("assemble");
     await this.afterWrite(trace);
     const receipt: ReportReceipt = {
       accepted: !("refused" in applied),
@@ -190,9 +265,64 @@ export class TaskObject extends TaskObjectCore {
     }
     const eager = this.eagerMessages(this.run?.taskUuid ?? "", applied);
     trace?.lap("receipt");
-    trace?.count("eager_handed", eager.length);
+    trace?.count("eager_handed", eager.length + claimed.length);
     this.endTrace(trace);
-    return eager.length > 0 ? { ...receipt, eager } : receipt;
+    return { ...receipt, ...(eager.length > 0 ? { eager } : {}), ...(claimed.length > 0 ? { claimed } : {}) };
+  }
+
+  /**
+   * Records several reports in one transaction, each as `report` would (its own refusal, its own
+   * eager steps); per item in order, its receipt. The same dispatch twice: the second is stale.
+   */
+  async reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]> {
+    const trace = this.traceRpc("reportMany");
+    if (!Array.isArray(items) || items.length > MAX_CLAIMS_PER_CALL) {
+      throw new TypeError(`reportMany takes an array of at most ${MAX_CLAIMS_PER_CALL} items`);
+    }
+    const reports = items.map((item) => ({
+      stepUuid: IdSchema.parse(item?.step_uuid),
+      dispatchId: IdSchema.parse(item?.dispatch_id),
+      outcome: checkedOutcome(item.outcome),
+      handOff: handOffOf(item.options),
+    }));
+    trace?.lap("args");
+    trace?.count("reports", reports.length);
+    if (!this.liveTask()) {
+      this.endTrace(trace);
+      return reports.map(() => ({ accepted: false, step_state: "unknown" }));
+    }
+    trace?.lap("init");
+    const applied = this.mutateAll(
+      reports.map(
+        ({ stepUuid, dispatchId, outcome, handOff }) =>
+          (run) =>
+            run.report(stepUuid, dispatchId, outcome, handOff),
+      ),
+      trace,
+    );
+    const taskUuid = this.run?.taskUuid ?? "";
+    const claimed = applied.map((changes) => ("refused" in changes ? [] : this.handedSteps(taskUuid, changes)));
+    trace?.lap("assemble");
+    await this.afterWrite(trace);
+    const receipts = reports.map(({ stepUuid }, i): ReportReceipt => {
+      const changes = applied[i];
+      // A later item may have moved the step on: its state is read as the whole call left it.
+      const receipt = {
+        accepted: changes !== undefined && !("refused" in changes),
+        step_state: this.run?.steps.get(stepUuid)?.state ?? "unknown",
+      };
+      if (changes === undefined || "refused" in changes) return receipt;
+      const eager = this.eagerMessages(taskUuid, changes);
+      const handed = claimed[i] ?? [];
+      return { ...receipt, ...(eager.length > 0 ? { eager } : {}), ...(handed.length > 0 ? { claimed: handed } : {}) };
+    });
+    trace?.lap("receipt");
+    trace?.count(
+      "eager_handed",
+      claimed.reduce((n, c) => n + c.length, 0),
+    );
+    this.endTrace(trace);
+    return receipts;
   }
 
   /** Records that a step's message reached the dead-letter queue, so the step does not wait forever. */

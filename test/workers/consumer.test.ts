@@ -1,7 +1,16 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import type { ClaimedStep, ReportReceipt, StepMessage, StepOutcome, TaskObjectRpc } from "../../src/engine/protocol";
+import type {
+  ClaimedStep,
+  ClaimRequest,
+  ReportItem,
+  ReportReceipt,
+  StepMessage,
+  StepOutcome,
+  TaskObjectRpc,
+} from "../../src/engine/protocol";
 import { createStepConsumer, HandlerRegistry, PermanentError, type StepContext, StepHandler } from "../../src/worker";
+import { coalescingReports } from "../../src/worker/consumer";
 
 const TASK = "0193a0c4-1111-7000-8000-000000000001";
 
@@ -11,14 +20,39 @@ type ClaimScript = { callable: string; timeoutMs?: number } | "stale" | "unreach
 /** A stand-in for the task object's RPC stub that records every claim and report it receives. */
 class FakeTaskObject implements TaskObjectRpc {
   readonly claims: { stepUuid: string; dispatchId: string }[] = [];
+  /** Each claimMany call's items. */
+  readonly claimManyCalls: ClaimRequest[][] = [];
+  /** Each reportMany call's steps. */
+  readonly reportManyCalls: string[][] = [];
   readonly reports: { stepUuid: string; dispatchId: string; outcome: StepOutcome }[] = [];
   reportFails = false;
+  /** Answers claimMany as an object of an earlier release would: it has no such method. */
+  withoutClaimMany = false;
+  private readonly claimed = new Set<string>();
 
   constructor(private readonly script: Record<string, ClaimScript>) {}
 
   async claim(stepUuid: string, dispatchId: string): Promise<ClaimedStep | null> {
     this.claims.push({ stepUuid, dispatchId });
+    return this.claimOne(stepUuid, dispatchId);
+  }
+
+  async claimMany(items: readonly ClaimRequest[]): Promise<(ClaimedStep | null)[]> {
+    if (this.withoutClaimMany) throw new TypeError('The RPC receiver does not implement the method "claimMany".');
+    this.claimManyCalls.push([...items]);
+    if (items.some((item) => this.script[item.step_uuid] === "unreachable")) {
+      throw new Error("Durable Object reset because its code was updated");
+    }
+    return items.map((item) => this.claimOne(item.step_uuid, item.dispatch_id));
+  }
+
+  /** A dispatch is claimed once: a second claim of it (a duplicate message) gets null. */
+  private claimOne(stepUuid: string, dispatchId: string): ClaimedStep | null {
     const plan = this.script[stepUuid];
+    if (plan !== "unreachable" && plan !== "stale" && plan !== undefined) {
+      if (this.claimed.has(dispatchId)) return null;
+      this.claimed.add(dispatchId);
+    }
     if (plan === undefined || plan === "stale") return null;
     if (plan === "unreachable") throw new Error("Durable Object reset because its code was updated");
     return {
@@ -48,6 +82,11 @@ class FakeTaskObject implements TaskObjectRpc {
     if (this.reportFails) throw new Error("Network connection lost");
     this.reports.push({ stepUuid, dispatchId, outcome });
     return { accepted: true, step_state: outcome.success ? "complete" : "error" };
+  }
+
+  async reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]> {
+    this.reportManyCalls.push(items.map((item) => item.step_uuid));
+    return Promise.all(items.map((item) => this.report(item.step_uuid, item.dispatch_id, item.outcome)));
   }
 }
 
@@ -176,6 +215,89 @@ describe("createStepConsumer", () => {
     expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(["m1", "m2"]);
     // 2^attempts seconds, capped at a minute.
     expect(result.retryDelays).toEqual({ m1: 2, m2: 60 });
+  });
+
+  it("claims a batch's messages for one task with one claimMany, each message following its own answer", async () => {
+    const task = new FakeTaskObject({ s1: { callable: "SucceedingHandler" }, s2: "stale" });
+    const result = await consume(registry(), fakeEnv(task).env, [
+      message("m1", stepMessage("s1")),
+      message("m2", stepMessage("s2")),
+      message("m3", stepMessage("s1")), // a duplicate delivery of m1's dispatch
+    ]);
+    expect(task.claimManyCalls).toEqual([
+      [
+        { step_uuid: "s1", dispatch_id: "d-s1" },
+        { step_uuid: "s2", dispatch_id: "d-s2" },
+        { step_uuid: "s1", dispatch_id: "d-s1" },
+      ],
+    ]);
+    expect(task.claims).toEqual([]);
+    expect(seen.runs).toBe(1);
+    expect(task.reports.map((r) => r.stepUuid)).toEqual(["s1"]);
+    expect(result.explicitAcks.sort()).toEqual(["m1", "m2", "m3"]);
+  });
+
+  it("claims one by one when the object has no claimMany (an earlier release)", async () => {
+    const task = new FakeTaskObject({ s1: { callable: "SucceedingHandler" }, s2: { callable: "SucceedingHandler" } });
+    task.withoutClaimMany = true;
+    const result = await consume(registry(), fakeEnv(task).env, [
+      message("m1", stepMessage("s1")),
+      message("m2", stepMessage("s2")),
+    ]);
+    expect(task.claims.map((c) => c.stepUuid).sort()).toEqual(["s1", "s2"]);
+    expect(seen.runs).toBe(2);
+    expect(result.explicitAcks.sort()).toEqual(["m1", "m2"]);
+  });
+
+  it("sends reports made while one to the task is in flight together in one reportMany, each with its receipt", async () => {
+    const task = new FakeTaskObject({});
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const report = task.report.bind(task);
+    let calls = 0;
+    vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
+      calls += 1;
+      if (calls === 1) await gate; // the first report is in flight until the test lets it return
+      return report(stepUuid, dispatchId, outcome);
+    });
+    const coalesced = coalescingReports(task);
+    const ok = { success: true as const, result: {} };
+    const answers = ["s1", "s2", "s3"].map((s) => coalesced.report(s, `d-${s}`, ok, { eager_limit: 2 }));
+    // The first went at once, alone; the others wait for it, with no timer.
+    expect(task.reportManyCalls).toEqual([]);
+    release();
+    expect((await Promise.all(answers)).map((r) => r.accepted)).toEqual([true, true, true]);
+    expect(task.reportManyCalls).toEqual([["s2", "s3"]]);
+    expect(task.reports.map((r) => r.stepUuid)).toEqual(["s1", "s2", "s3"]);
+  });
+
+  it("reports one by one when a reportMany throws, so each message fails or succeeds on its own", async () => {
+    const task = new FakeTaskObject({});
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const report = task.report.bind(task);
+    let calls = 0;
+    vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
+      calls += 1;
+      if (calls === 1) await gate;
+      if (stepUuid === "s3") throw new Error("Network connection lost");
+      return report(stepUuid, dispatchId, outcome);
+    });
+    vi.spyOn(task, "reportMany").mockRejectedValue(new TypeError('The RPC receiver does not implement the method "reportMany".'));
+    const coalesced = coalescingReports(task);
+    const ok = { success: true as const, result: {} };
+    const answers = ["s1", "s2", "s3"].map((s) =>
+      coalesced.report(s, `d-${s}`, ok).then(
+        (r) => r.accepted,
+        () => "threw",
+      ),
+    );
+    release();
+    expect(await Promise.all(answers)).toEqual([true, true, "threw"]);
   });
 
   it("retries the message when the report throws", async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { ErrorEnvelopeSchema } from "../../src/contract/responses";
 import { answeredErrors, type OperationId, ROUTES, type RouteContract, successStatuses } from "../../src/contract/routes";
-import { api, hasStatus, seedOrder, waitForTask } from "./helpers";
+import { api, hasStatus, seedOrder, taskRequest, waitForTask } from "./helpers";
 
 type OpenApi = {
   paths: Record<
@@ -160,7 +160,20 @@ describe("the API contract", () => {
     expect((await call(doc, "pauseTask", { task_uuid }, { body: { reason: "probe" } })).status).toBe(409);
     expect((await call(doc, "resumeTask", { task_uuid }, { body: { reason: "probe" } })).status).toBe(409);
 
-    const other = await call(doc, "createTask", {}, { body: seedOrder() });
+    // A task that waits for an event (two days, unless one comes) is still running when it is cancelled:
+    // a seed order's eager steps can finish the whole task before the next request arrives.
+    const other = await call(
+      doc,
+      "createTask",
+      {},
+      {
+        body: taskRequest("approvals", "expense_decision", {
+          expense_id: `EXP-${crypto.randomUUID().slice(0, 8)}`,
+          amount: 420,
+          employee: "ada",
+        }),
+      },
+    );
     const otherUuid = (other.body as { task_uuid: string }).task_uuid;
     // Pausing a task that already finished answers 409; either answer is one the contract declares.
     expect([200, 409]).toContain((await call(doc, "pauseTask", { task_uuid: otherUuid }, { body: { reason: "probe" } })).status);

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { type Fault, runScenario } from "./fault-lab/lab";
+import { type Fault, runDroppedAnswerScenario, runScenario } from "./fault-lab/lab";
 import { runWebhookCrashScenario, WEBHOOK_CRASH_POINTS } from "./fault-lab/webhook-crash";
 
 const runs = inject("faultRuns");
@@ -48,5 +48,29 @@ describe("fault injection around a webhook delivery", () => {
     // under one id (receivers dedupe by it); dying earlier sends it once.
     expect(report.receivedIds).toHaveLength(point === "after_webhook_send" ? 2 : 1);
     expect(report.outcomes).toEqual(point === "after_commit" ? ["delivered"] : ["interrupted", "delivered"]);
+  });
+});
+
+describe("fault injection: a consumer dies with a report's answer", () => {
+  it("recovers the step that answer carried claimed at its deadline, counts the attempt, and completes the task", async () => {
+    const report = await runDroppedAnswerScenario();
+    expect(report.problems).toEqual([]);
+    expect(report.handed).toEqual({ state: "in_progress", attempts: 1 });
+    expect(report.afterDeadline).toEqual({ state: "waiting_for_retry", attempts: 1 });
+    expect(report.finalState).toBe("complete");
+    expect(report.finalAttempts).toBe(2);
+    // Handed over claimed with the report, timed out with no report, retried once through the queue.
+    expect(report.audit).toEqual([
+      ["create", false],
+      ["enqueue", true],
+      ["start", true],
+      ["enqueue_as_error_for_orchestration", false],
+      ["wait_for_retry", false],
+      ["retry", false],
+      ["enqueue", false],
+      ["start", false],
+      ["enqueue_for_orchestration", false],
+      ["complete", false],
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
-import type { ClaimedStep, ReportReceipt, StepOutcome, TaskObjectRpc } from "../../src/engine/protocol";
+import type { ClaimedStep, ClaimRequest, ReportItem, ReportReceipt, StepOutcome, TaskObjectRpc } from "../../src/engine/protocol";
 import type { TaskObject } from "../../src/task-object/task-object";
 import { TRACE_RPC_EVT, TRACE_STEP_EVT, TRACE_SUBMIT_EVT } from "../../src/trace";
 import { createStepConsumer, HandlerRegistry, StepHandler } from "../../src/worker";
@@ -32,6 +32,12 @@ class FakeTask implements TaskObjectRpc {
       },
       dependency_results: {},
     };
+  }
+  async claimMany(items: readonly ClaimRequest[]): Promise<ClaimedStep[]> {
+    return Promise.all(items.map((item) => this.claim(item.step_uuid)));
+  }
+  async reportMany(items: readonly ReportItem[]): Promise<ReportReceipt[]> {
+    return Promise.all(items.map((item) => this.report(item.step_uuid, item.dispatch_id, item.outcome)));
   }
   async report(_stepUuid: string, _dispatchId: string, outcome: StepOutcome): Promise<ReportReceipt> {
     return { accepted: true, step_state: outcome.success ? "complete" : "error" };

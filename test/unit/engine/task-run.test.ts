@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   CLAIM_RESEND_INTERVAL_MS,
   CLAIM_TIMEOUT_MS,
+  DEADLINE_GRACE_MS,
   EAGER_CLAIM_TIMEOUT_MS,
   firstClaimTimeoutMs,
   type StepRuntime,
@@ -234,6 +235,62 @@ describe("TaskRun", () => {
     expect(resend.timersArmed).toEqual([
       { kind: "claim_timeout", stepUuid: "b", dispatchId: "d2", dueAt: resend.at + firstClaimTimeoutMs(2) },
     ]);
+  });
+
+  it("claims the eager steps in the same operation when the reporter asks: a deadline, no claim timeout", () => {
+    const { run } = seedRun({ now: 1_000 });
+    run.start();
+    run.claim("a", "d1");
+    const changes = run.report("a", "d1", { success: true, result: {} }, { limit: 1, claim: true });
+    if ("refused" in changes) throw new Error("refused");
+    expect(changes.dispatches).toEqual([
+      { stepUuid: "b", dispatchId: "d2", attempt: 1, eager: true, claimed: true },
+      { stepUuid: "c", dispatchId: "d3", attempt: 1, eager: false },
+    ]);
+    expect(changes.timersArmed.map((t) => [t.kind, t.stepUuid, t.dueAt])).toEqual([
+      ["deadline", "b", 1_000 + 30_000 + DEADLINE_GRACE_MS],
+      ["claim_timeout", "c", 1_000 + firstClaimTimeoutMs(1)],
+    ]);
+    expect(run.steps.get("b")).toMatchObject({ state: "in_progress", attempts: 1 });
+    expect(changes.stepTransitions.filter((t) => t.stepUuid === "b").map((t) => [t.event, t.metadata])).toEqual([
+      ["enqueue", { dispatch_id: "d2", eager: true }],
+      ["start", { dispatch_id: "d2", attempt: 1, eager: true, handed_by: "report" }],
+    ]);
+    // Already claimed for the reporter: a claim of its dispatch is stale, its report is the one that counts.
+    expect(run.claim("b", "d2")).toEqual({ refused: "stale_dispatch" });
+    expect("refused" in run.report("b", "d2", { success: true, result: {} })).toBe(false);
+  });
+
+  it("claims several dispatches in one operation, each once, refusing stale items and a paused task", () => {
+    const { run } = seedRun({ now: 1_000 });
+    run.start();
+    claimAndReport(run, "a", true);
+    const claimed = run.claimMany([
+      { stepUuid: "b", dispatchId: "d2" },
+      { stepUuid: "c", dispatchId: "stale" },
+      { stepUuid: "b", dispatchId: "d2" },
+      { stepUuid: "zz", dispatchId: "d9" },
+      { stepUuid: "c", dispatchId: "d3" },
+    ]);
+    if ("refused" in claimed) throw new Error("refused");
+    expect(claimed.claimed).toEqual([true, false, false, false, true]);
+    expect(claimed.changes.stepTransitions.map((t) => [t.stepUuid, t.event, t.metadata])).toEqual([
+      ["b", "start", { dispatch_id: "d2", attempt: 1 }],
+      ["c", "start", { dispatch_id: "d3", attempt: 1 }],
+    ]);
+    expect(claimed.changes.timersArmed.map((t) => [t.kind, t.stepUuid])).toEqual([
+      ["deadline", "b"],
+      ["deadline", "c"],
+    ]);
+    expect(run.claimMany([{ stepUuid: "b", dispatchId: "d2" }])).toEqual({ refused: "stale_dispatch" });
+  });
+
+  it("claims a new task's first steps for its creator when it asks", () => {
+    const { run } = seedRun({ now: 1_000 });
+    const changes = run.start({ limit: 16, claim: true });
+    expect(changes.dispatches).toEqual([{ stepUuid: "a", dispatchId: "d1", attempt: 1, eager: true, claimed: true }]);
+    expect(changes.stepTransitions.at(-1)?.metadata).toEqual({ dispatch_id: "d1", attempt: 1, eager: true, handed_by: "create" });
+    expect(changes.timersArmed.map((t) => t.kind)).toEqual(["deadline"]);
   });
 
   it("records one operation as one instant, however often the clock would have moved", () => {

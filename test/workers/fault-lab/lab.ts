@@ -9,13 +9,14 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { uuidv7 } from "../../../src/engine/ids";
-import type { StepMessage } from "../../../src/engine/protocol";
+import type { StepMessage, TaskObjectRpc } from "../../../src/engine/protocol";
 import { IN_FLIGHT_STEP_STATES, type StepState, type TaskState, TERMINAL_TASK_STATES } from "../../../src/engine/states";
-import { type StepAction, TIMERS_FIRING_WHILE_PAUSED } from "../../../src/engine/task-run";
+import { DEADLINE_GRACE_MS, type StepAction, TIMERS_FIRING_WHILE_PAUSED } from "../../../src/engine/task-run";
 import { nextStepState, nextTaskState, type StepEvent, type TaskEvent } from "../../../src/engine/transitions";
 import { taskObject } from "../../../src/task-object/client";
 import type { AwaitPoint, TaskObject } from "../../../src/task-object/task-object";
 import { validateTemplate } from "../../../src/templates/loader";
+import type { TaskTemplate } from "../../../src/templates/types";
 import { createStepConsumer, HandlerRegistry } from "../../../src/worker";
 import { type Behaviour, ScriptedHandler } from "./scripted-handler";
 
@@ -34,6 +35,7 @@ export const FAULTS = [
   "send_event",
   "pause",
   "resume",
+  "die_after_eager_report",
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -52,6 +54,7 @@ const WEIGHTS: Record<Fault, number> = {
   send_event: 8,
   pause: 4,
   resume: 4,
+  die_after_eager_report: 8,
 };
 
 export interface ScenarioReport {
@@ -280,8 +283,31 @@ async function taskState(world: World): Promise<TaskState> {
   return task.state;
 }
 
+/**
+ * The task namespace as seen by a consumer that dies right after each report's answer: the report
+ * lands (with the steps it claimed for the consumer), the answer never reaches the consumer, so none
+ * of them runs. Its messages were acked or not: a redelivery's claim is refused either way.
+ */
+const answerDroppingEnv = {
+  ...env,
+  TASKS: {
+    getByName(name: string): TaskObjectRpc {
+      const task = taskObject(env, name);
+      return {
+        claim: (stepUuid, dispatchId) => task.claim(stepUuid, dispatchId),
+        claimMany: (items) => task.claimMany(items),
+        report: async (stepUuid, dispatchId, outcome, options) => {
+          const { accepted, step_state } = await task.report(stepUuid, dispatchId, outcome, options);
+          return { accepted, step_state };
+        },
+        reportMany: async (items) => (await task.reportMany(items)).map(({ accepted, step_state }) => ({ accepted, step_state })),
+      };
+    },
+  },
+};
+
 /** Delivers messages to the consumer; those it asks the queue to retry go back to the mailbox, as a queue would. */
-async function deliver(world: World, messages: StepMessage[]): Promise<void> {
+async function deliver(world: World, messages: StepMessage[], workerEnv: object = env): Promise<void> {
   if (messages.length === 0) return;
   await prepare(world);
   const ids = messages.map((body, i) => `m${i}-${body.dispatch_id}`);
@@ -290,7 +316,7 @@ async function deliver(world: World, messages: StepMessage[]): Promise<void> {
     messages.map((body, i) => ({ id: ids[i] ?? "", timestamp: new Date(), attempts: 1, body })),
   );
   const ctx = createExecutionContext();
-  await consume(batch as MessageBatch<unknown>, env, ctx);
+  await consume(batch as MessageBatch<unknown>, workerEnv, ctx);
   const { retryMessages } = await getQueueResult(batch, ctx);
   for (const retried of retryMessages) {
     const message = messages[ids.indexOf(retried.msgId)];
@@ -422,6 +448,13 @@ async function inject(fault: Fault, world: World, rand: () => number, label: str
       // The message was lost, or its consumer died before claiming: only the claim timeout brings it back.
       world.mailbox.splice(Math.floor(rand() * world.mailbox.length), 1);
       return;
+    case "die_after_eager_report": {
+      // A consumer runs one step, reports it, and dies with the answer: the steps that report claimed
+      // for it hold their attempts until their deadlines, which the alarm fires later in the scenario.
+      const [victim] = world.mailbox.splice(Math.floor(rand() * world.mailbox.length), 1);
+      if (victim) await deliver(world, [victim], answerDroppingEnv);
+      return;
+    }
     case "die_after_claim": {
       const [victim] = world.mailbox.splice(Math.floor(rand() * world.mailbox.length), 1);
       if (victim) await stub(world.taskUuid).claim(victim.step_uuid, victim.dispatch_id); // ran, never reported
@@ -627,6 +660,87 @@ async function waitViolations(world: World, steps: StepRowLite[]): Promise<strin
   return problems;
 }
 
+/** The create input of a lab task. */
+function labTaskInput(world: World, template: TaskTemplate) {
+  return {
+    task_uuid: world.taskUuid,
+    template,
+    context: { seed: world.seed },
+    initiator: "fault-lab",
+    source_system: "vitest",
+    reason: `seed ${world.seed}`,
+    priority: 0,
+    tags: [],
+    correlation_id: `fault-lab-${world.seed}`,
+    parent_correlation_id: null,
+    created_by: "fault-lab",
+    namespace_scope: null,
+  };
+}
+
+/** What became of the step a dropped report answer held, seen at each stage. */
+export interface DroppedAnswerReport {
+  /** The claimed step right after the answer was lost, and after its deadline fired. */
+  handed: { state: StepState; attempts: number };
+  afterDeadline: { state: StepState; attempts: number };
+  finalState: TaskState | "unknown";
+  finalAttempts: number;
+  /** The step's audit: event and whether the transition says it was handed over eagerly. */
+  audit: [string, boolean][];
+  problems: string[];
+}
+
+/**
+ * A consumer runs the first of two steps, reports it, and dies with the answer that carried the
+ * second step already claimed for it. The second step's deadline recovers it as a counted, timed-out
+ * attempt; its retry goes through the queue and the task completes, with every invariant checked.
+ */
+export async function runDroppedAnswerScenario(): Promise<DroppedAnswerReport> {
+  const step = (name: string, dependencies: string[]) => ({
+    name,
+    handler: { callable: "ScriptedHandler", initialization: { behaviour: "succeed" } },
+    dependencies,
+    // Long enough that no timer comes due on the wall clock while the test runs: time moves only
+    // through the lab's advances, so the alarm is never in delivery behind the lab's back.
+    retry: { max_attempts: 2, backoff: "exponential", backoff_base_ms: 60_000, max_backoff_ms: 60_000 },
+    timeout_seconds: 60,
+  });
+  const parsed = validateTemplate({
+    name: "dropped_eager_answer",
+    namespace_name: "manual",
+    version: "1.0.0",
+    steps: [step("first", []), step("second", ["first"])],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  const world: World = { taskUuid: uuidv7(), seed: 0, events: [], mailbox: [], sent: [], crashAfter: null, diedAt: null };
+  await prepare(world);
+  await stub(world.taskUuid).create(labTaskInput(world, parsed.template));
+  const second = async () => {
+    const row = (await readSteps(world)).find((s) => s.name === "second");
+    return { state: row?.state ?? ("unknown" as StepState), attempts: row?.attempts ?? -1, uuid: row?.step_uuid ?? "" };
+  };
+  await deliver(world, takeMailbox(world), answerDroppingEnv);
+  const handed = await second();
+  // The step's timeout is 60 s; its deadline adds the grace. Nothing else is due before it.
+  await advance(world, 60_000 + DEADLINE_GRACE_MS);
+  const afterDeadline = await second();
+  const problems = await alarmProblems(world);
+  const stranded = await drain(world);
+  if (stranded) problems.push(stranded);
+  else problems.push(...(await violations(world)));
+  const final = await second();
+  const transitions = await taskObject(env, world.taskUuid).stepAudit(handed.uuid);
+  const audit = (transitions.ok ? transitions.value : []).map((t): [string, boolean] => [t.event, t.metadata.eager === true]);
+  return {
+    handed: { state: handed.state, attempts: handed.attempts },
+    afterDeadline: { state: afterDeadline.state, attempts: afterDeadline.attempts },
+    finalState: await taskState(world).catch(() => "unknown" as const),
+    finalAttempts: final.attempts,
+    audit,
+    problems,
+  };
+}
+
 /**
  * Runs one seeded scenario: a random DAG, random faults with the alarm invariants checked after
  * every one, then a drain and the invariant checks on the object's records. Never throws for a
@@ -638,20 +752,7 @@ export async function runScenario(seed: number): Promise<ScenarioReport> {
   const world: World = { taskUuid: uuidv7(), seed, events: [], mailbox: [], sent: [], crashAfter: null, diedAt: null };
   const problems: string[] = [];
   const faults: Partial<Record<Fault, number>> = {};
-  const input = {
-    task_uuid: world.taskUuid,
-    template,
-    context: { seed },
-    initiator: "fault-lab",
-    source_system: "vitest",
-    reason: `seed ${seed}`,
-    priority: 0,
-    tags: [],
-    correlation_id: `fault-lab-${seed}`,
-    parent_correlation_id: null,
-    created_by: "fault-lab",
-    namespace_scope: null,
-  };
+  const input = labTaskInput(world, template);
   // One creation in four dies at an await point after its commit; half of those are retried by the client.
   await prepare(world);
   if (rand() < 0.25) {
