@@ -349,42 +349,30 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     alsoInTransaction?: () => void,
     trace: Trace | null = null,
   ): Changes | R {
-    let result: Changes | R;
-    try {
-      result = this.ctx.storage.transactionSync(() => {
-        alsoInTransaction?.();
-        trace?.lap("tx_begin");
-        const run = this.loadRun(trace);
-        const outcome = operation(run);
-        trace?.lap("engine");
-        if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at, trace);
-        return outcome;
-      });
-      trace?.lap("commit");
-    } catch (error) {
-      this.run = undefined;
-      throw error;
-    }
-    this.armAlarm();
-    trace?.lap("alarm");
+    const [result] = this.mutateAll([operation], trace, alsoInTransaction);
+    if (result === undefined) throw new Error("mutateAll answered nothing for one operation");
     return result;
   }
 
   /**
    * Runs several engine operations in one transaction, each applied (and logged) before the next
-   * runs, as `mutate` would one by one; the alarm armed once after them all.
+   * runs, and arms the alarm once after them all; `mutate` is its one-operation case. Refusals and
+   * a throw behave as `mutate` describes.
    */
   protected mutateAll<R extends { refused: string }>(
     operations: readonly ((run: TaskRun) => Changes | R)[],
     trace: Trace | null = null,
+    alsoInTransaction?: () => void,
   ): (Changes | R)[] {
     let results: (Changes | R)[];
     try {
       results = this.ctx.storage.transactionSync(() => {
+        alsoInTransaction?.();
         trace?.lap("tx_begin");
         const run = this.loadRun(trace);
         return operations.map((operation) => {
           const outcome = operation(run);
+          trace?.lap("engine");
           if (!("refused" in outcome)) this.applyAndLog(run, outcome, outcome.at, trace);
           return outcome;
         });
