@@ -224,8 +224,7 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     // deleteAll takes the alarm with it from compatibility date 2026-02-24; before that date it does not.
     await this.ctx.storage.deleteAlarm();
-    this.run = undefined;
-    this.hasSchema = false;
+    this.forgetTask();
     this.alarmAt = null;
     log("info", "task.purged", { task_uuid: task.task_uuid, namespace: task.namespace });
   }
@@ -308,6 +307,16 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     const live = this.taskRow() !== null;
     this.liveRun = live ? this.run : undefined;
     return live;
+  }
+
+  /**
+   * Forgets what memory holds of the task (its run, and that a schema exists), for when storage no
+   * longer has it: after a purge, or a `create` whose transaction rolled back.
+   */
+  protected forgetTask(): void {
+    this.run = undefined;
+    this.liveRun = undefined;
+    this.hasSchema = false;
   }
 
   protected initialised(): boolean {

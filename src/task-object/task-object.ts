@@ -110,18 +110,24 @@ export class TaskObject extends TaskObjectCore {
     };
     let stepUuids = new Map<string, string>();
     trace?.lap("args");
-    this.ctx.storage.transactionSync(() => {
-      migrate(this.ctx.storage.sql, now);
-      trace?.lap("migrate");
-      stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
-      this.webhookStore.recordEndpoints([...(task.template.webhooks ?? []), ...(task.webhooks ?? [])]);
-      trace?.lap("insert_task");
-      // Inserting and starting share one transaction: a crash can never leave a task that never starts.
-      const run = this.loadRun(trace);
-      started = run.start(handOff, now);
-      trace?.lap("engine");
-      this.applyAndLog(run, started, now, trace);
-    });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        migrate(this.ctx.storage.sql, now);
+        trace?.lap("migrate");
+        stepUuids = this.store.insertTask(task, () => crypto.randomUUID(), now);
+        this.webhookStore.recordEndpoints([...(task.template.webhooks ?? []), ...(task.webhooks ?? [])]);
+        trace?.lap("insert_task");
+        // Inserting and starting share one transaction: a crash can never leave a task that never starts.
+        const run = this.loadRun(trace);
+        started = run.start(handOff, now);
+        trace?.lap("engine");
+        this.applyAndLog(run, started, now, trace);
+      });
+    } catch (error) {
+      // Rolled back whole: memory must not keep the run (or the schema) the transaction had made.
+      this.forgetTask();
+      throw error;
+    }
     trace?.lap("commit");
     this.armAlarm();
     trace?.lap("alarm");
