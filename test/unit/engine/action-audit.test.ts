@@ -1,22 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { type Actor, type Changes, type StepRuntime, TaskRun } from "../../../src/engine/task-run";
+import { stepRuntime } from "./step-runtime";
 
 const OPERATOR: Actor = { name: "operator-1", via: "jwt" };
 
 function step(uuid: string, parents: string[], children: string[]): StepRuntime {
-  return {
-    uuid,
-    name: uuid,
-    state: "pending",
-    attempts: 0,
+  return stepRuntime(uuid, parents, children, {
     retry: { retryable: false, max_attempts: 1, backoff: "none", backoff_base_ms: 0, max_backoff_ms: 0 },
-    timeoutMs: 30_000,
-    parents,
-    children,
-    remainingParents: parents.length,
-    dispatchId: null,
-    nextRetryAt: null,
-  };
+  });
 }
 
 /** a → b, with `a` failed permanently: the task is blocked. */

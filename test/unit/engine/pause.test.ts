@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type StepRuntime, TaskRun, TIMERS_FIRING_WHILE_PAUSED } from "../../../src/engine/task-run";
+import { TaskRun, TIMERS_FIRING_WHILE_PAUSED } from "../../../src/engine/task-run";
+import { stepRuntime } from "./step-runtime";
 
-function step(uuid: string, parents: string[], children: string[]): StepRuntime {
-  return {
-    uuid,
-    name: uuid,
-    state: "pending",
-    attempts: 0,
-    retry: { retryable: true, max_attempts: 3, backoff: "linear", backoff_base_ms: 1000, max_backoff_ms: 10_000 },
-    timeoutMs: 30_000,
-    parents,
-    children,
-    remainingParents: parents.length,
-    dispatchId: null,
-    nextRetryAt: null,
-  };
-}
+const step = stepRuntime;
 
 /** a → (b, c), started: a is enqueued. */
 function started() {

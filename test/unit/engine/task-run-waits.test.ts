@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Changes, type StepRuntime, TaskRun, type WaitStart } from "../../../src/engine/task-run";
 import type { WaitConfig } from "../../../src/shared/wait-config";
+import { LINEAR_RETRY, stepRuntime } from "./step-runtime";
 
 const EVENT_WAIT: WaitConfig = {
   kind: "wait_for_event",
@@ -12,20 +13,7 @@ const EVENT_WAIT: WaitConfig = {
 };
 
 function step(uuid: string, parents: string[], children: string[], fields: Partial<StepRuntime> = {}): StepRuntime {
-  return {
-    uuid,
-    name: uuid,
-    state: "pending",
-    attempts: 0,
-    retry: { retryable: true, max_attempts: 1, backoff: "linear", backoff_base_ms: 1000, max_backoff_ms: 10_000 },
-    timeoutMs: 30_000,
-    parents,
-    children,
-    remainingParents: parents.length,
-    dispatchId: null,
-    nextRetryAt: null,
-    ...fields,
-  };
+  return stepRuntime(uuid, parents, children, { retry: { ...LINEAR_RETRY, max_attempts: 1 }, ...fields });
 }
 
 /** wait → after: the wait resolves through `waitStart`, as the object would. */

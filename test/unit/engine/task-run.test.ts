@@ -9,21 +9,10 @@ import {
   TaskRun,
 } from "../../../src/engine/task-run";
 import { MAX_NESTING_DEPTH } from "../../../src/shared/limits";
+import { LINEAR_RETRY, stepRuntime } from "./step-runtime";
 
 function step(uuid: string, parents: string[], children: string[], maxAttempts = 3): StepRuntime {
-  return {
-    uuid,
-    name: uuid,
-    state: "pending",
-    attempts: 0,
-    retry: { retryable: true, max_attempts: maxAttempts, backoff: "linear", backoff_base_ms: 1000, max_backoff_ms: 10_000 },
-    timeoutMs: 30_000,
-    parents,
-    children,
-    remainingParents: parents.length,
-    dispatchId: null,
-    nextRetryAt: null,
-  };
+  return stepRuntime(uuid, parents, children, { retry: { ...LINEAR_RETRY, max_attempts: maxAttempts } });
 }
 
 /** a → (b, c): the seed's shape. */
