@@ -396,12 +396,16 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
     return results;
   }
 
-  protected applyAndLog(run: TaskRun, changes: Changes, now: number, trace: Trace | null = null): void {
+  /**
+   * Writes an operation's changes and their effects, in the caller's transaction. `indexAt` holds the
+   * task's index write until then (a new task's settle time, see `firstIndexWriteAt`).
+   */
+  protected applyAndLog(run: TaskRun, changes: Changes, now: number, trace: Trace | null = null, indexAt = now): void {
     const memory = claimMemoryOf(run);
     this.store.applyChanges(changes, run.steps, run.state, now, (uuid, json) => memory.resultWritten(uuid, json));
     trace?.lap("store");
     trace?.count("transition_rows", changes.stepTransitions.length + changes.taskTransitions.length);
-    if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now);
+    if (changesIndexedStatus(changes.taskTransitions)) this.indexWriter.enqueue(now, indexAt);
     if (changes.taskTransitions.length > 0 && isTerminalTaskState(run.state)) {
       const task = this.reads.task();
       if (task) this.purgeTimer.arm(task, now);

@@ -2,6 +2,8 @@
 import { purgeTaskIndex, type TaskIndexEntry, type TaskTombstone, writeTaskIndex } from "../catalog/task-index";
 import type { TaskTransitionRecord } from "../engine/task-run";
 import { log } from "../log";
+import { WAIT_FOR_EVENT_HANDLER } from "../shared/names";
+import type { TaskTemplate } from "../templates/types";
 import type { TaskRow } from "./rows";
 
 /** The effect kind; at most one such row is pending per task, for its latest state. */
@@ -11,6 +13,19 @@ export const INDEX_FLUSH_TIMER = "index_flush";
 /** First retry of a failed write; doubles per failure up to the cap. */
 export const INDEX_RETRY_BASE_MS = 5_000;
 export const INDEX_RETRY_MAX_MS = 300_000;
+/**
+ * How long a new task that cannot take events waits for its first index write. If its status
+ * changes sooner (it finishes), that write carries the new status instead: a short task costs one
+ * D1 write, not two. A task with a wait-for-event step is written at once, because an event sent by
+ * `correlation_id` finds its tasks through the index; no other read needs a task indexed sooner.
+ */
+export const INDEX_SETTLE_MS = 1_000;
+
+/** When a task created now should first be indexed: at once if a step of it can wait for an event. */
+export function firstIndexWriteAt(template: Pick<TaskTemplate, "steps">, now: number): number {
+  const takesEvents = template.steps.some((step) => step.handler.callable === WAIT_FOR_EVENT_HANDLER);
+  return takesEvents ? now : now + INDEX_SETTLE_MS;
+}
 
 /**
  * Whether an operation's task transitions change what the index holds: the task's status at the end
@@ -94,8 +109,13 @@ export class TaskIndexWriter {
     if (this.pending()) this.armRetry(now);
   }
 
-  /** Replaces any pending index write with one for the state this transaction leaves. */
-  enqueue(now: number): void {
+  /**
+   * Replaces any pending index write with one for the state this transaction leaves. A write held
+   * until `notBefore` is left to its timer, armed for that moment, unless a later status change
+   * replaces it with one that goes at once. The hold only saves a write: anything that sends it
+   * sooner (the object waking from eviction, another timer's alarm) sends a correct row.
+   */
+  enqueue(now: number, notBefore = now): void {
     this.sql.exec("DELETE FROM effects WHERE kind = ?", INDEX_EFFECT);
     this.sql.exec(
       "INSERT INTO effects (kind, payload, created_at) VALUES (?, ?, ?)",
@@ -103,8 +123,9 @@ export class TaskIndexWriter {
       JSON.stringify({ kind: INDEX_EFFECT, attempts: 0 }),
       now,
     );
-    this.armRetry(now + INDEX_RETRY_BASE_MS);
-    this.dirty = true;
+    const held = notBefore > now;
+    this.armRetry(held ? notBefore : now + INDEX_RETRY_BASE_MS);
+    this.dirty = !held;
   }
 
   /** Whether an index write (or a purge's removal) still waits to be sent. */

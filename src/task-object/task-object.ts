@@ -29,6 +29,7 @@ import { TaskObjectCore } from "./object-core";
 import type { StepFilter } from "./read-queries";
 import type { NewTask } from "./rows";
 import { ok, type RpcResult, refused } from "./rpc-result";
+import { firstIndexWriteAt } from "./task-index-effect";
 import type { StepView, TaskView, TransitionView } from "./views";
 import { deliveryView, MAX_LISTED_DELIVERIES, type WebhookDeliveryView } from "./webhook-views";
 
@@ -121,7 +122,7 @@ export class TaskObject extends TaskObjectCore {
         const run = this.loadRun(trace);
         started = run.start(handOff, now);
         trace?.lap("engine");
-        this.applyAndLog(run, started, now, trace);
+        this.applyAndLog(run, started, now, trace, firstIndexWriteAt(task.template, now));
       });
     } catch (error) {
       // Rolled back whole: memory must not keep the run (or the schema) the transaction had made.
