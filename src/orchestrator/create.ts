@@ -2,6 +2,7 @@
 import { app } from "../api/app";
 import { BulkJobObject } from "../bulk-jobs/bulk-job-object";
 import { isConsolePath, serveConsole } from "../console/serve";
+import { useLogLevelOf } from "../log";
 import { createEnvBinder, type OrchestratorConfig } from "../orchestrator-config";
 import { RateLimiter } from "../rate-limit/rate-limiter";
 import { ensureTemplateSchedules } from "../schedules/reconcile";
@@ -42,7 +43,13 @@ export interface Orchestrator {
 export function createOrchestrator(options: OrchestratorOptions): Orchestrator {
   const { templates, handlers, queues, variableDefaults } = resolveOptions(options);
   const config: OrchestratorConfig = { templates, handlers, queues, consumer: createStepConsumer(handlers) };
-  const engineEnv = createEnvBinder(config, variableDefaults);
+  const bindEnv = createEnvBinder(config, variableDefaults);
+  // Every entry point binds its env here, so each also takes the deployment's log level.
+  const engineEnv = <E extends object>(env: E): E => {
+    const bound = bindEnv(env);
+    useLogLevelOf(bound);
+    return bound;
+  };
   const checkRouting = createRoutingCheck(config);
 
   const worker: OrchestratorWorker = {

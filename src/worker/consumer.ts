@@ -9,7 +9,7 @@ import {
   StepMessageSchema,
   type TaskObjectRpc,
 } from "../engine/protocol";
-import { log } from "../log";
+import { log, useLogLevelOf } from "../log";
 import { queueBindingName } from "../shared/queue-routing";
 import { TRACE_STEP_EVT, Trace, tracingOn } from "../trace";
 import type { HandlerRegistry } from "./registry";
@@ -273,6 +273,8 @@ export function createStepConsumer(registry: HandlerRegistry, options: StepConsu
 
   const consumeBatch = async (batch: MessageBatch<unknown>, env: object, _ctx: ExecutionContext): Promise<void> => {
     const startedAt = now();
+    // A handler bundle's Worker reaches the engine only here: its vars set the log level too.
+    useLogLevelOf(env);
     const tracing = tracingOn(env);
     const deliveries: Delivery[] = [];
     const dispositions: Disposition[] = [];

@@ -55,13 +55,18 @@ async function createTask(orchestrator: ReturnType<typeof createOrchestrator>, n
 }
 
 /** Hands the step's queue message to this orchestrator's queue consumer, as the queue would. */
-async function deliver(orchestrator: ReturnType<typeof createOrchestrator>, taskUuid: string, stepName: string) {
+async function deliver(
+  orchestrator: ReturnType<typeof createOrchestrator>,
+  taskUuid: string,
+  stepName: string,
+  workerEnv: object = env,
+) {
   const held = await heldMessage(taskUuid, stepName);
   const batch = createMessageBatch("tasker-steps-manual", [
     { id: "m-1", timestamp: new Date(), attempts: 1, body: { task_uuid: taskUuid, attempt: 1, ...held } },
   ]);
   const ctx = createExecutionContext();
-  await orchestrator.worker.queue(batch, env, ctx);
+  await orchestrator.worker.queue(batch, workerEnv, ctx);
   return getQueueResult(batch, ctx);
 }
 
@@ -91,6 +96,22 @@ describe("createOrchestrator", () => {
     const taskUuid = await createTask(orchestrator, "greet");
     expect((await deliver(orchestrator, taskUuid, "only")).explicitAcks).toEqual(["m-1"]);
     expect(await stepNamed(taskUuid, "only")).toMatchObject({ current_state: "complete", results: { greeting: "hello, world" } });
+  });
+
+  it("writes no info lines from a Worker whose TASKER_LOG_LEVEL is warn, and its warnings still", async () => {
+    const orchestrator = createOrchestrator({
+      templates: [template("quiet", "GreetingHandler"), template("loud", "GreetingHandler")],
+      handlers: [GreetingHandler],
+    });
+    const infos = vi.spyOn(console, "log").mockImplementation(() => {});
+    const quiet = await createTask(orchestrator, "quiet");
+    const loud = await createTask(orchestrator, "loud");
+    await deliver(orchestrator, quiet, "only", { ...env, TASKER_LOG_LEVEL: "warn" });
+    expect(logged(infos, "step.handler.finished")).toEqual([]);
+    // The next batch comes with the default level again, and its lines are written.
+    await deliver(orchestrator, loud, "only");
+    expect(logged(infos, "step.handler.finished")).toEqual([expect.objectContaining({ task_uuid: loud, outcome: "success" })]);
+    expect(await stepNamed(quiet, "only")).toMatchObject({ current_state: "complete" });
   });
 
   it("fails a step whose callable it has no handler for with handler_not_found and a warn line, never another orchestrator's handler", async () => {
