@@ -1,5 +1,5 @@
 // CPU per task: bursts of chain3 and diamond on tasker-edge alone, the runtime's CPU time (from /proc) divided by the tasks.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
   const tasks = option(argv, "tasks", 200);
   const rounds = option(argv, "rounds", 2);
   // With the inspector attached, wrangler relays every console.log: CPU per task is then higher; read it from a run without.
-  const profile = argv.includes("--profile");
+  // --profile-out=FILE keeps the raw profile too (open it in Chrome DevTools' Performance panel).
+  const profileOut = argv.find((a) => a.startsWith("--profile-out="))?.slice("--profile-out=".length);
+  const profile = argv.includes("--profile") || profileOut !== undefined;
   const work = mkdtempSync(join(tmpdir(), "tasker-cpu-"));
   const config = process.env.BENCH_ENGINE_CONFIG ? resolve(process.env.BENCH_ENGINE_CONFIG) : join(ROOT, "wrangler.toml");
   say(`starting tasker-edge from ${config}`);
@@ -80,7 +82,9 @@ async function main(): Promise<void> {
       }
     }
     if (profiling) {
-      const summary = summarize(await profiling.stop());
+      const raw = await profiling.stop();
+      if (profileOut) writeFileSync(resolve(profileOut), JSON.stringify(raw));
+      const summary = summarize(raw);
       const busy = summary.byFunction.filter((f) => f.name !== "(idle)" && f.name !== "(program)");
       const busyMs = busy.reduce((n, f) => n + f.selfMs, 0);
       rows.push(
