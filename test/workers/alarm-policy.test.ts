@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { INDEX_FLUSH_TIMER } from "../../src/task-object/task-index-effect";
-import { createFromYaml, HELD_TEMPLATE, heldMessage, taskStub } from "./helpers";
+import { INDEX_FLUSH_TIMER, INDEX_SETTLE_MS } from "../../src/task-object/task-index-effect";
+import { advanceTimers, createFromYaml, HELD_TEMPLATE, heldMessage, taskStub } from "./helpers";
 
 /** The alarm and the earliest timer of a task, read together. */
 async function alarmAndEarliest(taskUuid: string): Promise<{ alarm: number | null; earliest: number | null }> {
@@ -13,11 +13,12 @@ async function alarmAndEarliest(taskUuid: string): Promise<{ alarm: number | nul
 describe("the task object's alarm", () => {
   it("stays where it is when timers move later, and an early wake re-arms it at the next timer", async () => {
     const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
-    // The new task's index write, held for its settle time, goes first (its alarm fires on the
-    // runtime's clock), so the only timers left are the steps'.
+    // The new task's index write, held for its settle time, goes first (its timer brought forward and
+    // its alarm run), so the only timers left are the steps'.
+    await advanceTimers(task_uuid, INDEX_SETTLE_MS);
     await vi.waitUntil(async () => !(await taskStub(task_uuid).inspect()).timers.some((t) => t.kind === INDEX_FLUSH_TIMER), {
-      timeout: 10_000,
-      interval: 50,
+      timeout: 5_000,
+      interval: 20,
     });
     const held = await heldMessage(task_uuid, "held");
     expect(await taskStub(task_uuid).claim(held.step_uuid, held.dispatch_id)).not.toBeNull();
