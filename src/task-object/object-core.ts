@@ -100,9 +100,16 @@ export abstract class TaskObjectCore extends DurableObject<Env> {
       () => this.faultHook?.("before_index_write"),
     );
     this.purgeTimer = new PurgeTimer(sql, () => this.env);
+    const fresh = !isInitialised(ctx.storage.sql);
+    if (fresh) {
+      // Nothing can be left over in a database made just now: a new task's create sends only what it wrote.
+      this.outbox.nothingLeftOver();
+      this.indexWriter.nothingLeftOver();
+      this.webhookSender.nothingLeftOver();
+    }
     ctx.blockConcurrencyWhile(async () => {
       // An object that never received a task stays empty: looking up an unknown uuid writes nothing.
-      if (!isInitialised(ctx.storage.sql)) return;
+      if (fresh) return;
       ctx.storage.transactionSync(() => migrate(ctx.storage.sql, Date.now()));
       this.alarmAt = await ctx.storage.getAlarm();
       this.reconcile();

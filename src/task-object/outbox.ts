@@ -89,6 +89,11 @@ export class Outbox {
 
   constructor(private readonly host: OutboxHost) {}
 
+  /** A brand-new object (no schema yet) has no leftovers of a crash: its first flush need not look. */
+  nothingLeftOver(): void {
+    this.dirty = false;
+  }
+
   /** A committed write added outbox rows or effects: the running flush, if any, goes round again. */
   wrote(): void {
     this.dirty = true;

@@ -104,6 +104,11 @@ export class TaskIndexWriter {
     private readonly beforeWrite: () => void = () => {},
   ) {}
 
+  /** A brand-new object (no schema yet) has no leftovers of a crash: its first flush need not look. */
+  nothingLeftOver(): void {
+    this.dirty = false;
+  }
+
   /** On wake-up: a pending write left without its retry timer (an older release, a crash) gets one due now. */
   reconcile(now: number): void {
     if (this.pending()) this.armRetry(now);

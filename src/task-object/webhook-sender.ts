@@ -51,6 +51,11 @@ export class WebhookSender {
 
   constructor(private readonly host: WebhookHost) {}
 
+  /** A brand-new object (no schema yet) has no leftovers of a crash: its first flush need not look. */
+  nothingLeftOver(): void {
+    this.dirty = false;
+  }
+
   /** A commit wrote deliveries, or the webhook timer fired: the next flush looks again. */
   wake(): void {
     this.dirty = true;
