@@ -174,6 +174,26 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/**
+ * Keeps the fake's first report in flight until the returned `release` is called; `before` runs on
+ * every report before the fake records it (and may throw, as a dropped connection does).
+ */
+function holdFirstReport(task: FakeTaskObject, before: (stepUuid: string) => void = () => {}): () => void {
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const report = task.report.bind(task);
+  let calls = 0;
+  vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
+    calls += 1;
+    if (calls === 1) await gate;
+    before(stepUuid);
+    return report(stepUuid, dispatchId, outcome);
+  });
+  return release;
+}
+
 const registry = () => new HandlerRegistry().register(SucceedingHandler).register(HangingHandler).register(RefusingHandler);
 
 describe("createStepConsumer", () => {
@@ -251,17 +271,7 @@ describe("createStepConsumer", () => {
 
   it("sends reports made while one to the task is in flight together in one reportMany, each with its receipt", async () => {
     const task = new FakeTaskObject({});
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const report = task.report.bind(task);
-    let calls = 0;
-    vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
-      calls += 1;
-      if (calls === 1) await gate; // the first report is in flight until the test lets it return
-      return report(stepUuid, dispatchId, outcome);
-    });
+    const release = holdFirstReport(task);
     const coalesced = coalescingReports(task);
     const ok = { success: true as const, result: {} };
     const answers = ["s1", "s2", "s3"].map((s) => coalesced.report(s, `d-${s}`, ok, { eager_limit: 2 }));
@@ -275,17 +285,8 @@ describe("createStepConsumer", () => {
 
   it("reports one by one when a reportMany throws, so each message fails or succeeds on its own", async () => {
     const task = new FakeTaskObject({});
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const report = task.report.bind(task);
-    let calls = 0;
-    vi.spyOn(task, "report").mockImplementation(async (stepUuid, dispatchId, outcome) => {
-      calls += 1;
-      if (calls === 1) await gate;
+    const release = holdFirstReport(task, (stepUuid) => {
       if (stepUuid === "s3") throw new Error("Network connection lost");
-      return report(stepUuid, dispatchId, outcome);
     });
     vi.spyOn(task, "reportMany").mockRejectedValue(new TypeError('The RPC receiver does not implement the method "reportMany".'));
     const coalesced = coalescingReports(task);

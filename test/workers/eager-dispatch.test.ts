@@ -25,6 +25,21 @@ async function outboxRows(taskUuid: string): Promise<number> {
   return (await taskStub(taskUuid).inspect()).outbox.length;
 }
 
+/** A held-steps task whose first step is claimed and reported with `claim_eager`: the report claims `after_held`. */
+async function reportHeldClaimingNext(result: Record<string, unknown>) {
+  const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
+  const held = await heldMessage(task_uuid, "held");
+  const stub = taskStub(task_uuid);
+  await stub.claim(held.step_uuid, held.dispatch_id);
+  const receipt = await stub.report(
+    held.step_uuid,
+    held.dispatch_id,
+    { success: true, result },
+    { eager_limit: 1, claim_eager: true },
+  );
+  return { task_uuid, stub, receipt };
+}
+
 /** Three steps in a row on the unconsumed `manual` queue: the test's own consumer runs them. */
 const CHAIN3 = `
 name: chain_of_three
@@ -123,16 +138,7 @@ describe("eager dispatch", () => {
   });
 
   it("claims the steps a report makes ready in the same transaction when the reporter asks (claim_eager)", async () => {
-    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
-    const held = await heldMessage(task_uuid, "held");
-    const stub = taskStub(task_uuid);
-    await stub.claim(held.step_uuid, held.dispatch_id);
-    const receipt = await stub.report(
-      held.step_uuid,
-      held.dispatch_id,
-      { success: true, result: { from: "held" } },
-      { eager_limit: 1, claim_eager: true },
-    );
+    const { task_uuid, stub, receipt } = await reportHeldClaimingNext({ from: "held" });
     expect(receipt.eager).toBeUndefined();
     expect(receipt.claimed).toHaveLength(1);
     const [handed] = receipt.claimed ?? [];
@@ -152,16 +158,7 @@ describe("eager dispatch", () => {
   });
 
   it("recovers a step claimed for a reporter that dropped the answer at its deadline, counting the attempt", async () => {
-    const { task_uuid } = await createFromYaml(HELD_TEMPLATE);
-    const held = await heldMessage(task_uuid, "held");
-    const stub = taskStub(task_uuid);
-    await stub.claim(held.step_uuid, held.dispatch_id);
-    const receipt = await stub.report(
-      held.step_uuid,
-      held.dispatch_id,
-      { success: true, result: {} },
-      { eager_limit: 1, claim_eager: true },
-    );
+    const { task_uuid, stub, receipt } = await reportHeldClaimingNext({});
     const [lost] = receipt.claimed ?? []; // the consumer died with this answer
     // The default step timeout is 30 s: its deadline comes with the grace, not after a claim timeout.
     await advanceTimers(task_uuid, 30_000 + DEADLINE_GRACE_MS);
